@@ -1,0 +1,88 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Swift 6 language mode everywhere; strict concurrency is the Swift 6 default.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "nexus-ingest",
+    products: [
+        .executable(name: "nexus-ingest", targets: ["nexus-ingest"]),
+        .library(name: "IngestCore", targets: ["IngestCore"]),
+        .library(name: "IngestPostgres", targets: ["IngestPostgres"]),
+        .library(name: "IngestAgent", targets: ["IngestAgent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+    ],
+    targets: [
+        // libpq, found through pkg-config (`-I/usr/include/postgresql -lpq`).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Pure logic: byte CSV scanner, partition hashing. No database, no inotify.
+        .target(
+            name: "IngestCore",
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL over libpq: connections, queries, COPY, transactions, errors, migrations.
+        .target(
+            name: "IngestPostgres",
+            dependencies: ["CLibPQ", "IngestCore"],
+            resources: [.embedInCode("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // The agent: configuration, health checks (later: watcher, spool, workers).
+        .target(
+            name: "IngestAgent",
+            dependencies: [
+                "IngestCore",
+                "IngestPostgres",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command-line tool: a thin swift-argument-parser front end.
+        .executableTarget(
+            name: "nexus-ingest",
+            dependencies: [
+                "IngestAgent",
+                "IngestPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmark driver used by scripts/bench (release builds only).
+        .executableTarget(
+            name: "nexus-ingest-bench",
+            dependencies: ["IngestCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Unit tests: need nothing but the file system.
+        .testTarget(
+            name: "IngestCoreTests",
+            dependencies: ["IngestCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IngestAgentTests",
+            dependencies: [
+                "IngestAgent",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Integration tests: need the PostgreSQL server that scripts/test starts.
+        .testTarget(
+            name: "IngestPostgresTests",
+            dependencies: ["IngestPostgres", "IngestCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,33 @@
+import Configuration
+import SystemPackage
+
+/// Reads ``AgentConfiguration`` through swift-configuration: `NEXUS_INGEST_*` environment
+/// variables first, then the YAML config file.
+///
+/// The file is, in order: the `--config` path; `NEXUS_INGEST_CONFIG`; the installed
+/// `/etc/nexus-ingest/nexus-ingest.yaml` if it exists. A path given explicitly must exist.
+public enum ConfigurationLoader {
+    /// The config file of an installed package.
+    public static let installedConfigPath = "/etc/nexus-ingest/nexus-ingest.yaml"
+
+    /// Loads the configuration.
+    /// - Parameters:
+    ///   - configPath: the `--config` argument, if given.
+    ///   - environment: the process environment (tests pass their own).
+    public static func load(configPath: String?, environment: [String: String]) async throws -> AgentConfiguration {
+        let environmentProvider = EnvironmentVariablesProvider(environmentVariables: environment)
+            .prefixKeys(with: ["nexus", "ingest"])
+        var providers: [any ConfigProvider] = [environmentProvider]
+        let explicitPath = configPath ?? environment["NEXUS_INGEST_CONFIG"]
+        let filePath = explicitPath ?? installedConfigPath
+        providers.append(
+            try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath), allowMissing: explicitPath == nil))
+
+        let reader = ConfigReader(providers: providers)
+        let url = reader.string(forKey: "database.url", isSecret: true)
+        return AgentConfiguration(
+            databaseURL: url?.isEmpty == true ? nil : url,
+            databaseSchema: reader.string(forKey: "database.schema", default: AgentConfiguration.defaultSchema),
+            configFile: explicitPath ?? (fileExists(installedConfigPath) ? installedConfigPath : nil))
+    }
+}

@@ -1,0 +1,16 @@
+/// Where one field's content lies inside its record's bytes (quotes excluded).
+struct CSVFieldRange: Sendable, Equatable {
+    var start: UInt32
+    var end: UInt32
+    /// The field was enclosed in quotes.
+    var quoted: Bool
+    /// The content holds doubled quotes (`""`) that stand for one quote.
+    var escaped: Bool
+
+    init(start: Int, end: Int, quoted: Bool, escaped: Bool) {
+        self.start = UInt32(truncatingIfNeeded: start)
+        self.end = UInt32(truncatingIfNeeded: end)
+        self.quoted = quoted
+        self.escaped = escaped
+    }
+}

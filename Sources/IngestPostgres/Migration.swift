@@ -1,0 +1,39 @@
+import IngestCore
+
+/// One versioned schema change, an `.sql` file under `Migrations/` embedded in the binary.
+///
+/// A migration runs inside one transaction with `search_path` set to the target schema, so
+/// its SQL names no schema. Applied migrations are never edited: the recorded checksum
+/// catches a changed file.
+public struct Migration: Sendable, Equatable {
+    /// The order of application, 1, 2, 3, …
+    public let version: Int
+    /// A short name, the file name without the `mNNNN_` prefix and `.sql`.
+    public let name: String
+    /// The SQL text.
+    public let sql: String
+
+    /// Creates a migration from the embedded bytes of its file.
+    public init(version: Int, name: String, bytes: [UInt8]) {
+        self.version = version
+        self.name = name
+        self.sql = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// FNV-1a 64 of the SQL text, as 16 hex digits.
+    public var checksum: String {
+        let hex = String(FNV1a64.hash(sql.utf8), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// The migrations this binary knows, in order. Add a file under `Migrations/` and a line here.
+public enum Migrations {
+    /// Every migration, by ascending version.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql)
+    ]
+
+    /// The highest version this binary can apply.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+}

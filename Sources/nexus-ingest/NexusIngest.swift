@@ -1,0 +1,13 @@
+import ArgumentParser
+import IngestAgent
+
+/// The `nexus-ingest` command: one subcommand per file in this folder.
+@main
+struct NexusIngest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nexus-ingest",
+        abstract: "Loads pricing and estimate CSV files into PostgreSQL, in parallel and exactly once.",
+        version: ProductVersion.current,
+        subcommands: [Migrate.self, Doctor.self]
+    )
+}

@@ -1,0 +1,57 @@
+import IngestAgent
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Configuration loading")
+struct ConfigurationLoaderTests {
+    /// Writes `text` to a new temporary file and returns its path.
+    func temporaryFile(_ text: String) -> String {
+        var template = Array("/tmp/nexus-ingest-config.XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    @Test func readsTheYAMLFile() async throws {
+        let path = temporaryFile("database:\n  url: postgres://file@db/nexus\n  schema: ingest\n")
+        defer { unlink(path) }
+        let configuration = try await ConfigurationLoader.load(configPath: path, environment: [:])
+        #expect(configuration.databaseURL == "postgres://file@db/nexus")
+        #expect(configuration.databaseSchema == "ingest")
+        #expect(configuration.configFile == path)
+    }
+
+    @Test func environmentOverridesTheFile() async throws {
+        let path = temporaryFile("database:\n  url: postgres://file@db/nexus\n")
+        defer { unlink(path) }
+        let configuration = try await ConfigurationLoader.load(
+            configPath: nil,
+            environment: ["NEXUS_INGEST_CONFIG": path, "NEXUS_INGEST_DATABASE_URL": "host=/run/postgresql dbname=x"])
+        #expect(configuration.databaseURL == "host=/run/postgresql dbname=x")
+        #expect(configuration.databaseSchema == AgentConfiguration.defaultSchema)
+        #expect(configuration.configFile == path)
+    }
+
+    @Test func defaultsWithoutAnyFile() async throws {
+        let configuration = try await ConfigurationLoader.load(configPath: nil, environment: [:])
+        #expect(configuration.databaseSchema == "nexus")
+        #expect(configuration.conninfo == (configuration.databaseURL ?? ""))
+    }
+
+    @Test func anExplicitConfigFileMustExist() async throws {
+        await #expect(throws: (any Error).self) {
+            try await ConfigurationLoader.load(configPath: "/nonexistent/nexus-ingest.yaml", environment: [:])
+        }
+    }
+
+    @Test func theShippedDefaultConfigParses() async throws {
+        let path = String(#filePath.split(separator: "/Tests/").first!) + "/Config/nexus-ingest.yaml"
+        let configuration = try await ConfigurationLoader.load(configPath: "/" + path.drop(while: { $0 == "/" }), environment: [:])
+        #expect(configuration.databaseSchema == "nexus")
+        #expect(configuration.databaseURL == nil)
+    }
+}
