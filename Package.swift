@@ -78,6 +78,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // End-to-end tests of the built `nexus-ingest` binary (need the test database too).
+        .testTarget(
+            name: "NexusIngestCLITests",
+            dependencies: ["IngestPostgres"],
+            swiftSettings: swiftSettings
+        ),
         // Integration tests: need the PostgreSQL server that scripts/test starts.
         .testTarget(
             name: "IngestPostgresTests",

@@ -18,16 +18,33 @@ public enum ConfigurationLoader {
         let environmentProvider = EnvironmentVariablesProvider(environmentVariables: environment)
             .prefixKeys(with: ["nexus", "ingest"])
         var providers: [any ConfigProvider] = [environmentProvider]
-        let explicitPath = configPath ?? environment["NEXUS_INGEST_CONFIG"]
+        let explicitPath = [configPath, environment["NEXUS_INGEST_CONFIG"]].compactMap { $0 }.first { !$0.isEmpty }
+        if let explicitPath, !isReadableFile(explicitPath) {
+            throw ConfigurationError(path: explicitPath, message: "the config file does not exist or is not readable")
+        }
         let filePath = explicitPath ?? installedConfigPath
-        providers.append(
-            try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath), allowMissing: explicitPath == nil))
+        do {
+            providers.append(
+                try await FileProvider<YAMLSnapshot>(filePath: FilePath(filePath), allowMissing: explicitPath == nil))
+        } catch {
+            throw ConfigurationError(path: filePath, message: "\(error)")
+        }
 
         let reader = ConfigReader(providers: providers)
         let url = reader.string(forKey: "database.url", isSecret: true)
         return AgentConfiguration(
             databaseURL: url?.isEmpty == true ? nil : url,
             databaseSchema: reader.string(forKey: "database.schema", default: AgentConfiguration.defaultSchema),
-            configFile: explicitPath ?? (fileExists(installedConfigPath) ? installedConfigPath : nil))
+            configFile: explicitPath ?? (isReadableFile(installedConfigPath) ? installedConfigPath : nil))
     }
+}
+
+/// A config file that cannot be used.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// What is wrong with it.
+    public var message: String
+
+    public var description: String { "config file \(path): \(message)" }
 }

@@ -9,13 +9,7 @@ struct Doctor: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let configuration: AgentConfiguration
-        do {
-            configuration = try await options.loadConfiguration()
-        } catch {
-            print("failed   configuration: \(error)")
-            throw ExitCode.failure
-        }
+        let configuration = try await options.loadConfiguration()
         let checks = IngestAgent.Doctor(configuration: configuration).run()
         for check in checks {
             let label = check.outcome.rawValue.padding(toLength: 8)

@@ -11,8 +11,14 @@ struct GlobalOptions: ParsableArguments {
     var config: String?
 
     /// The configuration from `--config`, the config file and `NEXUS_INGEST_*` variables.
+    /// A configuration that cannot be read ends the command with a message and exit code 1.
     func loadConfiguration() async throws -> AgentConfiguration {
-        try await ConfigurationLoader.load(configPath: config, environment: processEnvironment())
+        do {
+            return try await ConfigurationLoader.load(configPath: config, environment: processEnvironment())
+        } catch {
+            printError("nexus-ingest: cannot load the configuration: \(error)")
+            throw ExitCode.failure
+        }
     }
 }
 

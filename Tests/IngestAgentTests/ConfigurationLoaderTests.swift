@@ -42,16 +42,38 @@ struct ConfigurationLoaderTests {
         #expect(configuration.conninfo == (configuration.databaseURL ?? ""))
     }
 
-    @Test func anExplicitConfigFileMustExist() async throws {
-        await #expect(throws: (any Error).self) {
-            try await ConfigurationLoader.load(configPath: "/nonexistent/nexus-ingest.yaml", environment: [:])
-        }
-    }
-
     @Test func theShippedDefaultConfigParses() async throws {
         let path = String(#filePath.split(separator: "/Tests/").first!) + "/Config/nexus-ingest.yaml"
         let configuration = try await ConfigurationLoader.load(configPath: "/" + path.drop(while: { $0 == "/" }), environment: [:])
         #expect(configuration.databaseSchema == "nexus")
         #expect(configuration.databaseURL == nil)
+    }
+}
+
+@Suite("Configuration errors")
+struct ConfigurationErrorTests {
+    @Test func anEmptyConfigVariableMeansNoFile() async throws {
+        let configuration = try await ConfigurationLoader.load(configPath: nil, environment: ["NEXUS_INGEST_CONFIG": ""])
+        #expect(configuration.databaseSchema == "nexus")
+    }
+
+    @Test func aMissingFileIsNamed() async throws {
+        let error = try await #require(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(configPath: "/nonexistent/n.yaml", environment: [:])
+        }
+        #expect(error.description == "config file /nonexistent/n.yaml: the config file does not exist or is not readable")
+    }
+
+    @Test func malformedYAMLIsNamed() async throws {
+        var template = Array("/tmp/nexus-ingest-config.XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        _ = "database: [unclosed\n".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        defer { unlink(path) }
+        let error = try await #require(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(configPath: path, environment: [:])
+        }
+        #expect(error.path == path)
     }
 }

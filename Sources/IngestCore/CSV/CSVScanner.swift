@@ -114,6 +114,11 @@ public final class CSVScanner {
     /// the record does and more input may follow.
     @inline(__always)
     private func parseRecord(from p: Int) throws(CSVScanError) -> Parsed? {
+        // Work on a local array: appending to the stored property would cost a dynamic
+        // exclusivity check per field (a third of all instructions, measured with callgrind).
+        var fields = self.fields
+        self.fields = []
+        defer { self.fields = fields }
         fields.removeAll(keepingCapacity: true)
         let buf = buffer
         let end = self.end
