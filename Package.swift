@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpq, found through pkg-config (`-I/usr/include/postgresql -lpq`).
@@ -38,13 +39,22 @@ let package = Package(
             resources: [.embedInCode("Migrations")],
             swiftSettings: swiftSettings
         ),
-        // The agent: configuration, health checks (later: watcher, spool, workers).
+        // The Importer protocol and one folder per import type: pure row mappers next to
+        // their prepare / chunk / finalize SQL.
+        .target(
+            name: "Importers",
+            dependencies: ["IngestCore", "IngestPostgres"],
+            swiftSettings: swiftSettings
+        ),
+        // The agent: configuration, planner, spool, workers, status files, doctor.
         .target(
             name: "IngestAgent",
             dependencies: [
                 "IngestCore",
                 "IngestPostgres",
+                "Importers",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -53,6 +63,7 @@ let package = Package(
             name: "nexus-ingest",
             dependencies: [
                 "IngestAgent",
+                "IngestCore",
                 "IngestPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -68,6 +79,11 @@ let package = Package(
         .testTarget(
             name: "IngestCoreTests",
             dependencies: ["IngestCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ImportersTests",
+            dependencies: ["Importers", "IngestCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -87,7 +103,7 @@ let package = Package(
         // Integration tests: need the PostgreSQL server that scripts/test starts.
         .testTarget(
             name: "IngestPostgresTests",
-            dependencies: ["IngestPostgres", "IngestCore"],
+            dependencies: ["IngestPostgres", "IngestCore", "IngestAgent", "Importers"],
             swiftSettings: swiftSettings
         ),
     ]

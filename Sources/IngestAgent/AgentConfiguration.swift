@@ -10,16 +10,25 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var databaseSchema: String
     /// The config file the settings came from, if any.
     public var configFile: String?
+    /// Planning and loading settings.
+    public var pipeline: PipelineSettings
 
     /// The default schema name.
     public static let defaultSchema = "nexus"
 
     /// Creates a configuration.
-    public init(databaseURL: String? = nil, databaseSchema: String = Self.defaultSchema, configFile: String? = nil) {
+    public init(
+        databaseURL: String? = nil, databaseSchema: String = Self.defaultSchema, configFile: String? = nil,
+        pipeline: PipelineSettings = PipelineSettings(spoolDirectory: Self.defaultSpoolDirectory, workers: 2)
+    ) {
         self.databaseURL = databaseURL
         self.databaseSchema = databaseSchema
         self.configFile = configFile
+        self.pipeline = pipeline
     }
+
+    /// The spool of an installed package.
+    public static let defaultSpoolDirectory = "/var/lib/nexus-ingest/spool"
 
     /// The conninfo to hand to libpq (empty means: the `PG*` environment alone).
     public var conninfo: String { databaseURL ?? "" }

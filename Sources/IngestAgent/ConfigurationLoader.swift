@@ -35,7 +35,30 @@ public enum ConfigurationLoader {
         return AgentConfiguration(
             databaseURL: url?.isEmpty == true ? nil : url,
             databaseSchema: reader.string(forKey: "database.schema", default: AgentConfiguration.defaultSchema),
-            configFile: explicitPath ?? (isReadableFile(installedConfigPath) ? installedConfigPath : nil))
+            configFile: explicitPath ?? (isReadableFile(installedConfigPath) ? installedConfigPath : nil),
+            pipeline: try pipelineSettings(reader))
+    }
+
+    private static func pipelineSettings(_ reader: ConfigReader) throws -> PipelineSettings {
+        let chunksText = reader.string(forKey: "chunks", default: "auto")
+        let chunks: PipelineSettings.ChunkCount
+        if chunksText == "auto" {
+            chunks = .auto
+        } else if let count = Int(chunksText), count > 0 {
+            chunks = .fixed(count)
+        } else {
+            throw ConfigurationError(path: "chunks", message: "must be 'auto' or a positive number, not '\(chunksText)'")
+        }
+        return PipelineSettings(
+            spoolDirectory: reader.string(forKey: "spool_dir", default: AgentConfiguration.defaultSpoolDirectory),
+            workers: reader.int(forKey: "workers", default: Int(coreCount())),
+            chunks: chunks,
+            chunkTargetBytes: Int64(reader.int(forKey: "chunk_target_size", default: 64 << 20)),
+            maxRejects: reader.int(forKey: "max_rejects", default: 0),
+            maxRejectRatio: reader.double(forKey: "max_reject_ratio", default: 0),
+            maxAttempts: reader.int(forKey: "retry.max_attempts", default: 5),
+            initialBackoffMilliseconds: reader.int(forKey: "retry.initial_backoff_ms", default: 200),
+            statusIntervalMilliseconds: reader.int(forKey: "status_interval_ms", default: 1000))
     }
 }
 

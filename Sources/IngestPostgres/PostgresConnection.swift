@@ -104,9 +104,6 @@ public final class PostgresConnection {
         } catch {
             let reason = "aborted by nexus-ingest: \(error)"
             if PQputCopyEnd(handle, reason) == 1 { drainResults(handle) }
-            if let pgError = error as? PostgresError, pgError.code == .server || pgError.code == .connectionLost {
-                throw pgError
-            }
             throw error
         }
         guard PQputCopyEnd(handle, nil) == 1 else { throw lastError(code: .connectionLost) }
@@ -181,7 +178,8 @@ public final class PostgresConnection {
             sqlState: sqlState,
             message: message.isEmpty ? "unknown server error" : message,
             detail: field(DiagnosticField.detail),
-            hint: field(DiagnosticField.hint))
+            hint: field(DiagnosticField.hint),
+            context: field(DiagnosticField.context))
     }
 
     private static func connectionMessage(_ handle: OpaquePointer) -> String {
@@ -211,4 +209,5 @@ private enum DiagnosticField {
     static let primary = Int32(UInt8(ascii: "M"))
     static let detail = Int32(UInt8(ascii: "D"))
     static let hint = Int32(UInt8(ascii: "H"))
+    static let context = Int32(UInt8(ascii: "W"))
 }

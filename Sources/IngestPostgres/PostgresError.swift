@@ -45,14 +45,27 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var detail: String?
     /// The server's HINT field.
     public var hint: String?
+    /// The server's CONTEXT field (for COPY: `COPY t, line 3, column c: "…"`).
+    public var context: String?
 
     /// Creates an error.
-    public init(code: Code, sqlState: String? = nil, message: String, detail: String? = nil, hint: String? = nil) {
+    public init(
+        code: Code, sqlState: String? = nil, message: String, detail: String? = nil, hint: String? = nil,
+        context: String? = nil
+    ) {
         self.code = code
         self.sqlState = sqlState
         self.message = message
         self.detail = detail
         self.hint = hint
+        self.context = context
+    }
+
+    /// For an error raised while the server read `COPY` data: the 1-based line of the COPY
+    /// stream it was reading, taken from ``context``.
+    public var copyLine: Int? {
+        guard let context, context.hasPrefix("COPY "), let range = context.firstRange(of: ", line ") else { return nil }
+        return Int(context[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// SQLSTATEs that mean "try again": serialization_failure, deadlock_detected,

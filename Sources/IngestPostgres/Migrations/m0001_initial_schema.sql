@@ -106,6 +106,7 @@ CREATE TABLE import_chunk (
     input_rows    bigint,   -- records in the chunk file
     written_rows  bigint,
     byte_size     bigint,
+    stats_json    jsonb,    -- importer counters of the chunk (e.g. unmatchedRows), summed in finalize
     last_error    jsonb,
     created_at    timestamptz NOT NULL DEFAULT now(),
     started_at    timestamptz,

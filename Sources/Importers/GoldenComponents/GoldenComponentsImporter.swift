@@ -1,0 +1,140 @@
+public import IngestCore
+public import IngestPostgres
+
+/// PRICE_LIST_COMPONENTS: attaches component breakdowns to the items of the active Golden
+/// price list (spec §5, DESIGN §2–§3).
+///
+/// `prepare` binds the job to the active Golden list and creates a new, inactive component
+/// set. Each chunk copies its rows into a staging table, aggregates them per (CAT, SEL,
+/// component code) and fans them out to every item of that CAT/SEL. `finalize` flips the new
+/// set active and the previous one inactive in one transaction, so readers of
+/// `price_list_component_current` switch from the old set to the complete new one at once.
+/// A failed job leaves its set inactive and the previous one current.
+public struct GoldenComponentsImporter: Importer {
+    public init() {}
+
+    public var type: ImportType { .priceListComponents }
+    public var strategy: String { "PRICE_LIST_COMPONENTS:cat-sel-hash" }
+    public var target: String { "golden" }
+
+    public func makeMapper(header: [String]) throws(ImportFailure) -> GoldenComponentsMapper {
+        try GoldenComponentsMapper(header: header)
+    }
+
+    public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let active = try connection.query(
+            """
+            SELECT id, revision FROM price_list
+            WHERE kind = 'GOLDEN' AND is_active ORDER BY revision DESC LIMIT 1
+            """)
+        guard let list = active.first else {
+            throw ImportFailure(code: .precondition, message: "No active GOLDEN price list found: import a Golden PETL file first")
+        }
+        let priceListId = try list.require(0, as: Int64.self)
+        let set = try connection.query(
+            "INSERT INTO price_list_component_set (price_list_id, import_job_id) VALUES ($1, $2) RETURNING id",
+            priceListId, job.jobId)
+        return [
+            "priceListId": .int(priceListId),
+            "priceListRevision": .int(try list.require(1, as: Int64.self)),
+            "componentSetId": .int(try set.first!.require(0, as: Int64.self)),
+        ]
+    }
+
+    public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
+        try connection.executeScript(
+            """
+            CREATE TEMP TABLE nexus_chunk_component (
+                line integer NOT NULL,
+                cat text NOT NULL,
+                sel text NOT NULL,
+                component_code text NOT NULL,
+                description text,
+                quantity numeric,
+                material numeric,
+                labor numeric,
+                equipment numeric
+            ) ON COMMIT DROP
+            """)
+        return try connection.copyStatement(
+            table: "nexus_chunk_component",
+            columns: ["line", "cat", "sel", "component_code", "description", "quantity", "material", "labor", "equipment"])
+    }
+
+    public func encode(_ record: GoldenComponentRecord, line: Int, into writer: inout CopyInWriter) throws {
+        try writer.writeTextRow([
+            String(line), record.cat, record.sel, record.componentCode, record.description, record.quantity,
+            record.material, record.labor, record.equipment,
+        ])
+    }
+
+    /// Aggregates per (CAT, SEL, code) — first description by line; sums with NULL as 0
+    /// once two rows combine, a single row keeps its NULLs — and fans out to every item of
+    /// the bucket. Item keys are normalized like the mapper's (`TextCleaning.keyPart`).
+    public func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts {
+        let result = try connection.query(
+            #"""
+            WITH items AS (
+                SELECT id,
+                       upper(regexp_replace(btrim(coalesce(cat, '')), '\s+', ' ', 'g') COLLATE "C") AS cat_key,
+                       upper(regexp_replace(btrim(coalesce(sel, '')), '\s+', ' ', 'g') COLLATE "C") AS sel_key
+                FROM price_list_item
+                WHERE price_list_id = $1
+            ), aggregated AS (
+                SELECT cat, sel, component_code,
+                       (array_agg(description ORDER BY line))[1] AS description,
+                       CASE WHEN count(*) = 1 THEN min(quantity) ELSE sum(coalesce(quantity, 0)) END AS quantity,
+                       CASE WHEN count(*) = 1 THEN min(material) ELSE sum(coalesce(material, 0)) END AS material,
+                       CASE WHEN count(*) = 1 THEN min(labor) ELSE sum(coalesce(labor, 0)) END AS labor,
+                       CASE WHEN count(*) = 1 THEN min(equipment) ELSE sum(coalesce(equipment, 0)) END AS equipment
+                FROM nexus_chunk_component
+                GROUP BY cat, sel, component_code
+            ), inserted AS (
+                INSERT INTO price_list_component
+                    (component_set_id, price_list_item_id, component_code, description, quantity, material, labor, equipment)
+                SELECT $2, i.id, a.component_code, a.description, a.quantity, a.material, a.labor, a.equipment
+                FROM aggregated a
+                JOIN items i ON i.cat_key = a.cat AND i.sel_key = a.sel
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM inserted),
+                   (SELECT count(*) FROM nexus_chunk_component c
+                     WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.cat_key = c.cat AND i.sel_key = c.sel))
+            """#,
+            try job.id("priceListId"), try job.id("componentSetId"))
+        let row = result.first!
+        return ChunkCounts(writtenRows: try row.require(0, as: Int.self), stats: ["unmatchedRows": try row.require(1, as: Int.self)])
+    }
+
+    public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let priceListId = try job.id("priceListId")
+        let setId = try job.id("componentSetId")
+        // Serializes concurrent publishes on one list (the one-active-set index would
+        // otherwise reject the slower one).
+        try connection.query("SELECT id FROM price_list WHERE id = $1 FOR UPDATE", priceListId)
+        let counts = try connection.query(
+            "SELECT count(DISTINCT price_list_item_id), count(*) FROM price_list_component WHERE component_set_id = $1",
+            setId
+        ).first!
+        let itemCount = try counts.require(0, as: Int.self)
+        let componentCount = try counts.require(1, as: Int.self)
+        var result: [String: JSONValue] = [
+            "priceListId": .int(priceListId),
+            "itemCount": .int(Int64(itemCount)),
+            "componentCount": .int(Int64(componentCount)),
+        ]
+        if componentCount == 0 {
+            // Like the legacy importer, a file that yields no component changes nothing.
+            try connection.query("DELETE FROM price_list_component_set WHERE id = $1", setId)
+            result["componentSetId"] = .null
+        } else {
+            try connection.query(
+                "UPDATE price_list_component_set SET is_active = false WHERE price_list_id = $1 AND is_active AND id <> $2",
+                priceListId, setId)
+            try connection.query(
+                "UPDATE price_list_component_set SET is_active = true, activated_at = now() WHERE id = $1", setId)
+            result["componentSetId"] = .int(setId)
+        }
+        return result
+    }
+}

@@ -1,0 +1,96 @@
+public import IngestCore
+
+/// Maps Golden Components rows, both layouts (spec §5.1):
+/// - legacy: `Cat, Sel, Activity, Desc, Component Code, Qty, Material, Labor, Equipment`;
+/// - current Xactimate export: `Code, Description, …, Quantity, Unit, Unit Price, Total, …`,
+///   where the bucket is the first 3 characters of `Code` and the rest.
+public struct GoldenComponentsMapper: RowMapper {
+    public let fieldCount: Int
+    let cat: Int?
+    let sel: Int?
+    let code: Int?
+    let componentCode: Int
+    let quantity: Int?
+    let materialChain: [Int]
+    let labor: Int?
+    let equipment: Int?
+    let description: Int?
+    let names: [String]
+
+    /// Binds the mapper to `header`'s columns.
+    /// - Throws: ``ImportFailure/Code/missingColumn`` when no component code column exists,
+    ///   or neither `Cat`+`Sel` nor `Code` can give the bucket.
+    public init(header: [String]) throws(ImportFailure) {
+        let lookup = HeaderLookup(header)
+        guard let componentCode = lookup.first("Component Code", "Code", "Component", "Component code") else {
+            throw lookup.missing("'Component Code' (or 'Code', 'Component', 'Component code')")
+        }
+        cat = lookup.first("Cat")
+        sel = lookup.first("Sel")
+        code = lookup.first("Code")
+        guard (cat != nil && sel != nil) || code != nil else {
+            throw lookup.missing("'Cat' and 'Sel' (or 'Code')")
+        }
+        self.componentCode = componentCode
+        quantity = lookup.first("Qty", "Quantity")
+        materialChain = lookup.all("Material", "Unit Price", "Total")
+        labor = lookup.first("Labor")
+        equipment = lookup.first("Equipment")
+        description = lookup.first("Component Desc", "Description", "Component Description")
+        fieldCount = header.count
+        names = header
+    }
+
+    public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<GoldenComponentRecord> {
+        var bucketCat = cat.map { TextCleaning.keyPart(record.string(at: f + $0)) } ?? ""
+        var bucketSel = sel.map { TextCleaning.keyPart(record.string(at: f + $0)) } ?? ""
+        if bucketCat.isEmpty || bucketSel.isEmpty {
+            guard let code, let cleaned = TextCleaning.clean(record.string(at: f + code)) else {
+                return .skip(reason: "no Cat/Sel and no Code to take the bucket from")
+            }
+            let characters = Array(cleaned)
+            guard characters.count >= 4 else { return .skip(reason: "Code '\(cleaned)' is shorter than 4 characters") }
+            bucketCat = TextCleaning.asciiUppercased(String(characters[0..<3]))
+            bucketSel = TextCleaning.asciiUppercased(String(characters[3...]))
+        }
+        guard let componentCode = TextCleaning.clean(record.string(at: f + componentCode)) else {
+            return .skip(reason: "empty component code")
+        }
+
+        var numbers: [String?] = []
+        for column in [quantity, labor, equipment] {
+            guard let column else {
+                numbers.append(nil)
+                continue
+            }
+            switch DecimalText.parse(record.string(at: f + column)) {
+            case .empty: numbers.append(nil)
+            case .number(let text): numbers.append(text)
+            case .invalid(let why): return .reject(reason: "column '\(names[column])': \(why)")
+            }
+        }
+        // Material falls back to Unit Price, then Total, whenever the value does not parse
+        // (spec §5.1, quirk Q8): `12,240.33*` in Total is simply no material.
+        var material: String?
+        for column in materialChain {
+            if case .number(let text) = DecimalText.parse(record.string(at: f + column)) {
+                material = text
+                break
+            }
+        }
+        return .accept(GoldenComponentRecord(
+            cat: bucketCat, sel: bucketSel, componentCode: componentCode,
+            description: description.flatMap { TextCleaning.clean(record.string(at: f + $0)) },
+            quantity: numbers[0], material: material, labor: numbers[1], equipment: numbers[2]))
+    }
+
+    /// FNV-1a 64 of `CAT 0x1F SEL 0x1F componentCode`: every (item, component code) pair
+    /// then lives in exactly one chunk, since an item belongs to exactly one CAT/SEL bucket.
+    public func partitionKey(of record: GoldenComponentRecord, into hasher: inout FNV1a64) {
+        hasher.combine(record.cat.utf8)
+        hasher.combine(CollectionOfOne(0x1F))
+        hasher.combine(record.sel.utf8)
+        hasher.combine(CollectionOfOne(0x1F))
+        hasher.combine(record.componentCode.utf8)
+    }
+}

@@ -1,0 +1,105 @@
+public import IngestCore
+public import IngestPostgres
+
+/// One import type, plugged into the generic pipeline (DESIGN §2).
+///
+/// The pipeline calls, in order: ``makeMapper(header:)`` (header check) and ``prepare(_:job:)``
+/// in the planner; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:into:)``
+/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:)``; and at last
+/// ``finalize(_:job:)`` in the publishing transaction. The pipeline knows nothing else about
+/// any one type: a new type is a new folder beside `GoldenComponents/`.
+public protocol Importer: Sendable {
+    /// The pure row mapper this importer uses.
+    associatedtype Mapper: RowMapper
+
+    /// The type, as stored in `import_job.type`.
+    var type: ImportType { get }
+    /// The chunking strategy, recorded in `meta_json` (e.g. `PRICE_LIST_COMPONENTS:cat-sel-hash`).
+    var strategy: String { get }
+    /// What the import writes into, for the file identity (type, target, SHA-256).
+    var target: String { get }
+
+    /// Checks the header row and returns a mapper bound to its columns.
+    /// - Throws: ``ImportFailure`` naming the missing column and the headers found.
+    func makeMapper(header: [String]) throws(ImportFailure) -> Mapper
+
+    /// Database work before any chunk exists; returns facts saved in the job's `meta_json`
+    /// (under `importer`) and handed back to the later steps in ``JobContext/facts``.
+    func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
+
+    /// Prepares one chunk's load (e.g. a staging table) and returns the `COPY … FROM STDIN`
+    /// statement that ``encode(_:line:into:)`` feeds.
+    func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String
+
+    /// Writes one mapped row, in the format of the chunk's `COPY`.
+    func encode(_ record: Mapper.Record, line: Int, into writer: inout CopyInWriter) throws
+
+    /// Turns the chunk's copied rows into the importer's rows; returns the counts.
+    func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts
+
+    /// Follow-up work and the atomic publish; returns the members of `result_json`.
+    func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
+}
+
+/// Maps raw CSV fields to a typed record, or says why a row cannot be used. Pure: no I/O.
+public protocol RowMapper: Sendable {
+    /// A mapped row.
+    associatedtype Record
+
+    /// The number of fields a row must have (the header's field count).
+    var fieldCount: Int { get }
+
+    /// Maps a record whose data fields start at `firstField` (chunk files put the original
+    /// line number in front).
+    func map(_ record: borrowing CSVRecord, firstField: Int) -> RowResult<Record>
+
+    /// Feeds the record's partition key to `hasher`; rows with equal keys land in one chunk.
+    func partitionKey(of record: Record, into hasher: inout FNV1a64)
+}
+
+/// What a mapper made of one row.
+public enum RowResult<Record> {
+    /// A usable row.
+    case accept(Record)
+    /// A row the import ignores by design (the legacy importers skip it silently); counted.
+    case skip(reason: String)
+    /// A bad row: reported in the rejects file with this reason.
+    case reject(reason: String)
+}
+
+/// Counts one chunk's load reports; stored on its `import_chunk` row.
+public struct ChunkCounts: Sendable, Equatable {
+    /// Rows written into the importer's tables.
+    public var writtenRows: Int
+    /// Importer-specific counters (e.g. `unmatchedRows`), summed over chunks in finalize.
+    public var stats: [String: Int]
+
+    public init(writtenRows: Int, stats: [String: Int] = [:]) {
+        self.writtenRows = writtenRows
+        self.stats = stats
+    }
+}
+
+/// What the importer's database steps know about their job.
+public struct JobContext: Sendable {
+    /// The `import_job.id`.
+    public var jobId: Int64
+    /// The facts ``Importer/prepare(_:job:)`` returned.
+    public var facts: [String: JSONValue]
+    /// Statistics of the plan (`dataRows`, `rejectedRows`, `skippedRows`).
+    public var plan: [String: Int]
+
+    public init(jobId: Int64, facts: [String: JSONValue] = [:], plan: [String: Int] = [:]) {
+        self.jobId = jobId
+        self.facts = facts
+        self.plan = plan
+    }
+
+    /// Fact `key` as an integer id.
+    public func id(_ key: String) throws(ImportFailure) -> Int64 {
+        guard let value = facts[key]?.intValue else {
+            throw ImportFailure(code: .internalError, message: "job \(jobId) has no '\(key)' in its plan")
+        }
+        return Int64(value)
+    }
+}

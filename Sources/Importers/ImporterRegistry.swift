@@ -1,0 +1,21 @@
+public import IngestCore
+
+/// Something to do with whichever concrete ``Importer`` an ``ImportType`` names.
+public protocol ImporterVisitor {
+    associatedtype Output
+    func visit<I: Importer>(_ importer: I) throws -> Output
+}
+
+/// The importers, by type: the one place that lists them.
+public enum ImporterRegistry {
+    /// Calls `visitor` with the importer for `type`.
+    /// - Throws: ``ImportFailure/Code/precondition`` for a type that is not implemented yet.
+    public static func visit<V: ImporterVisitor>(_ type: ImportType, _ visitor: V) throws -> V.Output {
+        switch type {
+        case .priceListComponents:
+            return try visitor.visit(GoldenComponentsImporter())
+        case .priceList, .xactRaw, .xactComponents:
+            throw ImportFailure(code: .precondition, message: "import type \(type.cliName) is not supported yet")
+        }
+    }
+}

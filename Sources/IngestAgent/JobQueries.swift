@@ -1,0 +1,31 @@
+public import IngestCore
+import IngestPostgres
+
+/// Read-only views of the job ledger for `nexus-ingest status` and `jobs`.
+public struct JobQueries {
+    private let store: JobStore
+
+    /// Connects with `configuration`.
+    public init(configuration: AgentConfiguration) throws {
+        let connection = try PostgresConnection(conninfo: configuration.conninfo)
+        try connection.setSearchPath(configuration.databaseSchema)
+        store = JobStore(connection: connection)
+    }
+
+    /// One job by id.
+    public func job(_ id: Int64) throws -> JobSnapshot? { try store.snapshot(id) }
+
+    /// The newest job for an upload path.
+    public func latestJob(forPath path: String) throws -> JobSnapshot? { try store.latest(forPath: path) }
+
+    /// The newest jobs, optionally of one status.
+    public func jobs(status: JobStatus?, limit: Int) throws -> [JobSnapshot] { try store.list(status: status, limit: limit) }
+
+    /// `document` as the JSON of a status file.
+    public static func json(_ document: StatusDocument) -> String {
+        String(decoding: JSONText.encode(document, pretty: true), as: UTF8.self)
+    }
+
+    /// A JSON value as compact text.
+    public static func json(_ value: JSONValue) -> String { JSONText.string(value) }
+}

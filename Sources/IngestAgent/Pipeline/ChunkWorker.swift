@@ -1,0 +1,195 @@
+import Importers
+import IngestCore
+import IngestPostgres
+
+/// Loads claimed chunks (DESIGN §1.4) and runs the finalize step after the last one.
+///
+/// One transaction per chunk: lock the chunk's ledger row (a chunk already DONE is skipped,
+/// so a chunk claimed twice is written once), `COPY` its rows through the importer, mark it
+/// DONE with its counts, and bump the job's `completed_chunks` and progress in the same
+/// statement. Transient database errors retry the chunk with exponential backoff on a fresh
+/// connection, up to `retry.max_attempts`; anything else fails the job, and the job's other
+/// chunks are then abandoned unwritten.
+final class ChunkWorker<I: Importer> {
+    /// What became of one claimed chunk.
+    enum Outcome: Equatable {
+        /// Loaded; `finalized` when this worker also published the job.
+        case loaded(finalized: Bool)
+        /// Already DONE (a second claim of the same chunk): nothing written.
+        case alreadyDone
+        /// The job is no longer running: the chunk was dropped unwritten.
+        case abandoned
+        /// The chunk failed and the job with it.
+        case failed(ImportFailure)
+    }
+
+    private let importer: I
+    private let settings: PipelineSettings
+    private let spool: Spool
+    private let owner: String
+    private let connect: () throws -> PostgresConnection
+    private var connection: PostgresConnection?
+
+    init(importer: I, settings: PipelineSettings, spool: Spool, owner: String, connect: @escaping () throws -> PostgresConnection) {
+        self.importer = importer
+        self.settings = settings
+        self.spool = spool
+        self.owner = owner
+        self.connect = connect
+    }
+
+    /// Loads `chunk`, retrying transient failures, and finalizes the job after its last chunk.
+    func process(_ chunk: Spool.ClaimedChunk) -> Outcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let outcome = try attemptChunk(chunk)
+                try? spool.release(chunk)
+                if case .loaded(finalized: true) = outcome { return outcome }
+                return outcome
+            } catch let error as PostgresError where error.isTransient && attempt < settings.maxAttempts {
+                connection = nil
+                sleepMilliseconds(settings.backoffMilliseconds(attempt: attempt))
+            } catch {
+                let failure = chunkFailure(error, chunk: chunk.chunkIndex)
+                recordFailure(failure, chunk: chunk)
+                try? spool.release(chunk)
+                return .failed(failure)
+            }
+        }
+    }
+
+    private func liveConnection() throws -> PostgresConnection {
+        if let connection, connection.isOpen { return connection }
+        let fresh = try connect()
+        connection = fresh
+        return fresh
+    }
+
+    private func attemptChunk(_ chunk: Spool.ClaimedChunk) throws -> Outcome {
+        let connection = try liveConnection()
+        // Counted outside the chunk transaction, so it survives a rollback.
+        let claimed = try connection.query(
+            """
+            UPDATE import_chunk SET attempts = attempts + 1, owner = $3, started_at = now(), updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'
+            RETURNING (SELECT status FROM import_job WHERE id = $1), (SELECT meta_json::text FROM import_job WHERE id = $1)
+            """, chunk.jobId, chunk.chunkIndex, owner)
+        guard let row = claimed.first else { return .alreadyDone }
+        guard row[0] == JobStatus.running.rawValue, let meta = JSONText.decode(row[1]) else {
+            try connection.query(
+                "UPDATE import_chunk SET state = 'ABANDONED', updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'",
+                chunk.jobId, chunk.chunkIndex)
+            return .abandoned
+        }
+        let context = Self.context(job: chunk.jobId, meta: meta)
+        let delimiter = meta["delimiter"]?.stringValue.flatMap(CSVDelimiter.init(name:)) ?? .comma
+        let header = meta["header"].flatMap { value -> [String]? in
+            if case .array(let items) = value { return items.compactMap(\.stringValue) }
+            return nil
+        } ?? []
+
+        let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
+            let state = try connection.query(
+                "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE",
+                chunk.jobId, chunk.chunkIndex)
+            guard state.first?[0] == "PENDING" else { return nil }
+            let mapper = try importer.makeMapper(header: header)
+            let statement = try importer.beginChunk(connection, job: context)
+            var lines: [Int32] = []
+            let copied: Int
+            do {
+                copied = try connection.copyIn(statement) { writer in
+                    let scanner = CSVScanner(source: try FileByteSource(path: chunk.path), options: CSVScannerOptions(delimiter: delimiter))
+                    try scanner.forEachRecord { record in
+                        let line = Int(record.string(at: 0)) ?? 0
+                        guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {
+                            throw ImportFailure(code: .chunkFailed, message: "a planned row no longer maps", line: line, chunk: chunk.chunkIndex)
+                        }
+                        lines.append(Int32(truncatingIfNeeded: line))
+                        try importer.encode(mapped, line: line, into: &writer)
+                    }
+                }
+            } catch let error as PostgresError {
+                if let copyLine = error.copyLine, copyLine >= 1, copyLine <= lines.count {
+                    throw LocatedError(error: error, line: Int(lines[copyLine - 1]))
+                }
+                throw error
+            }
+            let counts = try importer.endChunk(connection, job: context)
+            try connection.query(
+                """
+                UPDATE import_chunk SET state = 'DONE', input_rows = $3, written_rows = $4, stats_json = $5::jsonb,
+                    finished_at = now(), updated_at = now()
+                WHERE import_job_id = $1 AND chunk_index = $2
+                """,
+                chunk.jobId, chunk.chunkIndex, copied, counts.writtenRows,
+                JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
+            let progress = try connection.query(
+                """
+                UPDATE import_job SET completed_chunks = completed_chunks + 1,
+                    progress = LEAST(90, 10 + floor(80.0 * (completed_chunks + 1) / total_chunks)::int),
+                    message = 'Loaded ' || (completed_chunks + 1) || '/' || total_chunks || ' chunk(s)',
+                    updated_at = now()
+                WHERE id = $1 AND status = 'RUNNING'
+                RETURNING completed_chunks, total_chunks
+                """, chunk.jobId)
+            guard let counters = progress.first else {
+                throw ImportFailure(code: .chunkFailed, message: "job \(chunk.jobId) stopped running while chunk \(chunk.chunkIndex) loaded", chunk: chunk.chunkIndex)
+            }
+            return (try counters.require(0, as: Int.self), try counters.require(1, as: Int.self))
+        }
+        guard let finished else { return .alreadyDone }
+        guard finished.completed == finished.total else { return .loaded(finalized: false) }
+        try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: connection, reconnect: { [self] in
+            self.connection = nil
+            return try self.liveConnection()
+        })
+        return .loaded(finalized: true)
+    }
+
+    private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk) {
+        guard let connection = try? liveConnection() else { return }
+        _ = try? connection.query(
+            "UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2",
+            chunk.jobId, chunk.chunkIndex, JSONText.string(failure.json))
+        _ = try? JobStore(connection: connection).fail(chunk.jobId, failure)
+    }
+
+    private func chunkFailure(_ error: any Error, chunk: Int) -> ImportFailure {
+        switch error {
+        case let located as LocatedError:
+            return ImportFailure(
+                code: .chunkFailed, message: "chunk \(chunk): \(located.error.description)", line: located.line, chunk: chunk,
+                sqlState: located.error.sqlState)
+        case let database as PostgresError:
+            let retries = database.isTransient ? " (gave up after \(settings.maxAttempts) attempts)" : ""
+            return ImportFailure(
+                code: .chunkFailed, message: "chunk \(chunk): \(database.description)\(retries)", chunk: chunk,
+                sqlState: database.sqlState)
+        case var failure as ImportFailure:
+            if failure.chunk == nil && failure.code != .finalizeFailed { failure.chunk = chunk }
+            return failure
+        default:
+            var failure = Planner<I>.failure(for: error)
+            failure.chunk = chunk
+            failure.message = "chunk \(chunk): \(failure.message)"
+            return failure
+        }
+    }
+
+    static func context(job: Int64, meta: JSONValue) -> JobContext {
+        var facts: [String: JSONValue] = [:]
+        if case .object(let members)? = meta["importer"] { facts = members }
+        var plan: [String: Int] = [:]
+        if case .object(let members)? = meta["plan"] { plan = members.compactMapValues(\.intValue) }
+        return JobContext(jobId: job, facts: facts, plan: plan)
+    }
+}
+
+/// A database error while copying, with the file line of the row the server was reading.
+struct LocatedError: Error {
+    var error: PostgresError
+    var line: Int
+}

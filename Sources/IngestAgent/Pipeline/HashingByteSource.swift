@@ -1,0 +1,25 @@
+import Crypto
+import IngestCore
+
+/// Wraps a byte source and computes the SHA-256 of everything read through it, so the
+/// planner hashes the file in the same pass that scans it.
+final class HashingByteSource: CSVByteSource {
+    private let upstream: FileByteSource
+    private var hasher = SHA256()
+
+    init(_ upstream: FileByteSource) { self.upstream = upstream }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try upstream.read(into: buffer)
+        if n > 0 { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+        return n
+    }
+
+    /// The lowercase hex digest of the bytes read so far.
+    func hexDigest() -> String {
+        hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,132 @@
+import Importers
+import IngestCore
+import IngestPostgres
+
+/// The SQL of the job ledger: `import_job` and `import_chunk`.
+struct JobStore {
+    let connection: PostgresConnection
+
+    /// A timestamptz column as RFC 3339 UTC text.
+    private static func ts(_ column: String) -> String {
+        #"to_char("# + column + #" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+    }
+
+    private static let selectColumns = """
+        id, type, status, progress, message, csv_path, file_name, file_size, file_sha256, total_chunks,
+        completed_chunks, rejects_count, meta_json::text, result_json::text, error_json::text,
+        \(ts("created_at")), \(ts("started_at")), \(ts("updated_at")), \(ts("finished_at"))
+        """
+
+    /// Creates a QUEUED job for an upload.
+    func createJob(type: ImportType, target: String, path: String, fileName: String, size: Int64, createdBy: String) throws -> Int64 {
+        let row = try connection.query(
+            """
+            INSERT INTO import_job (type, target, status, progress, message, csv_path, file_name, file_size, created_by)
+            VALUES ($1, $2, 'QUEUED', 0, 'Queued', $3, $4, $5, $6) RETURNING id
+            """,
+            type.rawValue, target, path, fileName, size, createdBy
+        ).first!
+        return try row.require(0, as: Int64.self)
+    }
+
+    /// QUEUED → RUNNING.
+    func markRunning(_ job: Int64, message: String) throws {
+        try connection.query(
+            """
+            UPDATE import_job SET status = 'RUNNING', started_at = now(), updated_at = now(), message = $2
+            WHERE id = $1 AND status = 'QUEUED'
+            """, job, message)
+    }
+
+    /// Sets planning progress (0–10).
+    func setProgress(_ job: Int64, progress: Int, message: String) throws {
+        try connection.query(
+            "UPDATE import_job SET progress = $2, message = $3, updated_at = now() WHERE id = $1 AND status = 'RUNNING'",
+            job, progress, message)
+    }
+
+    /// Saves what `prepare` found, before any chunk exists.
+    func saveMeta(_ job: Int64, meta: JSONValue) throws {
+        try connection.query(
+            "UPDATE import_job SET meta_json = $2::jsonb, updated_at = now() WHERE id = $1", job, JSONText.string(meta))
+    }
+
+    /// Records the plan in one transaction: chunk totals, meta, and one `import_chunk` row per chunk.
+    func recordPlan(
+        _ job: Int64, sha256: String, rejects: Int, meta: JSONValue, chunks: [(index: Int, rows: Int, bytes: Int64)],
+        message: String
+    ) throws {
+        try connection.transaction { connection in
+            let updated = try connection.query(
+                """
+                UPDATE import_job SET total_chunks = $2, completed_chunks = 0, file_sha256 = $3, rejects_count = $4,
+                    meta_json = $5::jsonb, progress = 10, message = $6, updated_at = now()
+                WHERE id = $1 AND status = 'RUNNING'
+                """,
+                job, chunks.count, sha256, rejects, JSONText.string(meta), message)
+            guard updated.affectedRows == 1 else {
+                throw ImportFailure(code: .internalError, message: "job \(job) is no longer running; its plan was not recorded")
+            }
+            for chunk in chunks {
+                try connection.query(
+                    "INSERT INTO import_chunk (import_job_id, chunk_index, input_rows, byte_size) VALUES ($1, $2, $3, $4)",
+                    job, chunk.index, chunk.rows, chunk.bytes)
+            }
+        }
+    }
+
+    /// Fails a job that is still QUEUED or RUNNING, and abandons its pending chunks.
+    /// Returns false when the job had already ended.
+    @discardableResult
+    func fail(_ job: Int64, _ failure: ImportFailure, rejects: Int? = nil, sha256: String? = nil) throws -> Bool {
+        try connection.transaction { connection in
+            let updated = try connection.query(
+                """
+                UPDATE import_job SET status = 'FAILED', finished_at = now(), updated_at = now(),
+                    error_json = $2::jsonb, message = $3,
+                    rejects_count = coalesce($4::bigint, rejects_count), file_sha256 = coalesce($5, file_sha256)
+                WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+                """,
+                job, JSONText.string(failure.json), "Import failed: \(failure.description)", rejects, sha256)
+            try connection.query(
+                "UPDATE import_chunk SET state = 'ABANDONED', updated_at = now() WHERE import_job_id = $1 AND state = 'PENDING'",
+                job)
+            return updated.affectedRows == 1
+        }
+    }
+
+    /// Reads one job.
+    func snapshot(_ job: Int64) throws -> JobSnapshot? {
+        try connection.query("SELECT \(Self.selectColumns) FROM import_job WHERE id = $1", job).first.map(Self.snapshot)
+    }
+
+    /// The latest jobs, newest first.
+    func list(status: JobStatus?, limit: Int) throws -> [JobSnapshot] {
+        try connection.query(
+            """
+            SELECT \(Self.selectColumns) FROM import_job
+            WHERE $1::text IS NULL OR status = $1 ORDER BY id DESC LIMIT $2
+            """, status?.rawValue, limit
+        ).rows.map(Self.snapshot)
+    }
+
+    /// The newest job for an upload path.
+    func latest(forPath path: String) throws -> JobSnapshot? {
+        try connection.query(
+            "SELECT \(Self.selectColumns) FROM import_job WHERE csv_path = $1 ORDER BY id DESC LIMIT 1", path
+        ).first.map(Self.snapshot)
+    }
+
+    private static func snapshot(_ row: PostgresRow) throws -> JobSnapshot {
+        JobSnapshot(
+            id: try row.require(0),
+            type: ImportType(rawValue: try row.require(1)) ?? .priceListComponents,
+            status: JobStatus(rawValue: try row.require(2)) ?? .failed,
+            progress: try row.require(3),
+            message: row[4], csvPath: row[5], fileName: row[6], fileSize: try row.decode(7),
+            sha256: row[8], totalChunks: try row.decode(9), completedChunks: try row.decode(10),
+            rejectsCount: try row.require(11),
+            meta: JSONText.decode(row[12]), result: JSONText.decode(row[13]), error: JSONText.decode(row[14]),
+            createdAt: row[15] ?? "", startedAt: row[16], updatedAt: row[17] ?? "", finishedAt: row[18])
+    }
+}

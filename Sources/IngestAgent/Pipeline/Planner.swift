@@ -1,0 +1,174 @@
+import Importers
+import IngestCore
+import IngestPostgres
+
+/// What a finished plan produced.
+struct PlanSummary: Sendable, Equatable {
+    var chunkIndexes: [Int]
+    var dataRows: Int
+    var rejectedRows: Int
+    var skippedRows: Int
+}
+
+/// Plans one upload (DESIGN §1.3): one streaming pass that hashes the file, checks the
+/// header, maps and validates every row, writes rejects, and appends each good row's raw
+/// bytes — prefixed with its line number — to the chunk file its partition key selects.
+/// The plan is committed in one transaction; only then do the chunks become claimable.
+struct Planner<I: Importer> {
+    let importer: I
+    let settings: PipelineSettings
+    let spool: Spool
+    let connection: PostgresConnection
+    let delimiter: CSVDelimiter
+
+    private var store: JobStore { JobStore(connection: connection) }
+
+    /// Plans `job`. On failure the job is FAILED with the reason, nothing is claimable and
+    /// the tmp files are gone; the error is rethrown.
+    func plan(job: Int64, path: String, fileSize: Int64, progress: (Int) -> Void) throws -> PlanSummary {
+        let rejects = RejectsWriter(uploadPath: path)
+        var sha256: String?
+        do {
+            let facts = try connection.transaction { connection in
+                try importer.prepare(connection, job: JobContext(jobId: job))
+            }
+            try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "importer": .object(facts)])
+            return try scanAndRecord(
+                job: job, path: path, fileSize: fileSize, facts: facts, rejects: rejects, sha256: &sha256,
+                progress: progress)
+        } catch {
+            rejects.abandon()
+            try? Files.removeDirectory(spool.tmpDirectory(job: job))
+            let failure = Self.failure(for: error)
+            _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
+            throw failure
+        }
+    }
+
+    private func scanAndRecord(
+        job: Int64, path: String, fileSize: Int64, facts: [String: JSONValue], rejects: RejectsWriter,
+        sha256: inout String?, progress: (Int) -> Void
+    ) throws -> PlanSummary {
+        let partitions = settings.partitionCount(fileSize: fileSize)
+        let tmp = spool.tmpDirectory(job: job)
+        try Files.makeDirectories(tmp)
+        var writers = [BufferedFileWriter?](repeating: nil, count: partitions)
+        var rowCounts = [Int](repeating: 0, count: partitions)
+        var byteCounts = [Int64](repeating: 0, count: partitions)
+
+        let source = HashingByteSource(try FileByteSource(path: path))
+        let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: delimiter))
+        var mapper: I.Mapper?
+        var header: [String] = []
+        var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
+        var lastProgress = 0
+        var linePrefix: [UInt8] = []
+
+        try scanner.forEachRecord { record in
+            guard let mapper else {
+                if let issue = record.issue {
+                    throw ImportFailure(code: .malformedFile, message: "header row: \(issue)", line: record.line)
+                }
+                header = record.strings()
+                mapper = try importer.makeMapper(header: header)
+                return
+            }
+            summary.dataRows += 1
+            if summary.dataRows % 4096 == 0 {
+                let percent = Int(Int64(10 * scanner.bytesRead) / max(fileSize, 1))
+                if percent > lastProgress {
+                    lastProgress = percent
+                    progress(percent)
+                }
+            }
+            let result: RowResult<I.Mapper.Record>
+            if let issue = record.issue {
+                result = .reject(reason: issue.description)
+            } else if record.fieldCount != mapper.fieldCount {
+                result = .reject(reason: "expected \(mapper.fieldCount) fields, found \(record.fieldCount)")
+            } else {
+                result = mapper.map(record, firstField: 0)
+            }
+            switch result {
+            case .accept(let mapped):
+                var hasher = FNV1a64()
+                mapper.partitionKey(of: mapped, into: &hasher)
+                let index = Int(hasher.value % UInt64(partitions))
+                if writers[index] == nil {
+                    writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
+                }
+                let writer = writers[index]!
+                linePrefix.removeAll(keepingCapacity: true)
+                linePrefix.append(contentsOf: String(record.line).utf8)
+                linePrefix.append(delimiter.rawValue)
+                try writer.write(linePrefix)
+                try record.withRawBytes { (raw: UnsafeBufferPointer<UInt8>) throws(SystemError) in
+                    try writer.write(raw)
+                    byteCounts[index] += Int64(raw.count + linePrefix.count + 1)
+                }
+                try writer.write(0x0A)
+                rowCounts[index] += 1
+            case .skip:
+                summary.skippedRows += 1
+            case .reject(let reason):
+                try record.withRawBytes { raw in try rejects.reject(line: record.line, reason: reason, raw: raw) }
+            }
+        }
+        sha256 = source.hexDigest()
+        summary.rejectedRows = rejects.count
+        if mapper == nil {
+            throw ImportFailure(code: .malformedFile, message: "the file is empty: there is no header row")
+        }
+        for (index, writer) in writers.enumerated() {
+            guard let writer else { continue }
+            try writer.close(sync: true)
+            summary.chunkIndexes.append(index)
+        }
+        try Files.syncDirectory(tmp)
+        try rejects.finish()
+
+        if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
+            let file = String(rejects.path.split(separator: "/").last!)
+            throw ImportFailure(
+                code: .tooManyRejects,
+                message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
+                    + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
+        }
+
+        let meta: JSONValue = [
+            "strategy": .string(importer.strategy),
+            "partitions": .int(Int64(partitions)),
+            "chunkCount": .int(Int64(summary.chunkIndexes.count)),
+            "delimiter": .string(delimiter.description),
+            "header": .array(header.map { .string($0) }),
+            "importer": .object(facts),
+            "plan": [
+                "dataRows": .int(Int64(summary.dataRows)),
+                "rejectedRows": .int(Int64(summary.rejectedRows)),
+                "skippedRows": .int(Int64(summary.skippedRows)),
+            ],
+        ]
+        try store.recordPlan(
+            job, sha256: sha256!, rejects: summary.rejectedRows, meta: meta,
+            chunks: summary.chunkIndexes.map { ($0, rowCounts[$0], byteCounts[$0]) },
+            message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
+        try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
+        return summary
+    }
+
+    /// Any error as the ``ImportFailure`` that explains it.
+    static func failure(for error: any Error) -> ImportFailure {
+        switch error {
+        case let failure as ImportFailure:
+            return failure
+        case let scan as CSVScanError:
+            return ImportFailure(code: .malformedFile, message: scan.message, line: scan.line)
+        case let system as SystemError:
+            return ImportFailure(code: .io, message: system.description)
+        case let database as PostgresError:
+            return ImportFailure(code: .database, message: database.description, sqlState: database.sqlState)
+        default:
+            return ImportFailure(code: .internalError, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+public import IngestCore
+
+/// The spool directory: chunk files move `tmp/<job>/` → `ready/` → `claimed/` → gone.
+///
+/// A plan's chunks are written under `tmp/<job>/` and renamed into `ready/` only after the
+/// plan is committed in PostgreSQL. A worker claims a chunk by renaming it from `ready/` to
+/// `claimed/<name>@<owner>`: exactly one rename succeeds. The file is removed after the
+/// chunk's transaction commits; the ledger (`import_chunk.state`) makes a second load of the
+/// same chunk a no-op, so a crash between commit and removal cannot write twice.
+public struct Spool: Sendable {
+    /// A chunk a worker owns.
+    public struct ClaimedChunk: Sendable, Equatable {
+        public var jobId: Int64
+        public var chunkIndex: Int
+        /// The file under `claimed/`.
+        public var path: String
+    }
+
+    /// The spool root.
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    var tmpRoot: String { root + "/tmp" }
+    var readyDirectory: String { root + "/ready" }
+    var claimedDirectory: String { root + "/claimed" }
+
+    /// Creates the spool's directories.
+    public func create() throws(SystemError) {
+        for directory in [tmpRoot, readyDirectory, claimedDirectory] { try Files.makeDirectories(directory) }
+    }
+
+    /// The directory where a plan writes its chunk files.
+    func tmpDirectory(job: Int64) -> String { "\(tmpRoot)/\(job)" }
+
+    /// The file name of chunk `index` of `job`.
+    static func chunkFileName(job: Int64, index: Int) -> String {
+        let digits = String(index)
+        return "job-\(job)-chunk-\(String(repeating: "0", count: max(0, 5 - digits.count)))\(digits).csv"
+    }
+
+    /// Parses a chunk file name (with or without the `@owner` suffix).
+    static func parseChunkFileName(_ name: String) -> (job: Int64, index: Int)? {
+        let base = name.split(separator: "@", maxSplits: 1).first.map(String.init) ?? name
+        guard base.hasPrefix("job-"), base.hasSuffix(".csv") else { return nil }
+        let parts = base.dropFirst(4).dropLast(4).split(separator: "-")
+        guard parts.count == 3, parts[1] == "chunk", let job = Int64(parts[0]), let index = Int(parts[2]) else { return nil }
+        return (job, index)
+    }
+
+    /// Makes a committed plan's chunks claimable: renames them into `ready/`, makes the
+    /// renames durable, and removes the job's tmp directory.
+    func publish(job: Int64, chunkIndexes: [Int]) throws(SystemError) {
+        let tmp = tmpDirectory(job: job)
+        for index in chunkIndexes {
+            let name = Self.chunkFileName(job: job, index: index)
+            _ = try Files.rename("\(tmp)/\(name)", to: "\(readyDirectory)/\(name)")
+        }
+        try Files.syncDirectory(readyDirectory)
+        try Files.removeDirectory(tmp)
+    }
+
+    /// Claims one ready chunk (of `job` only, when given) for `owner`; nil when none is left.
+    func claim(job: Int64?, owner: String) throws(SystemError) -> ClaimedChunk? {
+        let names = try Files.list(readyDirectory).sorted()
+        for name in names {
+            guard let parsed = Self.parseChunkFileName(name), job == nil || parsed.job == job else { continue }
+            let claimed = "\(claimedDirectory)/\(name)@\(owner)"
+            if try Files.rename("\(readyDirectory)/\(name)", to: claimed) {
+                return ClaimedChunk(jobId: parsed.job, chunkIndex: parsed.index, path: claimed)
+            }
+        }
+        return nil
+    }
+
+    /// Removes a claimed chunk's file (after its transaction committed, or when it is abandoned).
+    func release(_ chunk: ClaimedChunk) throws(SystemError) {
+        try Files.remove(chunk.path)
+    }
+
+    /// Removes every ready or tmp file of `job` (after it failed).
+    func discard(job: Int64) throws(SystemError) {
+        for name in try Files.list(readyDirectory) where Self.parseChunkFileName(name)?.job == job {
+            try Files.remove("\(readyDirectory)/\(name)")
+        }
+        try Files.removeDirectory(tmpDirectory(job: job))
+    }
+}

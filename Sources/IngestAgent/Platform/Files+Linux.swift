@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import IngestCore
+
+/// File system calls the pipeline needs, on Linux: durable writes (fsync of files and
+/// directories), atomic replacement, claims by `rename(2)`.
+enum Files {
+    /// Creates `path` and its missing parents with `mode`.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o750) throws(SystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                throw SystemError(operation: "mkdir", path: current, errno: errno)
+            }
+        }
+    }
+
+    /// Flushes a directory's entries (a rename or create in it) to disk.
+    static func syncDirectory(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// Renames `from` to `to`; false (and no error) when `from` no longer exists, i.e. when
+    /// another worker's rename of the same chunk won.
+    static func rename(_ from: String, to: String) throws(SystemError) -> Bool {
+        if Glibc.rename(from, to) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw SystemError(operation: "rename", path: "\(from) -> \(to)", errno: errno)
+    }
+
+    /// Removes a file; a missing file is fine.
+    static func remove(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 && errno != ENOENT { throw SystemError(operation: "unlink", path: path, errno: errno) }
+    }
+
+    /// Removes a directory and the files directly in it.
+    static func removeDirectory(_ path: String) throws(SystemError) {
+        for name in try list(path) { try remove(path + "/" + name) }
+        if rmdir(path) != 0 && errno != ENOENT { throw SystemError(operation: "rmdir", path: path, errno: errno) }
+    }
+
+    /// The names in a directory (no `.` or `..`); empty when it does not exist.
+    static func list(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw SystemError(operation: "opendir", path: path, errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
+    /// rename over `path`, fsync of the directory. Readers see the old or the new content.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o640) throws(SystemError) {
+        let directory = parentDirectory(of: path)
+        let name = String(path.split(separator: "/").last ?? "")
+        let temporary = "\(directory)/.\(name).\(getpid()).tmp"
+        let writer = try BufferedFileWriter(path: temporary, mode: mode)
+        do {
+            try writer.write(bytes)
+            try writer.close(sync: true)
+        } catch {
+            _ = unlink(temporary)
+            throw error
+        }
+        guard Glibc.rename(temporary, path) == 0 else {
+            let code = errno
+            _ = unlink(temporary)
+            throw SystemError(operation: "rename", path: path, errno: code)
+        }
+        try syncDirectory(directory)
+    }
+
+    /// The directory part of `path` (`.` for a bare name).
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The size of a regular file, without following a symlink; nil if it is not a regular file.
+    static func regularFileSize(_ path: String) throws(SystemError) -> Int64? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw SystemError(operation: "lstat", path: path, errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    /// The absolute form of `path` (relative to the working directory).
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        return String(cString: buffer) + "/" + path
+    }
+
+    /// This host's name, for chunk owners.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+}
+
+/// Appends to a new file through a 256 KiB buffer; `close(sync:)` makes it durable.
+final class BufferedFileWriter {
+    let path: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private static let capacity = 256 << 10
+
+    /// Creates `path`, which must not exist.
+    init(path: String, mode: mode_t = 0o640) throws(SystemError) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SystemError(operation: "create", path: path, errno: errno) }
+        self.path = path
+        buffer.reserveCapacity(Self.capacity)
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(SystemError) {
+        if buffer.count + bytes.count > Self.capacity { try flush() }
+        if bytes.count >= Self.capacity {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(SystemError) {
+        try bytes.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(SystemError) in try write(b) }
+    }
+
+    func write(_ byte: UInt8) throws(SystemError) {
+        if buffer.count == Self.capacity { try flush() }
+        buffer.append(byte)
+    }
+
+    func flush() throws(SystemError) {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(SystemError) in try writeAll(b) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, optionally fsyncs, and closes.
+    func close(sync: Bool) throws(SystemError) {
+        try flush()
+        if sync && fsync(fd) != 0 { throw SystemError(operation: "fsync", path: path, errno: errno) }
+        let result = Glibc.close(fd)
+        fd = -1
+        if result != 0 { throw SystemError(operation: "close", path: path, errno: errno) }
+    }
+
+    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(operation: "write", path: path, errno: errno)
+            }
+            offset += n
+        }
+    }
+}

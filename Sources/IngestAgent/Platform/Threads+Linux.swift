@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// Runs `body(0..<count)` on `count` new OS threads and waits for all of them.
+///
+/// Workers block in libpq calls, so they need real threads, not the cooperative pool of
+/// Swift concurrency or Dispatch's CPU-bound width.
+func runOnThreads(count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    final class Box: @unchecked Sendable {
+        let body: @Sendable (Int) -> Void
+        let index: Int
+        init(_ body: @escaping @Sendable (Int) -> Void, _ index: Int) {
+            self.body = body
+            self.index = index
+        }
+    }
+    var threads: [pthread_t] = []
+    for index in 0..<count {
+        let box = Unmanaged.passRetained(Box(body, index)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body(box.index)
+            return nil
+        }, box)
+        if status == 0 {
+            threads.append(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            body(index)  // could not start a thread: run this worker inline
+        }
+    }
+    for thread in threads { pthread_join(thread, nil) }
+}
+
+/// Sleeps the calling thread for `milliseconds`.
+func sleepMilliseconds(_ milliseconds: Int) {
+    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+/// This process's id.
+var processID: Int32 { getpid() }
+
+/// The number of online processors.
+func coreCount() -> Int32 { Int32(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+/// A flag set by one thread and read by another.
+final class AtomicFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// One OS thread running a closure, joined explicitly.
+final class WorkerThreads {
+    private let body: @Sendable () -> Void
+    private var thread: pthread_t?
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func start() {
+        let box = Unmanaged.passRetained(ClosureBox(body)).toOpaque()
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { raw in
+            Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box) == 0 {
+            self.thread = thread
+        } else {
+            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
+        }
+    }
+
+    func join() {
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+}
+
+private final class ClosureBox: @unchecked Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// A monotonic clock in milliseconds.
+func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import IngestAgent
+import IngestCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nexus-ingest import FILE --type TYPE`: plans and loads one file in this process.
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import one CSV file now, in this process, with the same pipeline as the agent.",
+        discussion: """
+            Writes FILE.status.json (and FILE.rejects.csv when rows are rejected) like the agent. \
+            Exits 0 when the job SUCCEEDED, 1 when it FAILED.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The CSV file.")
+    var file: String
+
+    @Option(help: "golden-components (golden-petl, xact-raw, xact-components: not yet).")
+    var type: String
+
+    @Flag(help: "Return when the job has ended (in-process imports always load before returning).")
+    var wait = false
+
+    @Option(help: "Worker threads (default: the `workers` setting).")
+    var workers: Int?
+
+    @Option(help: "'auto' or a number of chunks (default: the `chunks` setting).")
+    var chunks: String?
+
+    @Option(help: "The spool directory (default: the `spool_dir` setting).")
+    var spool: String?
+
+    func run() async throws {
+        guard let importType = ImportType(cliName: type) else {
+            throw ValidationError("unknown --type '\(type)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
+        }
+        var configuration = try await options.loadConfiguration()
+        if let workers { configuration.pipeline.workers = max(1, workers) }
+        if let spool { configuration.pipeline.spoolDirectory = spool }
+        if let chunks {
+            if chunks == "auto" {
+                configuration.pipeline.chunks = .auto
+            } else if let count = Int(chunks), count > 0 {
+                configuration.pipeline.chunks = .fixed(count)
+            } else {
+                throw ValidationError("--chunks must be 'auto' or a positive number")
+            }
+        }
+        let progress = ProgressDisplay(interactive: isatty(1) == 1)
+        let job: JobSnapshot
+        do {
+            job = try ImportRunner(configuration: configuration).run(
+                path: file, type: importType, createdBy: "cli:\(currentUser())", onProgress: progress.show)
+        } catch {
+            printError("nexus-ingest import: \(error)")
+            throw ExitCode.failure
+        }
+        progress.finish()
+        print("job \(job.id) \(job.status.rawValue): \(job.message ?? "")")
+        if let result = job.result { print("result: \(JobQueries.json(result))") }
+        if let error = job.error { print("error: \(JobQueries.json(error))") }
+        if job.rejectsCount > 0, let rejects = job.rejectsPath { print("rejects: \(job.rejectsCount) row(s) in \(rejects)") }
+        if job.status != .succeeded { throw ExitCode.failure }
+    }
+}
+
+/// A progress bar on a terminal, plain lines otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    private let interactive: Bool
+    private var lastLine = ""
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func show(_ job: JobSnapshot) {
+        let message = job.message ?? ""
+        if interactive {
+            let width = 30
+            let filled = width * job.progress / 100
+            let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+            let line = "\r[\(bar)] \(job.progress)%  \(message)"
+            print(line.padding(to: lastLine.count), terminator: "")
+            fflush(nil)
+            lastLine = line
+        } else {
+            let line = "job \(job.id) \(job.status.rawValue) \(job.progress)% \(message)"
+            if line != lastLine { print(line) }
+            lastLine = line
+        }
+    }
+
+    func finish() {
+        if interactive && !lastLine.isEmpty { print("") }
+    }
+}
+
+extension String {
+    func padding(to length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}
+
+/// The login name of the user running the command.
+func currentUser() -> String {
+    if let name = getenv("USER") { return String(cString: name) }
+    return String(getuid())
+}

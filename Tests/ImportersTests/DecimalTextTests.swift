@@ -1,0 +1,39 @@
+import IngestCore
+import Testing
+
+@Suite("Number parsing")
+struct DecimalTextTests {
+    @Test(arguments: [
+        ("1,120.00", "1120.00"), ("$1,120.00", "1120.00"), (" 12.5 ", "12.5"), ("(5.00)", "-5.00"), ("-3", "-3"),
+        ("+7", "7"), (".5", "0.5"), ("12.", "12"), ("1e3", "1e3"), ("2.5E-2", "2.5e-2"), ("1e400", "1e400"),
+        ("( 4 )", "-4"), ("0", "0"),
+    ])
+    func numbers(input: String, expected: String) {
+        #expect(DecimalText.parse(input) == .number(expected))
+    }
+
+    @Test(arguments: ["0x10", "Infinity", "NaN", "-", "--5", "12.34*", "1e", "1.2.3", "(-5)", "5 5", "1e99999", "abc"])
+    func notNumbers(input: String) {
+        guard case .invalid(let reason) = DecimalText.parse(input) else {
+            Issue.record("'\(input)' parsed as a number")
+            return
+        }
+        #expect(reason.contains(input))
+    }
+
+    @Test func emptyCellsAreNull() {
+        #expect(DecimalText.parse("") == .empty)
+        #expect(DecimalText.parse("   ") == .empty)
+        #expect(DecimalText.parse("$") == .empty)
+    }
+
+    @Test func moneyStrippingAllowsAsterisksAndSpaces() {
+        #expect(DecimalText.parse("12,240.33*", stripping: [.commas, .dollars, .asterisksAndSpaces]) == .number("12240.33"))
+        #expect(DecimalText.parse("1 015.00", stripping: [.commas, .dollars, .asterisksAndSpaces]) == .number("1015.00"))
+        // toNumber of XACT components strips commas only: a dollar sign makes it invalid.
+        guard case .invalid = DecimalText.parse("$5", stripping: .commas) else {
+            Issue.record("$5 parsed with commas-only stripping")
+            return
+        }
+    }
+}
