@@ -73,6 +73,7 @@ struct CopyTests {
             #expect(error.sqlState == "22P02")
             #expect(!error.isTransient)
             #expect(error.message.contains("12.5*"))
+            #expect(error.copyLine == 70_000, "\(error.context ?? "no context")")
             #expect(try connection.query("SELECT count(*) FROM c").first?.decode(0, as: Int.self) == 0)
         }
     }

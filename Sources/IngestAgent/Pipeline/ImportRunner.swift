@@ -1,6 +1,7 @@
 import Importers
 public import IngestCore
 import IngestPostgres
+import Synchronization
 
 /// Runs one import in this process (`nexus-ingest import`): creates the job, plans it with
 /// the same planner as the agent, loads its chunks with a pool of worker threads, finalizes,
@@ -59,7 +60,7 @@ private struct RunVisitor: ImporterVisitor {
             if summary.chunkIndexes.isEmpty {
                 try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: connection, reconnect: connect)
             } else {
-                runWorkers(importer: importer, job: job, settings: settings, spool: spool, publisher: publisher)
+                runWorkers(importer: importer, job: job, settings: settings, spool: spool, store: store, publisher: publisher)
             }
         } catch {
             // The job row already holds the failure; the status file shows it below.
@@ -70,23 +71,39 @@ private struct RunVisitor: ImporterVisitor {
     }
 
     /// Runs `settings.workers` threads that claim this job's chunks until none is left,
-    /// while this thread refreshes the status file.
-    private func runWorkers<I: Importer>(importer: I, job: Int64, settings: PipelineSettings, spool: Spool, publisher: StatusPublisher) {
+    /// while this thread refreshes the status file. A job the workers leave RUNNING (they
+    /// could not reach the database to record a failure, or the spool failed) is failed
+    /// here with their first error, so an import never ends without a final state.
+    private func runWorkers<I: Importer>(
+        importer: I, job: Int64, settings: PipelineSettings, spool: Spool, store: JobStore, publisher: StatusPublisher
+    ) {
         let host = Files.hostName()
         let pid = processID
         let conninfo = configuration.conninfo
         let schema = configuration.databaseSchema
         let done = AtomicFlag()
-        let workers = min(settings.workers, PipelineSettings.maxChunks)
+        let errors = Mutex<[ImportFailure]>([])
         let pool = WorkerThreads {
-            runOnThreads(count: workers) { index in
-                let worker = ChunkWorker(importer: importer, settings: settings, spool: spool, owner: "\(host).\(pid).\(index)") {
+            runOnThreads(count: settings.workers) { index in
+                let owner = "\(host).\(pid).\(index)"
+                let worker = ChunkWorker(importer: importer, settings: settings, spool: spool, owner: owner) {
                     let connection = try PostgresConnection(conninfo: conninfo)
                     try connection.setSearchPath(schema)
                     return connection
                 }
-                while let chunk = try? spool.claim(job: job, owner: "\(host).\(pid).\(index)") {
-                    if case .failed = worker.process(chunk) { break }
+                while true {
+                    let chunk: Spool.ClaimedChunk?
+                    do {
+                        chunk = try spool.claim(job: job, owner: owner)
+                    } catch {
+                        errors.withLock { $0.append(ImportFailure(code: .io, message: "spool: \(error)")) }
+                        return
+                    }
+                    guard let chunk else { return }
+                    if case .failed(let failure) = worker.process(chunk) {
+                        errors.withLock { $0.append(failure) }
+                        return
+                    }
                 }
             }
             done.set()
@@ -97,5 +114,10 @@ private struct RunVisitor: ImporterVisitor {
             publisher.publish(force: false)
         }
         pool.join()
+        if let snapshot = try? store.snapshot(job), snapshot.status == .running {
+            let failure = errors.withLock { $0.first }
+                ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")
+            _ = try? store.fail(job, failure)
+        }
     }
 }

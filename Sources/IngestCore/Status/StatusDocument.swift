@@ -14,6 +14,12 @@ public struct StatusDocument: Sendable, Equatable, Codable {
             self.count = count
             self.file = file
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(count, forKey: .count)
+            try c.encode(file, forKey: .file)
+        }
     }
 
     /// The version of this document's layout.
