@@ -6,8 +6,12 @@ import Glibc
 
 // Benchmark driver for scripts/bench (run from a release build).
 //
-//   nexus-ingest-bench generate-components ROWS FILE   write a deterministic components CSV
-//   nexus-ingest-bench scan FILE                       scan FILE; print bytes, records, fields, seconds
+//   nexus-ingest-bench generate-components ROWS FILE          Xactimate components layout
+//   nexus-ingest-bench generate-legacy-components ROWS FILE   legacy layout (Cat, Sel, Component Code, …)
+//   nexus-ingest-bench golden-items FILE                      the Golden items both layouts match (COPY text)
+//   nexus-ingest-bench scan FILE                              scan FILE; print bytes, records, fields, seconds
+//
+// Files are deterministic for a given row count. Buckets: 10 cats × 5000 sels (S0…S4999).
 
 func monotonicSeconds() -> Double {
     var now = timespec()
@@ -25,7 +29,6 @@ func fail(_ message: String) -> Never {
 func generateComponents(rows: Int, path: String) {
     guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
     defer { fclose(file) }
-    let cats = ["DRY", "WTR", "PNT", "FRM", "ELE", "PLM", "CLN", "DMO", "INS", "RFG"]
     var out: [UInt8] = []
     out.reserveCapacity(1 << 20)
     CSVFormatter.appendRecord(
@@ -34,7 +37,7 @@ func generateComponents(rows: Int, path: String) {
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     for i in 0..<rows {
         state = state &* 6364136223846793005 &+ 1442695040888963407
-        let cat = cats[Int(state >> 60) % cats.count]
+        let cat = benchCats[Int(state >> 60) % benchCats.count]
         let sel = "S\((state >> 40) % 5000)"
         let quantity = Double((state >> 20) % 100_000) / 100
         let price = Double((state >> 8) % 50_000) / 100
@@ -67,13 +70,63 @@ func scan(path: String) throws {
     print("bytes=\(scanner.bytesRead) records=\(records) fields=\(fields) seconds=\(seconds) hash=\(hash.value)")
 }
 
+let benchCats = ["DRY", "WTR", "PNT", "FRM", "ELE", "PLM", "CLN", "DMO", "INS", "RFG"]
+
+/// Writes `rows` rows in the legacy layout with mostly distinct component codes, so the
+/// import's output is about as large as its input (little aggregation).
+func generateLegacyComponents(rows: Int, path: String) {
+    guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
+    defer { fclose(file) }
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 20)
+    CSVFormatter.appendRecord(
+        ["Cat", "Sel", "Activity", "Desc", "Component Code", "Component Desc", "Qty", "Material", "Labor", "Equipment"],
+        to: &out)
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    for i in 0..<rows {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let cat = benchCats[Int(state >> 60) % benchCats.count]
+        let sel = "S\((state >> 40) % 5000)"
+        let quantity = Double((state >> 20) % 100_000) / 100
+        let price = Double((state >> 8) % 50_000) / 100
+        CSVFormatter.appendRecord(
+            [cat, sel, "+", "", "K\(i)", i % 7 == 0 ? "Board, 1/2\" #\(i)" : "Part \(i)", "\(quantity)", "\(price)",
+             i % 3 == 0 ? "" : "\(price / 2)", ""], to: &out)
+        if out.count >= 1 << 20 {
+            _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+            out.removeAll(keepingCapacity: true)
+        }
+    }
+    _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+}
+
+/// Writes the Golden items (COPY text: cat, sel, activity, description, canonical_key_hash):
+/// every bucket has a `+` item, every third also a `-` item.
+func generateGoldenItems(path: String) {
+    guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
+    defer { fclose(file) }
+    var text = ""
+    for cat in benchCats {
+        for s in 0..<5000 {
+            text += "\(cat)\tS\(s)\t+\tItem \(cat) \(s)\t\(cat)-\(s)-plus\n"
+            if s % 3 == 0 { text += "\(cat)\tS\(s)\t-\tItem \(cat) \(s)\t\(cat)-\(s)-minus\n" }
+        }
+    }
+    fputs(text, file)
+}
+
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "generate-components" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generateComponents(rows: rows, path: arguments[3])
+case "generate-legacy-components" where arguments.count == 4:
+    guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
+    generateLegacyComponents(rows: rows, path: arguments[3])
+case "golden-items" where arguments.count == 3:
+    generateGoldenItems(path: arguments[2])
 case "scan" where arguments.count == 3:
     do { try scan(path: arguments[2]) } catch { fail("\(error)") }
 default:
-    fail("usage: nexus-ingest-bench generate-components ROWS FILE | scan FILE")
+    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | golden-items FILE | scan FILE")
 }

@@ -1,0 +1,68 @@
+import Foundation
+import IngestPostgres
+import Testing
+
+@Suite("nexus-ingest import / status / jobs", .enabled(if: testDatabaseURL != nil))
+struct ImportCommandTests {
+    @Test func importsASampleThenReportsIt() throws {
+        let schema = "cli_\(UInt32.random(in: 0...UInt32.max))"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            if let connection = try? PostgresConnection(conninfo: testDatabaseURL!) {
+                try? connection.executeScript("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
+            }
+        }
+        let environment = [
+            "NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema,
+            "NEXUS_INGEST_SPOOL_DIR": directory + "/spool", "NEXUS_INGEST_CONFIG": "",
+        ]
+        #expect(try runNexusIngest(["migrate"], environment: environment).status == 0)
+        let connection = try PostgresConnection(conninfo: testDatabaseURL!)
+        try connection.setSearchPath(schema)
+        try connection.executeScript(
+            """
+            INSERT INTO price_list (kind, code, label, revision, is_active) VALUES ('GOLDEN', 'XACT_ALL', 'seed', 1, true);
+            INSERT INTO price_list_item (price_list_id, cat, sel, activity, description, canonical_key_hash)
+            SELECT id, 'WTR', 'DHM', '+', 'Dehumidifier', 'h1' FROM price_list;
+            """)
+
+        // Plain open/write/close, as an SFTP server writes an upload.
+        let upload = directory + "/components.csv"
+        FileManager.default.createFile(atPath: upload, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: upload))
+        try handle.write(contentsOf: Data("Code,Description,Quantity,Unit Price\nWTRDHM,Dehumidifier - Large,3,80\n".utf8))
+        try handle.close()
+
+        let imported = try runNexusIngest(["import", upload, "--type", "golden-components", "--wait"], environment: environment)
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.output.contains("SUCCEEDED"))
+        #expect(imported.output.contains("\"componentCount\":1"))
+
+        let status = try runNexusIngest(["status", upload], environment: environment)
+        #expect(status.status == 0)
+        #expect(status.output.contains("SUCCEEDED 100%"))
+        let json = try runNexusIngest(["status", upload, "--json"], environment: environment)
+        let document = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(document?["status"] as? String == "SUCCEEDED")
+        let jobId = try #require(document?["jobId"] as? String)
+        let byId = try runNexusIngest(["status", jobId], environment: environment)
+        #expect(byId.output.contains("job \(jobId): SUCCEEDED"))
+
+        let jobs = try runNexusIngest(["jobs", "--status", "succeeded"], environment: environment)
+        #expect(jobs.output.contains("PRICE_LIST_COMPONENTS  SUCCEEDED"))
+
+        // A file with a missing column fails: exit 1 and the reason.
+        let bad = directory + "/bad.csv"
+        FileManager.default.createFile(atPath: bad, contents: Data("Cat,Qty\nDRY,1\n".utf8))
+        let failed = try runNexusIngest(["import", bad, "--type", "golden-components"], environment: environment)
+        #expect(failed.status == 1)
+        #expect(failed.output.contains("FAILED"))
+        #expect(failed.output.contains("required column"))
+
+        let unknown = try runNexusIngest(["import", bad, "--type", "nope"], environment: environment)
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("unknown --type 'nope'"))
+    }
+}
