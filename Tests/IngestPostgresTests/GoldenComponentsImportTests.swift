@@ -106,7 +106,7 @@ struct GoldenComponentsImportTests {
     @Test func xactimateSampleMatchesTheSpec() throws {
         let fixture = try PipelineFixture()
         try fixture.seedGoldenList(items: sampleGoldenItems)
-        let path = fixture.upload("components.csv", fixture.read(sampleFile("golden-components-xactimate.csv"))!)
+        let path = fixture.upload("components.csv", try #require(fixture.read(sampleFile("golden-components-xactimate.csv"))))
         let job = try fixture.runImport(path)
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         let drywall = "Drywall - 1/2\" hung, taped, floated, ready for paint"
@@ -133,7 +133,7 @@ struct GoldenComponentsImportTests {
     @Test func legacySampleMatchesTheSpec() throws {
         let fixture = try PipelineFixture()
         try fixture.seedGoldenList(items: sampleGoldenItems)
-        let path = fixture.upload("legacy.csv", fixture.read(sampleFile("golden-components-legacy.csv"))!)
+        let path = fixture.upload("legacy.csv", try #require(fixture.read(sampleFile("golden-components-legacy.csv"))))
         let job = try fixture.runImport(path)
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         let components = try fixture.currentComponents()

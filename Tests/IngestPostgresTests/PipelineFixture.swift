@@ -121,8 +121,8 @@ let sampleGoldenItems: [(String, String, String, String)] = [
     ("DMO", "DUMP>>", "+", "Dumpster load - Approx. 40 yards, 7-8 tons of debris"),
 ]
 
-/// The shared sample files.
+/// A sample file under Tests/Fixtures.
 func sampleFile(_ name: String) -> String {
     let root = String(#filePath.split(separator: "/Tests/").first!)
-    return "/" + root.drop(while: { $0 == "/" }) + "/../shared/samples/" + name
+    return "/" + root.drop(while: { $0 == "/" }) + "/Tests/Fixtures/" + name
 }
