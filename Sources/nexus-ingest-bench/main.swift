@@ -25,33 +25,49 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// Writes `rows` rows in the Xactimate components layout, deterministic for a given count.
-func generateComponents(rows: Int, path: String) {
+/// One generated row: its index and the bucket a seeded generator drew for it.
+struct GeneratedRow {
+    var index: Int
+    var cat: String
+    var sel: String
+    var quantity: Double
+    var price: Double
+}
+
+/// Writes `header` and `rows` rows made by `makeRow` to `path`, in 1 MiB writes. Rows draw
+/// their CAT (one of `benchCats`), SEL (S0…S4999) and numbers from a fixed-seed LCG.
+func generate(rows: Int, path: String, seed: UInt64, header: [String], makeRow: (GeneratedRow) -> [String]) {
     guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
     defer { fclose(file) }
     var out: [UInt8] = []
     out.reserveCapacity(1 << 20)
-    CSVFormatter.appendRecord(
-        ["Code", "Description", "Tax Status", "Contractor Supplied", "Quantity", "Unit", "Unit Price", "Total",
-         "Request third-party pricing"], to: &out)
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    CSVFormatter.appendRecord(header, to: &out)
+    var state = seed
     for i in 0..<rows {
         state = state &* 6364136223846793005 &+ 1442695040888963407
-        let cat = benchCats[Int(state >> 60) % benchCats.count]
-        let sel = "S\((state >> 40) % 5000)"
-        let quantity = Double((state >> 20) % 100_000) / 100
-        let price = Double((state >> 8) % 50_000) / 100
-        let total = (quantity * price * 100).rounded() / 100
-        let description = i % 7 == 0 ? "Board - 1/2\" regular, 4x8 sheet #\(i)" : "Component \(i) of \(cat)"
-        CSVFormatter.appendRecord(
-            ["\(cat)\(sel)", description, i % 3 == 0 ? "Non-taxable" : "Taxable", "Yes", "\(quantity)", "EA",
-             "\(price)", i % 5 == 0 ? "\(total)*" : "\(total)", ""], to: &out)
+        let row = GeneratedRow(
+            index: i, cat: benchCats[Int(state >> 60) % benchCats.count], sel: "S\((state >> 40) % 5000)",
+            quantity: Double((state >> 20) % 100_000) / 100, price: Double((state >> 8) % 50_000) / 100)
+        CSVFormatter.appendRecord(makeRow(row), to: &out)
         if out.count >= 1 << 20 {
             _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
             out.removeAll(keepingCapacity: true)
         }
     }
     _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+}
+
+/// Writes `rows` rows in the Xactimate components layout.
+func generateComponents(rows: Int, path: String) {
+    let header = ["Code", "Description", "Tax Status", "Contractor Supplied", "Quantity", "Unit", "Unit Price", "Total",
+                  "Request third-party pricing"]
+    generate(rows: rows, path: path, seed: 0x9E37_79B9_7F4A_7C15, header: header) { row in
+        let total = (row.quantity * row.price * 100).rounded() / 100
+        let i = row.index
+        let description = i % 7 == 0 ? "Board - 1/2\" regular, 4x8 sheet #\(i)" : "Component \(i) of \(row.cat)"
+        return ["\(row.cat)\(row.sel)", description, i % 3 == 0 ? "Non-taxable" : "Taxable", "Yes", "\(row.quantity)", "EA",
+                "\(row.price)", i % 5 == 0 ? "\(total)*" : "\(total)", ""]
+    }
 }
 
 /// Scans `path` the way the planner does (every record, every field touched) and reports.
@@ -75,29 +91,12 @@ let benchCats = ["DRY", "WTR", "PNT", "FRM", "ELE", "PLM", "CLN", "DMO", "INS", 
 /// Writes `rows` rows in the legacy layout with mostly distinct component codes, so the
 /// import's output is about as large as its input (little aggregation).
 func generateLegacyComponents(rows: Int, path: String) {
-    guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
-    defer { fclose(file) }
-    var out: [UInt8] = []
-    out.reserveCapacity(1 << 20)
-    CSVFormatter.appendRecord(
-        ["Cat", "Sel", "Activity", "Desc", "Component Code", "Component Desc", "Qty", "Material", "Labor", "Equipment"],
-        to: &out)
-    var state: UInt64 = 0x2545_F491_4F6C_DD1D
-    for i in 0..<rows {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        let cat = benchCats[Int(state >> 60) % benchCats.count]
-        let sel = "S\((state >> 40) % 5000)"
-        let quantity = Double((state >> 20) % 100_000) / 100
-        let price = Double((state >> 8) % 50_000) / 100
-        CSVFormatter.appendRecord(
-            [cat, sel, "+", "", "K\(i)", i % 7 == 0 ? "Board, 1/2\" #\(i)" : "Part \(i)", "\(quantity)", "\(price)",
-             i % 3 == 0 ? "" : "\(price / 2)", ""], to: &out)
-        if out.count >= 1 << 20 {
-            _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-            out.removeAll(keepingCapacity: true)
-        }
+    let header = ["Cat", "Sel", "Activity", "Desc", "Component Code", "Component Desc", "Qty", "Material", "Labor", "Equipment"]
+    generate(rows: rows, path: path, seed: 0x2545_F491_4F6C_DD1D, header: header) { row in
+        let i = row.index
+        return [row.cat, row.sel, "+", "", "K\(i)", i % 7 == 0 ? "Board, 1/2\" #\(i)" : "Part \(i)", "\(row.quantity)",
+                "\(row.price)", i % 3 == 0 ? "" : "\(row.price / 2)", ""]
     }
-    _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
 }
 
 /// Writes the Golden items (COPY text: cat, sel, activity, description, canonical_key_hash):
