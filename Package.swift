@@ -43,7 +43,7 @@ let package = Package(
         // their prepare / chunk / finalize SQL.
         .target(
             name: "Importers",
-            dependencies: ["IngestCore", "IngestPostgres"],
+            dependencies: ["IngestCore", "IngestPostgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The agent: configuration, planner, spool, workers, status files, doctor.
@@ -63,6 +63,7 @@ let package = Package(
             name: "nexus-ingest",
             dependencies: [
                 "IngestAgent",
+                "Importers",
                 "IngestCore",
                 "IngestPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,9 +8,9 @@ public protocol ImporterVisitor {
 
 /// The importers, by type: the one place that lists them.
 public enum ImporterRegistry {
-    /// Calls `visitor` with the importer for `type`.
+    /// Calls `visitor` with the importer for `type`, configured with `options`.
     /// - Throws: ``ImportFailure/Code/precondition`` for a type that is not implemented yet.
-    public static func visit<V: ImporterVisitor>(_ type: ImportType, _ visitor: V) throws -> V.Output {
+    public static func visit<V: ImporterVisitor>(_ type: ImportType, options: ImportOptions, _ visitor: V) throws -> V.Output {
         switch type {
         case .priceListComponents:
             return try visitor.visit(GoldenComponentsImporter())

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Importers
 import IngestAgent
 import IngestCore
 
@@ -23,6 +24,15 @@ struct Import: AsyncParsableCommand {
     @Option(help: "golden-components (golden-petl, xact-raw, xact-components: not yet).")
     var type: String
 
+    @Option(help: "Golden PETL: merge (default) or replace.")
+    var mode: String?
+
+    @Option(help: "XACT imports: the project code.")
+    var project: String?
+
+    @Option(name: .customLong("estimate-version"), help: "XACT components: the target estimate version id.")
+    var estimateVersion: Int64?
+
     @Flag(help: "Return when the job has ended (in-process imports always load before returning).")
     var wait = false
 
@@ -38,6 +48,13 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         guard let importType = ImportType(cliName: type) else {
             throw ValidationError("unknown --type '\(type)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
+        }
+        var importOptions = ImportOptions(project: project, estimateVersion: estimateVersion)
+        if let mode {
+            guard let parsed = ImportOptions.Mode(rawValue: mode) else {
+                throw ValidationError("--mode must be merge or replace, not '\(mode)'")
+            }
+            importOptions.mode = parsed
         }
         var configuration = try await options.loadConfiguration()
         if let workers { configuration.pipeline.workers = max(1, workers) }
@@ -55,7 +72,8 @@ struct Import: AsyncParsableCommand {
         let job: JobSnapshot
         do {
             job = try ImportRunner(configuration: configuration).run(
-                path: file, type: importType, createdBy: "cli:\(currentUser())", onProgress: progress.show)
+                path: file, type: importType, options: importOptions, createdBy: "cli:\(currentUser())",
+                onProgress: progress.show)
         } catch {
             printError("nexus-ingest import: \(error)")
             throw ExitCode.failure

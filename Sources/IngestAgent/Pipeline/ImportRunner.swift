@@ -1,4 +1,4 @@
-import Importers
+public import Importers
 public import IngestCore
 import IngestPostgres
 import Synchronization
@@ -14,10 +14,13 @@ public struct ImportRunner: Sendable {
     /// Imports `path` as `type`. `onProgress` sees the job after every change (from the
     /// calling thread). Returns the final job; failures are in the job, not thrown, except
     /// when no job could be created at all.
-    public func run(path: String, type: ImportType, createdBy: String, onProgress: @escaping (JobSnapshot) -> Void = { _ in })
-        throws -> JobSnapshot
-    {
-        try ImporterRegistry.visit(type, RunVisitor(configuration: configuration, path: path, createdBy: createdBy, onProgress: onProgress))
+    public func run(
+        path: String, type: ImportType, options: ImportOptions = ImportOptions(), createdBy: String,
+        onProgress: @escaping (JobSnapshot) -> Void = { _ in }
+    ) throws -> JobSnapshot {
+        try ImporterRegistry.visit(
+            type, options: options,
+            RunVisitor(configuration: configuration, path: path, createdBy: createdBy, onProgress: onProgress))
     }
 }
 

@@ -1,0 +1,23 @@
+/// What a route or the command line says about one import beyond its type.
+public struct ImportOptions: Sendable, Equatable {
+    /// Golden PETL: how the new revision relates to the previous one.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Last row wins, `Delete` marks, untouched previous items carried forward (default).
+        case merge
+        /// The file is the whole new list.
+        case replace
+    }
+
+    /// Golden PETL mode (`--mode`, or the `golden-petl/replace/` route).
+    public var mode: Mode
+    /// XACT imports: the project code (`--project`, or the route's directory name).
+    public var project: String?
+    /// XACT components: the target estimate version (`--estimate-version`).
+    public var estimateVersion: Int64?
+
+    public init(mode: Mode = .merge, project: String? = nil, estimateVersion: Int64? = nil) {
+        self.mode = mode
+        self.project = project
+        self.estimateVersion = estimateVersion
+    }
+}
