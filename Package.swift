@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libpq, found through pkg-config (`-I/usr/include/postgresql -lpq`).
@@ -46,6 +48,8 @@ let package = Package(
             dependencies: ["IngestCore", "IngestPostgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Linux calls Swift's Glibc module hides behind _GNU_SOURCE (pipe2, file leases).
+        .target(name: "CNexusPlatform"),
         // The agent: configuration, planner, spool, workers, status files, doctor.
         .target(
             name: "IngestAgent",
@@ -53,8 +57,12 @@ let package = Package(
                 "IngestCore",
                 "IngestPostgres",
                 "Importers",
+                "CNexusPlatform",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -64,6 +72,9 @@ let package = Package(
             dependencies: [
                 "IngestAgent",
                 "Importers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "IngestCore",
                 "IngestPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

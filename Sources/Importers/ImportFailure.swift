@@ -23,6 +23,9 @@ public struct ImportFailure: Error, Sendable, Equatable, CustomStringConvertible
         public static let finalizeFailed = Code("finalizeFailed")
         /// The database refused or lost a command outside any chunk.
         public static let database = Code("database")
+        /// The agent stopped (or crashed) before the job's plan was committed; the file is
+        /// planned again by a new job.
+        public static let interrupted = Code("interrupted")
         /// A bug: a state the pipeline should never see.
         public static let internalError = Code("internalError")
     }

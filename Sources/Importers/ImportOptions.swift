@@ -1,3 +1,5 @@
+public import IngestCore
+
 /// What a route or the command line says about one import beyond its type.
 public struct ImportOptions: Sendable, Equatable {
     /// Golden PETL: how the new revision relates to the previous one.
@@ -19,5 +21,21 @@ public struct ImportOptions: Sendable, Equatable {
         self.mode = mode
         self.project = project
         self.estimateVersion = estimateVersion
+    }
+
+    /// The options as saved in a job's `meta_json`.
+    public var json: JSONValue {
+        [
+            "mode": .string(mode.rawValue), "project": project.map { .string($0) } ?? .null,
+            "estimateVersion": estimateVersion.map { .int($0) } ?? .null,
+        ]
+    }
+
+    /// Options read back from `meta_json` (defaults for anything missing).
+    public init(json: JSONValue?) {
+        self.init(
+            mode: json?["mode"]?.stringValue.flatMap(Mode.init(rawValue:)) ?? .merge,
+            project: json?["project"]?.stringValue,
+            estimateVersion: json?["estimateVersion"]?.intValue.map(Int64.init))
     }
 }

@@ -12,6 +12,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var configFile: String?
     /// Planning and loading settings.
     public var pipeline: PipelineSettings
+    /// Watching and daemon settings.
+    public var agent: AgentSettings
 
     /// The default schema name.
     public static let defaultSchema = "nexus"
@@ -19,12 +21,14 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Creates a configuration.
     public init(
         databaseURL: String? = nil, databaseSchema: String = Self.defaultSchema, configFile: String? = nil,
-        pipeline: PipelineSettings = PipelineSettings(spoolDirectory: Self.defaultSpoolDirectory, workers: 2)
+        pipeline: PipelineSettings = PipelineSettings(spoolDirectory: Self.defaultSpoolDirectory, workers: 2),
+        agent: AgentSettings = AgentSettings(routes: try! RouteTable(entries: RouteTable.defaultEntries))
     ) {
         self.databaseURL = databaseURL
         self.databaseSchema = databaseSchema
         self.configFile = configFile
         self.pipeline = pipeline
+        self.agent = agent
     }
 
     /// The spool of an installed package.

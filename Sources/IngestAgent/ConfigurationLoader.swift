@@ -36,7 +36,28 @@ public enum ConfigurationLoader {
             databaseURL: url?.isEmpty == true ? nil : url,
             databaseSchema: reader.string(forKey: "database.schema", default: AgentConfiguration.defaultSchema),
             configFile: explicitPath ?? (isReadableFile(installedConfigPath) ? installedConfigPath : nil),
-            pipeline: try pipelineSettings(reader))
+            pipeline: try pipelineSettings(reader),
+            agent: try agentSettings(reader))
+    }
+
+    private static func agentSettings(_ reader: ConfigReader) throws -> AgentSettings {
+        let formatText = reader.string(forKey: "log.format", default: "text")
+        guard let format = AgentSettings.LogFormat(rawValue: formatText) else {
+            throw ConfigurationError(path: "log.format", message: "must be text or json, not '\(formatText)'")
+        }
+        let metrics = reader.string(forKey: "metrics_file", default: "")
+        return AgentSettings(
+            dropRoot: reader.string(forKey: "drop_root", default: AgentSettings.defaultDropRoot),
+            routes: try RouteTable(entries: reader.stringArray(forKey: "routes", default: RouteTable.defaultEntries)),
+            settleMilliseconds: Int(reader.double(forKey: "settle_seconds", default: 2) * 1000),
+            rescanIntervalMilliseconds: Int(reader.double(forKey: "rescan_interval_seconds", default: 60) * 1000),
+            gracePeriodMilliseconds: Int(reader.double(forKey: "grace_period_seconds", default: 30) * 1000),
+            autoCreateProjects: reader.bool(forKey: "auto_create_projects", default: false),
+            defaultCompany: reader.string(forKey: "default_company", default: "default"),
+            migrateOnStart: reader.bool(forKey: "migrate_on_start", default: true),
+            logLevel: reader.string(forKey: "log.level", default: "info"),
+            logFormat: format,
+            metricsFile: metrics.isEmpty ? nil : metrics)
     }
 
     private static func pipelineSettings(_ reader: ConfigReader) throws -> PipelineSettings {

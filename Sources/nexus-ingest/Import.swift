@@ -36,6 +36,9 @@ struct Import: AsyncParsableCommand {
     @Flag(help: "Return when the job has ended (in-process imports always load before returning).")
     var wait = false
 
+    @Flag(help: "Import even if the same content was imported successfully before.")
+    var force = false
+
     @Option(help: "Worker threads (default: the `workers` setting).")
     var workers: Int?
 
@@ -72,7 +75,7 @@ struct Import: AsyncParsableCommand {
         let job: JobSnapshot
         do {
             job = try ImportRunner(configuration: configuration).run(
-                path: file, type: importType, options: importOptions, createdBy: "cli:\(currentUser())",
+                path: file, type: importType, options: importOptions, force: force, createdBy: "cli:\(currentUser())",
                 onProgress: progress.show)
         } catch {
             printError("nexus-ingest import: \(error)")

@@ -154,7 +154,7 @@ struct GoldenComponentsImportTests {
         for (workers, chunks) in combinations {
             fixture.settings.workers = workers
             fixture.settings.chunks = .fixed(chunks)
-            let job = try fixture.runImport(path)
+            let job = try fixture.runImport(path, force: true)
             #expect(job.status == .succeeded, "workers \(workers) chunks \(chunks): \(String(describing: job.error))")
             #expect(job.totalChunks == chunks)
             #expect(job.result?["unmatchedRows"]?.intValue == expected.unmatched)
@@ -255,6 +255,29 @@ struct GoldenComponentsImportTests {
         #expect(try Files.list(fixture.settings.spoolDirectory + "/tmp").isEmpty)
     }
 
+    @Test func identicalContentIsADuplicateUnlessForced() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedGoldenList(items: sampleGoldenItems)
+        let csv = "Code,Quantity\nDRY1/2,1\n"
+        let first = try fixture.runImport(fixture.upload("a.csv", csv))
+        #expect(first.status == .succeeded)
+        // The same content under another name: recorded, not imported again.
+        let path = fixture.upload("b.csv", csv)
+        let again = try fixture.runImport(path)
+        #expect(again.status == .succeeded)
+        #expect(again.duplicateOf == first.id)
+        #expect(again.totalChunks == nil)
+        #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == 1)
+        let status = try StatusFileWriter.read(path + ".status.json")
+        #expect(status.duplicateOf == String(first.id))
+        #expect(status.message?.contains("Duplicate of job \(first.id)") == true)
+        #expect(fixture.validateStatusFile(path + ".status.json"))
+        let forced = try fixture.runImport(path, force: true)
+        #expect(forced.duplicateOf == nil)
+        #expect(forced.totalChunks == 1)
+        #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == 2)
+    }
+
     @Test func withoutAnActiveGoldenListTheJobFailsClearly() throws {
         let fixture = try PipelineFixture()
         let job = try fixture.runImport(fixture.upload("c.csv", "Code,Quantity\nDRY1/2,1\n"))
@@ -301,16 +324,16 @@ struct GoldenComponentsImportTests {
         let job = try store.createJob(type: .priceListComponents, target: "golden", path: path, fileName: "twice.csv", size: Int64(generated.csv.count), createdBy: "test")
         try store.markRunning(job, message: "Planning")
         let importer = GoldenComponentsImporter()
-        let planner = Planner(importer: importer, settings: settings, spool: spool, connection: fixture.connection, delimiter: .comma)
+        let planner = Planner(
+            importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection,
+            delimiter: .comma)
         let plan = try planner.plan(job: job, path: path, fileSize: Int64(generated.csv.count)) { _ in }
         #expect(plan.chunkIndexes.count == 3)
 
         let schema = fixture.schema
-        let worker = ChunkWorker(importer: importer, settings: settings, spool: spool, owner: "test.1.0") {
-            let connection = try TestDatabase.connect()
-            try connection.setSearchPath(schema)
-            return connection
-        }
+        let worker = ChunkWorker(
+            importer: importer, settings: settings, spool: spool, owner: "test.1.0",
+            connection: WorkerConnection(conninfo: TestDatabase.url!, schema: schema))
         // Load the first chunk, but keep a copy of its file as if the process died after
         // the commit and before removing it.
         let first = try #require(try spool.claim(job: job, owner: "test.1.0"))

@@ -11,31 +11,20 @@ import IngestPostgres
 /// connection, up to `retry.max_attempts`; anything else fails the job, and the job's other
 /// chunks are then abandoned unwritten.
 final class ChunkWorker<I: Importer> {
-    /// What became of one claimed chunk.
-    enum Outcome: Equatable {
-        /// Loaded; `finalized` when this worker also published the job.
-        case loaded(finalized: Bool)
-        /// Already DONE (a second claim of the same chunk): nothing written.
-        case alreadyDone
-        /// The job is no longer running: the chunk was dropped unwritten.
-        case abandoned
-        /// The chunk failed and the job with it.
-        case failed(ImportFailure)
-    }
+    typealias Outcome = ChunkOutcome
 
     private let importer: I
     private let settings: PipelineSettings
     private let spool: Spool
     private let owner: String
-    private let connect: () throws -> PostgresConnection
-    private var connection: PostgresConnection?
+    private let connection: WorkerConnection
 
-    init(importer: I, settings: PipelineSettings, spool: Spool, owner: String, connect: @escaping () throws -> PostgresConnection) {
+    init(importer: I, settings: PipelineSettings, spool: Spool, owner: String, connection: WorkerConnection) {
         self.importer = importer
         self.settings = settings
         self.spool = spool
         self.owner = owner
-        self.connect = connect
+        self.connection = connection
     }
 
     /// Loads `chunk`, retrying transient failures, and finalizes the job after its last chunk.
@@ -46,10 +35,9 @@ final class ChunkWorker<I: Importer> {
             do {
                 let outcome = try attemptChunk(chunk)
                 try? spool.release(chunk)
-                if case .loaded(finalized: true) = outcome { return outcome }
                 return outcome
             } catch let error as PostgresError where error.isTransient && attempt < settings.maxAttempts {
-                connection = nil
+                connection.reset()
                 sleepMilliseconds(settings.backoffMilliseconds(attempt: attempt))
             } catch {
                 let failure = chunkFailure(error, chunk: chunk.chunkIndex)
@@ -60,15 +48,8 @@ final class ChunkWorker<I: Importer> {
         }
     }
 
-    private func liveConnection() throws -> PostgresConnection {
-        if let connection, connection.isOpen { return connection }
-        let fresh = try connect()
-        connection = fresh
-        return fresh
-    }
-
     private func attemptChunk(_ chunk: Spool.ClaimedChunk) throws -> Outcome {
-        let connection = try liveConnection()
+        let connection = try self.connection.live()
         // Counted outside the chunk transaction, so it survives a rollback.
         let claimed = try connection.query(
             """
@@ -142,15 +123,12 @@ final class ChunkWorker<I: Importer> {
         }
         guard let finished else { return .alreadyDone }
         guard finished.completed == finished.total else { return .loaded(finalized: false) }
-        try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: connection, reconnect: { [self] in
-            self.connection = nil
-            return try self.liveConnection()
-        })
+        try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: self.connection)
         return .loaded(finalized: true)
     }
 
     private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk) {
-        guard let connection = try? liveConnection() else { return }
+        guard let connection = try? connection.live() else { return }
         _ = try? connection.query(
             "UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2",
             chunk.jobId, chunk.chunkIndex, JSONText.string(failure.json))
@@ -172,7 +150,7 @@ final class ChunkWorker<I: Importer> {
             if failure.chunk == nil && failure.code != .finalizeFailed { failure.chunk = chunk }
             return failure
         default:
-            var failure = Planner<I>.failure(for: error)
+            var failure = ImportFailure.explaining(error)
             failure.chunk = chunk
             failure.message = "chunk \(chunk): \(failure.message)"
             return failure
@@ -185,6 +163,62 @@ final class ChunkWorker<I: Importer> {
         var plan: [String: Int] = [:]
         if case .object(let members)? = meta["plan"] { plan = members.compactMapValues(\.intValue) }
         return JobContext(jobId: job, facts: facts, plan: plan)
+    }
+}
+
+/// What became of one claimed chunk.
+enum ChunkOutcome: Equatable {
+    /// Loaded; `finalized` when this worker also published the job.
+    case loaded(finalized: Bool)
+    /// Already DONE (a second claim of the same chunk): nothing written.
+    case alreadyDone
+    /// The job is no longer running: the chunk was dropped unwritten.
+    case abandoned
+    /// The chunk failed and the job with it.
+    case failed(ImportFailure)
+}
+
+/// Loads a claimed chunk of any job: looks up the job's type and options and hands the
+/// chunk to a ``ChunkWorker`` of that importer.
+struct ChunkDispatcher {
+    let settings: PipelineSettings
+    let spool: Spool
+    let owner: String
+    let connection: WorkerConnection
+
+    func process(_ chunk: Spool.ClaimedChunk) -> ChunkOutcome {
+        let job: (type: ImportType, options: ImportOptions)
+        do {
+            guard let row = try connection.live().query(
+                "SELECT type, meta_json->'options' FROM import_job WHERE id = $1", chunk.jobId
+            ).first, let type = ImportType(rawValue: try row.require(0, as: String.self)) else {
+                try? spool.release(chunk)
+                return .abandoned  // the job is gone: the file is an orphan
+            }
+            job = (type, ImportOptions(json: JSONText.decode(row[1])))
+        } catch {
+            // The database is unreachable: give the chunk back for a later attempt.
+            connection.reset()
+            _ = try? Files.rename(chunk.path, to: spool.readyDirectory + "/" + Spool.chunkFileName(job: chunk.jobId, index: chunk.chunkIndex))
+            return .failed(ImportFailure(code: .database, message: "\(error)", chunk: chunk.chunkIndex))
+        }
+        do {
+            return try ImporterRegistry.visit(job.type, options: job.options, Visitor(dispatcher: self, chunk: chunk))
+        } catch {
+            return .failed(ImportFailure.explaining(error))
+        }
+    }
+
+    private struct Visitor: ImporterVisitor {
+        let dispatcher: ChunkDispatcher
+        let chunk: Spool.ClaimedChunk
+
+        func visit<I: Importer>(_ importer: I) throws -> ChunkOutcome {
+            ChunkWorker(
+                importer: importer, settings: dispatcher.settings, spool: dispatcher.spool, owner: dispatcher.owner,
+                connection: dispatcher.connection
+            ).process(chunk)
+        }
     }
 }
 

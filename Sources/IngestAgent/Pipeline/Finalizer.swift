@@ -9,23 +9,25 @@ struct Finalizer<I: Importer> {
     let settings: PipelineSettings
 
     /// Finalizes `job` if it is RUNNING with every chunk done. Transient errors retry with
-    /// backoff on a fresh connection; other errors fail the job and are rethrown.
-    func finalize(job: Int64, connection: PostgresConnection, reconnect: () throws -> PostgresConnection) throws {
-        var connection = connection
+    /// backoff on a fresh connection; other errors fail the job and are rethrown (an
+    /// importer's ``ImportFailure/Code/precondition`` keeps its code and message).
+    func finalize(job: Int64, connection: WorkerConnection) throws {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try finalizeOnce(job: job, connection: connection)
+                try finalizeOnce(job: job, connection: try connection.live())
                 return
             } catch let error as PostgresError where error.isTransient && attempt < settings.maxAttempts {
                 sleepMilliseconds(settings.backoffMilliseconds(attempt: attempt))
-                connection = try reconnect()
+                connection.reset()
             } catch {
-                var failure = Planner<I>.failure(for: error)
-                failure.code = .finalizeFailed
-                failure.message = "finalize: \(failure.message)"
-                _ = try? JobStore(connection: connection.isOpen ? connection : reconnect()).fail(job, failure)
+                var failure = ImportFailure.explaining(error)
+                if failure.code != .precondition {
+                    failure.code = .finalizeFailed
+                    failure.message = "finalize: \(failure.message)"
+                }
+                if let live = try? connection.live() { _ = try? JobStore(connection: live).fail(job, failure) }
                 throw failure
             }
         }

@@ -22,6 +22,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var startedAt: String?
     public var updatedAt: String
     public var finishedAt: String?
+    /// The earlier job whose identical content made this one a duplicate.
+    public var duplicateOf: Int64?
 
     /// The rejects file next to the upload.
     public var rejectsPath: String? { csvPath.map { $0 + ".rejects.csv" } }
@@ -35,6 +37,7 @@ public struct JobSnapshot: Sendable, Equatable {
             jobId: String(id), file: fileName ?? "", size: fileSize ?? 0, sha256: sha256, type: type.rawValue,
             status: status, progress: progress, totalChunks: totalChunks, completedChunks: completedChunks,
             message: message, createdAt: createdAt, startedAt: startedAt, updatedAt: updatedAt, finishedAt: finishedAt,
-            result: result, error: error, rejects: StatusDocument.Rejects(count: rejectsCount, file: rejectsFile))
+            result: result, error: error, rejects: StatusDocument.Rejects(count: rejectsCount, file: rejectsFile),
+            duplicateOf: duplicateOf.map { String($0) })
     }
 }

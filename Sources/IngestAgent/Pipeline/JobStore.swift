@@ -14,19 +14,63 @@ struct JobStore {
     private static let selectColumns = """
         id, type, status, progress, message, csv_path, file_name, file_size, file_sha256, total_chunks,
         completed_chunks, rejects_count, meta_json::text, result_json::text, error_json::text,
-        \(ts("created_at")), \(ts("started_at")), \(ts("updated_at")), \(ts("finished_at"))
+        \(ts("created_at")), \(ts("started_at")), \(ts("updated_at")), \(ts("finished_at")), duplicate_of
         """
 
-    /// Creates a QUEUED job for an upload.
-    func createJob(type: ImportType, target: String, path: String, fileName: String, size: Int64, createdBy: String) throws -> Int64 {
+    /// Creates a QUEUED job for an upload. `mtimeMicroseconds` and `owner` (`<host>.<pid>`)
+    /// let the agent recognise the same file version and recover after a crash.
+    func createJob(
+        type: ImportType, target: String, path: String, fileName: String, size: Int64, mtimeMicroseconds: Int64? = nil,
+        owner: String? = nil, createdBy: String
+    ) throws -> Int64 {
         let row = try connection.query(
             """
-            INSERT INTO import_job (type, target, status, progress, message, csv_path, file_name, file_size, created_by)
-            VALUES ($1, $2, 'QUEUED', 0, 'Queued', $3, $4, $5, $6) RETURNING id
+            INSERT INTO import_job
+                (type, target, status, progress, message, csv_path, file_name, file_size, file_mtime, owner, created_by)
+            VALUES ($1, $2, 'QUEUED', 0, 'Queued', $3, $4, $5,
+                    TIMESTAMPTZ 'epoch' + $6::bigint * INTERVAL '1 microsecond', $7, $8)
+            RETURNING id
             """,
-            type.rawValue, target, path, fileName, size, createdBy
+            type.rawValue, target, path, fileName, size, mtimeMicroseconds, owner, createdBy
         ).first!
         return try row.require(0, as: Int64.self)
+    }
+
+    /// The job that already handled this version of the file (same path, size and mtime),
+    /// unless it was interrupted before its plan was committed.
+    func jobForFileVersion(path: String, size: Int64, mtimeMicroseconds: Int64) throws -> Int64? {
+        try connection.query(
+            """
+            SELECT id FROM import_job
+            WHERE csv_path = $1 AND file_size = $2
+              AND file_mtime = TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond'
+              AND NOT (status = 'FAILED' AND coalesce(error_json->>'code', '') = 'interrupted')
+            ORDER BY id DESC LIMIT 1
+            """, path, size, mtimeMicroseconds
+        ).first?.require(0, as: Int64.self)
+    }
+
+    /// The first job that imported content `sha256` as `type` into `target` successfully.
+    func succeededJob(type: ImportType, target: String, sha256: String) throws -> Int64? {
+        try connection.query(
+            """
+            SELECT id FROM import_job
+            WHERE type = $1 AND target = $2 AND file_sha256 = $3 AND status = 'SUCCEEDED' AND duplicate_of IS NULL
+            ORDER BY id LIMIT 1
+            """, type.rawValue, target, sha256
+        ).first?.require(0, as: Int64.self)
+    }
+
+    /// Ends a QUEUED job as a duplicate of `original`: SUCCEEDED, nothing imported again.
+    func markDuplicate(_ job: Int64, of original: Int64, sha256: String) throws {
+        try connection.query(
+            """
+            UPDATE import_job SET status = 'SUCCEEDED', progress = 100, started_at = now(), finished_at = now(),
+                updated_at = now(), duplicate_of = $2::bigint, file_sha256 = $3,
+                message = 'Duplicate of job ' || $2::bigint::text || ': this content was imported already',
+                result_json = jsonb_build_object('duplicateOf', $2::bigint)
+            WHERE id = $1
+            """, job, original, sha256)
     }
 
     /// QUEUED → RUNNING.
@@ -127,6 +171,7 @@ struct JobStore {
             sha256: row[8], totalChunks: try row.decode(9), completedChunks: try row.decode(10),
             rejectsCount: try row.require(11),
             meta: JSONText.decode(row[12]), result: JSONText.decode(row[13]), error: JSONText.decode(row[14]),
-            createdAt: row[15] ?? "", startedAt: row[16], updatedAt: row[17] ?? "", finishedAt: row[18])
+            createdAt: row[15] ?? "", startedAt: row[16], updatedAt: row[17] ?? "", finishedAt: row[18],
+            duplicateOf: try row.decode(19))
     }
 }

@@ -16,6 +16,7 @@ struct PlanSummary: Sendable, Equatable {
 /// The plan is committed in one transaction; only then do the chunks become claimable.
 struct Planner<I: Importer> {
     let importer: I
+    let options: ImportOptions
     let settings: PipelineSettings
     let spool: Spool
     let connection: PostgresConnection
@@ -24,30 +25,33 @@ struct Planner<I: Importer> {
     private var store: JobStore { JobStore(connection: connection) }
 
     /// Plans `job`. On failure the job is FAILED with the reason, nothing is claimable and
-    /// the tmp files are gone; the error is rethrown.
-    func plan(job: Int64, path: String, fileSize: Int64, progress: (Int) -> Void) throws -> PlanSummary {
+    /// the tmp files are gone; the error is rethrown. `progress` sees planning progress
+    /// (0–10) and may throw to abandon the plan. `expectedSHA256`, when given, must match
+    /// the content read, or the file changed under the planner and the job fails.
+    func plan(job: Int64, path: String, fileSize: Int64, expectedSHA256: String? = nil, progress: (Int) throws -> Void) throws -> PlanSummary {
         let rejects = RejectsWriter(uploadPath: path)
         var sha256: String?
         do {
             let facts = try connection.transaction { connection in
                 try importer.prepare(connection, job: JobContext(jobId: job))
             }
-            try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "importer": .object(facts)])
+            try store.saveMeta(
+                job, meta: ["strategy": .string(importer.strategy), "options": options.json, "importer": .object(facts)])
             return try scanAndRecord(
-                job: job, path: path, fileSize: fileSize, facts: facts, rejects: rejects, sha256: &sha256,
-                progress: progress)
+                job: job, path: path, fileSize: fileSize, expectedSHA256: expectedSHA256, facts: facts, rejects: rejects,
+                sha256: &sha256, progress: progress)
         } catch {
             rejects.abandon()
             try? Files.removeDirectory(spool.tmpDirectory(job: job))
-            let failure = Self.failure(for: error)
+            let failure = ImportFailure.explaining(error)
             _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
             throw failure
         }
     }
 
     private func scanAndRecord(
-        job: Int64, path: String, fileSize: Int64, facts: [String: JSONValue], rejects: RejectsWriter,
-        sha256: inout String?, progress: (Int) -> Void
+        job: Int64, path: String, fileSize: Int64, expectedSHA256: String?, facts: [String: JSONValue],
+        rejects: RejectsWriter, sha256: inout String?, progress: (Int) throws -> Void
     ) throws -> PlanSummary {
         let partitions = settings.partitionCount(fileSize: fileSize)
         let tmp = spool.tmpDirectory(job: job)
@@ -78,7 +82,7 @@ struct Planner<I: Importer> {
                 let percent = Int(Int64(10 * scanner.bytesRead) / max(fileSize, 1))
                 if percent > lastProgress {
                     lastProgress = percent
-                    progress(percent)
+                    try progress(percent)
                 }
             }
             let result: RowResult<I.Mapper.Record>
@@ -115,6 +119,9 @@ struct Planner<I: Importer> {
             }
         }
         sha256 = source.hexDigest()
+        if let expectedSHA256, sha256 != expectedSHA256 {
+            throw ImportFailure(code: .io, message: "the file changed while it was being imported; it is imported again when it is complete")
+        }
         summary.rejectedRows = rejects.count
         if mapper == nil {
             throw ImportFailure(code: .malformedFile, message: "the file is empty: there is no header row")
@@ -137,6 +144,7 @@ struct Planner<I: Importer> {
 
         let meta: JSONValue = [
             "strategy": .string(importer.strategy),
+            "options": options.json,
             "partitions": .int(Int64(partitions)),
             "chunkCount": .int(Int64(summary.chunkIndexes.count)),
             "delimiter": .string(delimiter.description),
@@ -154,21 +162,5 @@ struct Planner<I: Importer> {
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
         return summary
-    }
-
-    /// Any error as the ``ImportFailure`` that explains it.
-    static func failure(for error: any Error) -> ImportFailure {
-        switch error {
-        case let failure as ImportFailure:
-            return failure
-        case let scan as CSVScanError:
-            return ImportFailure(code: .malformedFile, message: scan.message, line: scan.line)
-        case let system as SystemError:
-            return ImportFailure(code: .io, message: system.description)
-        case let database as PostgresError:
-            return ImportFailure(code: .database, message: database.description, sqlState: database.sqlState)
-        default:
-            return ImportFailure(code: .internalError, message: "\(error)")
-        }
     }
 }

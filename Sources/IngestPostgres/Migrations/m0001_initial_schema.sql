@@ -83,7 +83,14 @@ CREATE TABLE import_job (
                             CHECK (file_sha256 ~ '^[0-9a-f]{64}$'),
     file_size           bigint CHECK (file_size >= 0),
     target              text,   -- import target identity: 'golden' or a project code
+    -- The upload's modification time when the job was created: with csv_path and file_size
+    -- it tells the agent that it has seen this version of the file already.
+    file_mtime          timestamptz,
     rejects_count       bigint NOT NULL DEFAULT 0 CHECK (rejects_count >= 0),
+    -- A re-delivered file whose content already SUCCEEDED: the earlier job.
+    duplicate_of        bigint REFERENCES import_job (id),
+    -- The process that plans the job (<host>.<pid>), for recovery after a crash.
+    owner               text,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     started_at          timestamptz,
@@ -95,6 +102,8 @@ CREATE INDEX import_job_project_created_idx ON import_job (project_id, created_a
 CREATE INDEX import_job_status_created_idx  ON import_job (status, created_at);
 -- Duplicate detection: (type, target, SHA-256). Not unique: `import --force` re-runs a file.
 CREATE INDEX import_job_identity_idx        ON import_job (type, target, file_sha256);
+-- "Seen already": the agent looks up an upload by path.
+CREATE INDEX import_job_csv_path_idx        ON import_job (csv_path);
 
 -- One row per planned chunk; written in the plan transaction, flipped to DONE in the same
 -- transaction as the chunk's COPY (exactly once).

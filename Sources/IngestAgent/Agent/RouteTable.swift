@@ -1,0 +1,84 @@
+public import Importers
+public import IngestCore
+
+/// Where an upload goes, decided by its directory below the drop root (DESIGN §1.2).
+///
+/// A route is written `PATTERN=TYPE[:MODE]`: PATTERN is a directory path below the drop
+/// root in which `*` stands for exactly one directory (the project, for XACT types), TYPE a
+/// command-line type name, MODE a Golden PETL mode. Files directly in the pattern's directory
+/// match; files deeper do not.
+public struct RouteTable: Sendable, Equatable {
+    /// One route.
+    public struct Route: Sendable, Equatable {
+        public var pattern: [String]
+        public var type: ImportType
+        public var mode: ImportOptions.Mode
+    }
+
+    /// What a matched upload imports as.
+    public struct Match: Sendable, Equatable {
+        public var type: ImportType
+        public var options: ImportOptions
+    }
+
+    /// The routes, in order; the first match wins.
+    public var routes: [Route]
+
+    /// DESIGN §1.2's table.
+    public static let defaultEntries = [
+        "golden-petl=golden-petl", "golden-petl/replace=golden-petl:replace", "golden-components=golden-components",
+        "xact-raw/*=xact-raw", "xact-components/*=xact-components",
+    ]
+
+    /// Parses `PATTERN=TYPE[:MODE]` entries.
+    /// - Throws: ``ConfigurationError`` naming a malformed entry.
+    public init(entries: [String]) throws(ConfigurationError) {
+        routes = []
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard parts.count == 2, let type = ImportType(cliName: target.first ?? "") else {
+                throw ConfigurationError(path: "routes", message: "'\(entry)' is not PATTERN=TYPE[:MODE] with a known TYPE")
+            }
+            var mode = ImportOptions.Mode.merge
+            if target.count == 2 {
+                guard let parsed = ImportOptions.Mode(rawValue: target[1]) else {
+                    throw ConfigurationError(path: "routes", message: "'\(entry)': unknown mode '\(target[1])'")
+                }
+                mode = parsed
+            }
+            let pattern = parts[0].split(separator: "/").map(String.init)
+            guard !pattern.isEmpty, !pattern.contains(".."), !pattern.contains("") else {
+                throw ConfigurationError(path: "routes", message: "'\(entry)': bad directory pattern")
+            }
+            routes.append(Route(pattern: pattern, type: type, mode: mode))
+        }
+    }
+
+    /// The route for a file whose directory below the drop root is `directory` (components).
+    public func match(directory: [String]) -> Match? {
+        for route in routes where route.pattern.count == directory.count {
+            var project: String?
+            var matches = true
+            for (expected, actual) in zip(route.pattern, directory) {
+                if expected == "*" {
+                    if actual.hasPrefix(".") { matches = false }
+                    project = actual
+                } else if expected != actual {
+                    matches = false
+                }
+                if !matches { break }
+            }
+            if matches { return Match(type: route.type, options: ImportOptions(mode: route.mode, project: project)) }
+        }
+        return nil
+    }
+
+    /// Whether some route may match below `directory` (so the agent watches it).
+    public func covers(directory: [String]) -> Bool {
+        routes.contains { route in
+            directory.count <= route.pattern.count
+                && zip(route.pattern, directory).allSatisfy { $0 == "*" || $0 == $1 }
+        }
+    }
+}
