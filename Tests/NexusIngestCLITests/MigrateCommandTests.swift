@@ -9,12 +9,19 @@ struct CommandResult {
     var output: String
 }
 
-func runNexusIngest(_ arguments: [String], environment extra: [String: String]) throws -> CommandResult {
-    let binary = URL(fileURLWithPath: #filePath)
+/// The `nexus-ingest` binary of this build (next to the test bundle).
+let nexusIngestBinary: URL = {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let sibling = bundle.appendingPathComponent("nexus-ingest")
+    if FileManager.default.isExecutableFile(atPath: sibling.path) { return sibling }
+    return URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent(".build/debug/nexus-ingest")
+}()
+
+func runNexusIngest(_ arguments: [String], environment extra: [String: String]) throws -> CommandResult {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = nexusIngestBinary
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment.merge(extra) { _, new in new }

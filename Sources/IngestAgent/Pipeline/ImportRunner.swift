@@ -23,7 +23,7 @@ public struct ImportRunner: Sendable {
         let connection = try PostgresConnection(conninfo: configuration.conninfo)
         try connection.setSearchPath(configuration.databaseSchema)
         let store = JobStore(connection: connection)
-        let owner = "\(Files.hostName()).\(processID)"
+        let owner = "\(Files.hostName()):\(processID)"
         var publisher: StatusPublisher?
         let submitter = JobSubmitter(configuration: configuration, connection: connection, spool: spool, owner: owner, createdBy: createdBy)
         let submission = try submitter.submit(
@@ -62,12 +62,12 @@ public struct ImportRunner: Sendable {
         let pool = WorkerThreads {
             runOnThreads(count: settings.workers) { index in
                 let dispatcher = ChunkDispatcher(
-                    settings: settings, spool: spool, owner: "\(owner).\(index)",
+                    settings: settings, spool: spool, owner: "\(owner):\(index)",
                     connection: WorkerConnection(conninfo: conninfo, schema: schema))
                 while true {
                     let chunk: Spool.ClaimedChunk?
                     do {
-                        chunk = try spool.claim(job: job, owner: "\(owner).\(index)")
+                        chunk = try spool.claim(job: job, owner: "\(owner):\(index)")
                     } catch {
                         errors.withLock { $0.append(ImportFailure(code: .io, message: "spool: \(error)")) }
                         return

@@ -17,7 +17,7 @@ struct JobStore {
         \(ts("created_at")), \(ts("started_at")), \(ts("updated_at")), \(ts("finished_at")), duplicate_of
         """
 
-    /// Creates a QUEUED job for an upload. `mtimeMicroseconds` and `owner` (`<host>.<pid>`)
+    /// Creates a QUEUED job for an upload. `mtimeMicroseconds` and `owner` (`<host>:<pid>`)
     /// let the agent recognise the same file version and recover after a crash.
     func createJob(
         type: ImportType, target: String, path: String, fileName: String, size: Int64, mtimeMicroseconds: Int64? = nil,

@@ -23,7 +23,7 @@ struct JobSubmitter {
     let configuration: AgentConfiguration
     let connection: PostgresConnection
     let spool: Spool
-    /// `<host>.<pid>` of this process.
+    /// `<host>:<pid>` of this process.
     let owner: String
     let createdBy: String
 

@@ -22,7 +22,10 @@ enum WatchEvent: Equatable {
 ///
 /// libinotifytools is deliberately not used: it keeps global state, waits with `select()`
 /// (undefined past descriptor 1024) and does not add watches for new subdirectories.
-final class InotifyWatcher {
+///
+/// `watch(_:)` and `wait(milliseconds:)` belong to the one watching thread; `wake()` may be
+/// called from any thread (it only writes a byte to a pipe), hence `@unchecked Sendable`.
+final class InotifyWatcher: @unchecked Sendable {
     private let fd: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32

@@ -8,6 +8,9 @@ final class StatusPublisher {
     private var last: JobSnapshot?
     private var lastWrite: Int64 = 0
 
+    /// Whether the last written status is final.
+    var isFinal: Bool { last?.status.isFinal == true }
+
     init(store: JobStore, job: Int64, intervalMilliseconds: Int, onChange: @escaping (JobSnapshot) -> Void) {
         self.store = store
         self.job = job

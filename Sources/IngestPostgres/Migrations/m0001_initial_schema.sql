@@ -89,7 +89,7 @@ CREATE TABLE import_job (
     rejects_count       bigint NOT NULL DEFAULT 0 CHECK (rejects_count >= 0),
     -- A re-delivered file whose content already SUCCEEDED: the earlier job.
     duplicate_of        bigint REFERENCES import_job (id),
-    -- The process that plans the job (<host>.<pid>), for recovery after a crash.
+    -- The process that plans the job (<host>:<pid>), for recovery after a crash.
     owner               text,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
@@ -114,7 +114,7 @@ CREATE TABLE import_chunk (
     state         text NOT NULL DEFAULT 'PENDING'
                       CHECK (state IN ('PENDING', 'DONE', 'FAILED', 'ABANDONED')),
     attempts      int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-    owner         text,     -- claimer: <host>.<pid>.<worker>
+    owner         text,     -- claimer: <host>:<pid>:<worker>
     input_rows    bigint,   -- records in the chunk file
     written_rows  bigint,
     byte_size     bigint,

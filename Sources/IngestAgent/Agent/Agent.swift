@@ -1,0 +1,398 @@
+import Importers
+import IngestCore
+import IngestPostgres
+public import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon (`nexus-ingest run`): watches the drop root, plans each complete upload once,
+/// and loads chunks with a pool of workers (DESIGN §1).
+///
+/// Threads: the caller's thread watches (inotify, scans, settle checks); one planner thread
+/// submits complete uploads; `workers` threads claim chunks of any job; one thread keeps
+/// status files and the metrics file current. `requestStop()` stops watching and planning,
+/// lets in-flight chunks finish within the grace period, and returns claimed-but-unfinished
+/// chunks to `ready/`.
+public final class Agent: Sendable {
+    private struct Shared {
+        var settings: AgentSettings
+        var pipeline: PipelineSettings
+        var stopping = false
+        var planQueue: [(path: String, match: RouteTable.Match)] = []
+        var queued: Set<String> = []
+        /// Files handed to the planner, by the (size, mtime) they had then.
+        var seen: [String: (size: Int64, mtime: Int64)] = [:]
+        var trackedJobs: Set<Int64> = []
+        var activeWorkers = 0
+    }
+
+    private let configuration: AgentConfiguration
+    private let logger: Logger
+    private let shared: Mutex<Shared>
+    private let metrics = AgentMetrics()
+    private let host = Files.hostName()
+    private let owner: String
+    private let watcher: InotifyWatcher
+    private let spool: Spool
+
+    /// Creates an agent; nothing runs until ``run()``.
+    public init(configuration: AgentConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        owner = "\(host):\(getpid())"
+        shared = Mutex(Shared(settings: configuration.agent, pipeline: configuration.pipeline))
+        watcher = try InotifyWatcher()
+        spool = Spool(root: configuration.pipeline.spoolDirectory)
+    }
+
+    /// Asks the agent to stop (from any thread, e.g. a signal handler's task).
+    public func requestStop() {
+        shared.withLock { $0.stopping = true }
+        watcher.wake()
+    }
+
+    /// Applies reloadable settings: routes, settle and rescan times, reject limits, retry
+    /// limits, status interval. The drop root, spool, workers and database need a restart.
+    public func reload(_ new: AgentConfiguration) {
+        shared.withLock {
+            var agent = new.agent
+            agent.dropRoot = $0.settings.dropRoot
+            $0.settings = agent
+            var pipeline = new.pipeline
+            pipeline.spoolDirectory = $0.pipeline.spoolDirectory
+            pipeline.workers = $0.pipeline.workers
+            $0.pipeline = pipeline
+        }
+        logger.notice("configuration reloaded")
+        watcher.wake()
+    }
+
+    private var isStopping: Bool { shared.withLock { $0.stopping } }
+
+    /// Runs until ``requestStop()``; returns after the graceful stop. `onReady` is called
+    /// once recovery is done and the threads run.
+    /// - Throws: when the drop root, spool or database cannot be used at start.
+    public func run(onReady: () -> Void = {}) throws {
+        let settings = configuration.agent
+        try Files.makeDirectories(settings.dropRoot)
+        try spool.create()
+        let connection = try connect()
+        let limits = InotifyWatcher.limits()
+        logger.info("agent starting", metadata: [
+            "drop_root": "\(settings.dropRoot)", "spool": "\(spool.root)", "workers": "\(configuration.pipeline.workers)",
+            "inotify_max_user_watches": "\(limits["max_user_watches"] ?? "?")",
+            "inotify_max_queued_events": "\(limits["max_queued_events"] ?? "?")",
+            "inotify_max_user_instances": "\(limits["max_user_instances"] ?? "?")",
+        ])
+        let recovered = try Recovery(configuration: configuration, connection: connection, spool: spool, host: host, logger: logger).run()
+        shared.withLock { $0.trackedJobs.formUnion(recovered) }
+
+        let planner = WorkerThreads { [self] in plannerLoop() }
+        let workers = WorkerThreads { [self] in
+            runOnThreads(count: configuration.pipeline.workers) { index in self.workerLoop(index) }
+        }
+        let status = WorkerThreads { [self] in statusLoop() }
+        planner.start()
+        workers.start()
+        status.start()
+        onReady()
+        watchLoop()
+
+        // Graceful stop: planning stops at once (an interrupted plan fails as `interrupted`
+        // and is planned again after the restart); workers finish their chunk.
+        planner.join()
+        let deadline = monotonicMilliseconds() + Int64(shared.withLock { $0.settings.gracePeriodMilliseconds })
+        while shared.withLock({ $0.activeWorkers }) > 0 && monotonicMilliseconds() < deadline {
+            sleepMilliseconds(50)
+        }
+        if shared.withLock({ $0.activeWorkers }) > 0 {
+            returnOwnClaims()
+            logger.warning("grace period over: unfinished chunks returned to ready/")
+        } else {
+            workers.join()
+        }
+        status.join()
+        logger.info("agent stopped")
+    }
+
+    private func connect() throws -> PostgresConnection {
+        let connection = try PostgresConnection(conninfo: configuration.conninfo)
+        try connection.setSearchPath(configuration.databaseSchema)
+        return connection
+    }
+
+    // MARK: - Watching
+
+    private func watchLoop() {
+        var tracker = CandidateTracker()
+        var lastScan: Int64 = 0
+        while !isStopping {
+            let (settings, now) = (shared.withLock { $0.settings }, monotonicMilliseconds())
+            if now - lastScan >= Int64(settings.rescanIntervalMilliseconds) || lastScan == 0 {
+                scan(directory: settings.dropRoot, settings: settings, tracker: &tracker)
+                lastScan = now
+            }
+            for event in watcher.wait(milliseconds: 250) {
+                switch event {
+                case .file(let path):
+                    consider(path, settings: settings, tracker: &tracker)
+                case .directory(let path):
+                    scan(directory: path, settings: settings, tracker: &tracker)
+                case .overflow:
+                    logger.warning("inotify queue overflowed: full scan")
+                    scan(directory: settings.dropRoot, settings: settings, tracker: &tracker)
+                }
+            }
+            let settled = tracker.settled(now: monotonicMilliseconds(), settle: Int64(settings.settleMilliseconds)) { path in
+                FileProbe.probe(path).map { ($0.size, $0.mtimeNanoseconds) }
+            }
+            for path in settled {
+                if FileProbe.hasWriter(path) == true {
+                    tracker.restart(path, now: monotonicMilliseconds())
+                    continue
+                }
+                tracker.forget(path)
+                enqueue(path, settings: settings)
+            }
+        }
+    }
+
+    /// The directory of `path` below the drop root, as components; nil outside it.
+    private func relativeDirectory(of path: String, root: String) -> [String]? {
+        guard path.hasPrefix(root + "/") else { return nil }
+        var components = path.dropFirst(root.count + 1).split(separator: "/").map(String.init)
+        components.removeLast()
+        return components
+    }
+
+    /// Watches `directory` (if routes can match below it) and considers everything in it.
+    private func scan(directory: String, settings: AgentSettings, tracker: inout CandidateTracker) {
+        let relative = directory == settings.dropRoot ? [] : relativeDirectory(of: directory + "/x", root: settings.dropRoot)
+        guard let relative, settings.routes.covers(directory: relative) else { return }
+        do {
+            try watcher.watch(directory)
+        } catch {
+            logger.error("cannot watch directory", metadata: ["path": "\(directory)", "error": "\(error)"])
+        }
+        for name in FileProbe.entries(directory).sorted() {
+            let path = directory + "/" + name
+            guard let probe = FileProbe.probe(path) else { continue }
+            if probe.kind == .directory {
+                if !name.hasPrefix(".") { scan(directory: path, settings: settings, tracker: &tracker) }
+            } else {
+                consider(path, settings: settings, tracker: &tracker)
+            }
+        }
+        if directory == settings.dropRoot {
+            shared.withLock { state in state.seen = state.seen.filter { FileProbe.probe($0.key) != nil } }
+        }
+    }
+
+    /// Starts the settle clock for `path` if it is a routed, not yet handled, regular file.
+    private func consider(_ path: String, settings: AgentSettings, tracker: inout CandidateTracker) {
+        let name = String(path.split(separator: "/").last ?? "")
+        if let reason = DropFilter.reasonToIgnore(name) {
+            if !DropFilter.outputSuffixes.contains(where: { name.hasSuffix($0) }) {
+                logger.debug("ignored", metadata: ["path": "\(path)", "reason": "\(reason)"])
+            }
+            return
+        }
+        guard let directory = relativeDirectory(of: path, root: settings.dropRoot),
+              settings.routes.match(directory: directory) != nil
+        else {
+            ignore(path, reason: "no route for this directory")
+            return
+        }
+        guard let probe = FileProbe.probe(path) else { return }
+        guard probe.kind == .regular else {
+            if probe.kind == .other { ignore(path, reason: "not a regular file (symlink, FIFO, socket or device)") }
+            return
+        }
+        let handled = shared.withLock { state in
+            state.queued.contains(path) || state.seen[path].map { $0.size == probe.size && $0.mtime == probe.mtimeNanoseconds } == true
+        }
+        if !handled { tracker.note(path, size: probe.size, mtime: probe.mtimeNanoseconds, now: monotonicMilliseconds()) }
+    }
+
+    private func ignore(_ path: String, reason: String) {
+        let first = shared.withLock { state -> Bool in
+            guard state.seen[path] == nil else { return false }
+            state.seen[path] = (-1, -1)
+            return true
+        }
+        if first {
+            metrics.fileIgnored()
+            logger.info("ignored", metadata: ["path": "\(path)", "reason": "\(reason)"])
+        }
+    }
+
+    private func enqueue(_ path: String, settings: AgentSettings) {
+        guard let directory = relativeDirectory(of: path, root: settings.dropRoot),
+              let match = settings.routes.match(directory: directory) else { return }
+        shared.withLock { state in
+            guard state.queued.insert(path).inserted else { return }
+            state.planQueue.append((path, match))
+        }
+        metrics.fileSeen()
+        logger.info("file complete", metadata: ["path": "\(path)", "type": "\(match.type.cliName)"])
+    }
+
+    // MARK: - Planning
+
+    private func plannerLoop() {
+        var connection: PostgresConnection?
+        while !isStopping {
+            guard let next = shared.withLock({ $0.planQueue.first }) else {
+                sleepMilliseconds(100)
+                continue
+            }
+            let probe = FileProbe.probe(next.path)
+            do {
+                if connection?.isOpen != true { connection = try connect() }
+                let started = monotonicMilliseconds()
+                let submission = try JobSubmitter(
+                    configuration: configuration, connection: connection!, spool: spool, owner: owner, createdBy: "agent:\(host)"
+                ).submit(
+                    path: next.path, type: next.match.type, options: next.match.options, checkSeen: true, force: false,
+                    onJob: { [self] job in
+                        shared.withLock { _ = $0.trackedJobs.insert(job) }
+                        logger.info("job created", metadata: ["job": "\(job)", "path": "\(next.path)"])
+                    },
+                    progress: { [self] _ in
+                        if isStopping {
+                            throw ImportFailure(code: .interrupted, message: "the agent stopped while planning this file; it is planned again after the restart")
+                        }
+                    })
+                let elapsed = monotonicMilliseconds() - started
+                switch submission {
+                case .busy:
+                    shared.withLock { state in
+                        state.planQueue.removeFirst()
+                        state.queued.remove(next.path)
+                    }
+                    continue  // another agent has it; a later scan finds its job
+                case .alreadySeen(let job):
+                    logger.info("already imported", metadata: ["path": "\(next.path)", "job": "\(job)"])
+                case .duplicate(let job, let original):
+                    logger.notice("duplicate content", metadata: ["path": "\(next.path)", "job": "\(job)", "duplicate_of": "\(original)"])
+                case .planned(let job, let chunks):
+                    metrics.planned(bytes: probe?.size ?? 0)
+                    logger.info("job planned", metadata: ["job": "\(job)", "chunks": "\(chunks)", "ms": "\(elapsed)"])
+                case .failed(let job):
+                    logger.error("job failed while planning", metadata: ["job": "\(job)", "path": "\(next.path)"])
+                }
+            } catch {
+                connection = nil
+                logger.error("cannot submit file", metadata: ["path": "\(next.path)", "error": "\(error)"])
+                if isStopping { break }
+                sleepMilliseconds(1000)
+                if error is PostgresError { continue }  // retry the same file once the database is back
+            }
+            shared.withLock { state in
+                state.planQueue.removeFirst()
+                state.queued.remove(next.path)
+                if let probe { state.seen[next.path] = (probe.size, probe.mtimeNanoseconds) }
+            }
+        }
+    }
+
+    // MARK: - Loading
+
+    private func workerLoop(_ index: Int) {
+        let workerOwner = "\(owner):\(index)"
+        let settings = shared.withLock { $0.pipeline }
+        let dispatcher = ChunkDispatcher(
+            settings: settings, spool: spool, owner: workerOwner,
+            connection: WorkerConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema))
+        while true {
+            // Claiming under the lock: once `stopping` is set, no worker takes a new chunk,
+            // and `activeWorkers` counts exactly the chunks in flight.
+            enum Next { case stop, idle, chunk(Spool.ClaimedChunk) }
+            let next: Next = shared.withLock { state in
+                guard !state.stopping else { return .stop }
+                guard let chunk = try? spool.claim(job: nil, owner: workerOwner) else { return .idle }
+                state.activeWorkers += 1
+                return .chunk(chunk)
+            }
+            guard case .chunk(let chunk) = next else {
+                if case .stop = next { return }
+                sleepMilliseconds(150)
+                continue
+            }
+            defer { shared.withLock { $0.activeWorkers -= 1 } }
+            shared.withLock { _ = $0.trackedJobs.insert(chunk.jobId) }
+            let started = monotonicMilliseconds()
+            let outcome = dispatcher.process(chunk)
+            let metadata: Logger.Metadata = [
+                "job": "\(chunk.jobId)", "chunk": "\(chunk.chunkIndex)", "ms": "\(monotonicMilliseconds() - started)",
+            ]
+            switch outcome {
+            case .loaded(let finalized):
+                metrics.chunkLoaded()
+                logger.info(finalized ? "chunk loaded, job finalized" : "chunk loaded", metadata: metadata)
+            case .alreadyDone:
+                logger.notice("chunk already loaded: skipped", metadata: metadata)
+            case .abandoned:
+                logger.info("chunk abandoned: its job is not running", metadata: metadata)
+            case .failed(let failure):
+                metrics.chunkFailed()
+                logger.error("chunk failed", metadata: metadata.merging(["error": "\(failure)"]) { $1 })
+            }
+        }
+    }
+
+    /// Returns chunks this process still holds to `ready/` (the ledger makes a repeat safe).
+    private func returnOwnClaims() {
+        for name in (try? Files.list(spool.claimedDirectory)) ?? [] where name.contains("@\(owner):") {
+            let base = String(name.split(separator: "@", maxSplits: 1)[0])
+            _ = try? Files.rename("\(spool.claimedDirectory)/\(name)", to: "\(spool.readyDirectory)/\(base)")
+        }
+    }
+
+    // MARK: - Status files and metrics
+
+    private func statusLoop() {
+        var connection: PostgresConnection?
+        var publishers: [Int64: StatusPublisher] = [:]
+        var lastMetrics: Int64 = 0
+        while true {
+            let (stopping, jobs, interval, metricsFile) = shared.withLock {
+                ($0.stopping && $0.activeWorkers == 0, $0.trackedJobs, $0.pipeline.statusIntervalMilliseconds, $0.settings.metricsFile)
+            }
+            do {
+                if connection?.isOpen != true { connection = try connect() }
+                let store = JobStore(connection: connection!)
+                for job in jobs {
+                    let publisher = publishers[job] ?? StatusPublisher(store: store, job: job, intervalMilliseconds: interval) { [self] snapshot in
+                        guard snapshot.status.isFinal else { return }
+                        metrics.jobFinished(status: snapshot.status.rawValue, rejects: snapshot.rejectsCount, at: Int64(time(nil)))
+                        logger.info("job finished", metadata: [
+                            "job": "\(snapshot.id)", "status": "\(snapshot.status.rawValue)", "file": "\(snapshot.fileName ?? "")",
+                            "message": "\(snapshot.message ?? "")",
+                        ])
+                    }
+                    publishers[job] = publisher
+                    publisher.publish(force: false)
+                    if publisher.isFinal {
+                        publishers[job] = nil
+                        shared.withLock { _ = $0.trackedJobs.remove(job) }
+                    }
+                }
+            } catch {
+                connection = nil
+            }
+            let now = monotonicMilliseconds()
+            if let metricsFile, now - lastMetrics >= Int64(interval) || stopping {
+                let ready = ((try? Files.list(spool.readyDirectory)) ?? []).count
+                let queue = shared.withLock { $0.planQueue.count }
+                try? Files.writeAtomically(Array(metrics.render(readyChunks: ready, planQueue: queue).utf8), to: metricsFile, mode: 0o644)
+                lastMetrics = now
+            }
+            if stopping { return }
+            sleepMilliseconds(min(interval, 250))
+        }
+    }
+}

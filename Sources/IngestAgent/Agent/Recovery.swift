@@ -1,0 +1,99 @@
+import Importers
+import IngestCore
+import IngestPostgres
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Puts the spool and the ledger back in order after a crash of an agent on this host
+/// (DESIGN §1, §7): claimed chunks of dead processes return to `ready/`; a job whose plan
+/// was committed but not yet made claimable gets its chunks published; a job that never
+/// committed its plan fails as `interrupted` (its file is planned again by a new job); a
+/// job whose chunks are all done but that was not finalized is finalized.
+struct Recovery {
+    let configuration: AgentConfiguration
+    let connection: PostgresConnection
+    let spool: Spool
+    let host: String
+    let logger: Logger
+
+    /// Runs every step; returns the ids of jobs that are still RUNNING afterwards.
+    func run() throws -> [Int64] {
+        releaseDeadClaims()
+        return try recoverJobs()
+    }
+
+    /// Whether `owner` (`<host>:<pid>[:<worker>]`) is a process of this host that is gone.
+    func isDeadLocalOwner(_ owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count >= 2, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private func releaseDeadClaims() {
+        for name in (try? Files.list(spool.claimedDirectory)) ?? [] {
+            let pieces = name.split(separator: "@", maxSplits: 1)
+            guard pieces.count == 2, isDeadLocalOwner(String(pieces[1])) else { continue }
+            if (try? Files.rename("\(spool.claimedDirectory)/\(name)", to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
+                logger.notice("chunk returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
+            }
+        }
+    }
+
+    private func recoverJobs() throws -> [Int64] {
+        let store = JobStore(connection: connection)
+        let rows = try connection.query(
+            """
+            SELECT id, type, owner, total_chunks, meta_json->'options',
+                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
+            FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
+            """
+        ).rows
+        var running: [Int64] = []
+        for row in rows {
+            let job = try row.require(0, as: Int64.self)
+            let owner = row[2] ?? ""
+            guard isDeadLocalOwner(owner) else {
+                running.append(job)
+                continue
+            }
+            guard let totalChunks = try row.decode(3, as: Int.self) else {
+                try? Files.removeDirectory(spool.tmpDirectory(job: job))
+                try store.fail(job, ImportFailure(
+                    code: .interrupted,
+                    message: "the agent stopped while planning this file; it is planned again by a new job"))
+                logger.notice("interrupted plan failed", metadata: ["job": "\(job)"])
+                continue
+            }
+            let tmpChunks = (try? Files.list(spool.tmpDirectory(job: job))) ?? []
+            if !tmpChunks.isEmpty {
+                let indexes = tmpChunks.compactMap { Spool.parseChunkFileName($0)?.index }
+                try spool.publish(job: job, chunkIndexes: indexes)
+                logger.notice("committed plan published", metadata: ["job": "\(job)", "chunks": "\(indexes.count)"])
+            }
+            let unfinished = try row.require(5, as: Int.self)
+            if totalChunks > 0 && unfinished == 0, let type = ImportType(rawValue: row[1] ?? "") {
+                let options = ImportOptions(json: JSONText.decode(row[4]))
+                try ImporterRegistry.visit(type, options: options, FinalizeVisitor(
+                    job: job, settings: configuration.pipeline, connection: connection))
+                logger.notice("unfinished finalize completed", metadata: ["job": "\(job)"])
+            }
+            try connection.query("UPDATE import_job SET owner = $2 WHERE id = $1", job, "\(host):\(getpid())")
+            running.append(job)
+        }
+        return running
+    }
+
+    private struct FinalizeVisitor: ImporterVisitor {
+        let job: Int64
+        let settings: PipelineSettings
+        let connection: PostgresConnection
+
+        func visit<I: Importer>(_ importer: I) throws {
+            let connection = self.connection
+            try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
+        }
+    }
+}

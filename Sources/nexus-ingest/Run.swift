@@ -1,0 +1,47 @@
+import ArgumentParser
+import IngestAgent
+import IngestPostgres
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `nexus-ingest run`: the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the agent: watch the drop root, import every complete upload once, until SIGTERM.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let configuration = try await options.loadConfiguration()
+        let level = Logger.Level(rawValue: configuration.agent.logLevel) ?? .info
+        let format = configuration.agent.logFormat
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }
+        let logger = Logger(label: "nexus-ingest")
+
+        do {
+            if configuration.agent.migrateOnStart {
+                let connection = try PostgresConnection(conninfo: configuration.conninfo)
+                let report = try Migrator(connection: connection, schema: configuration.databaseSchema).migrate()
+                if !report.applied.isEmpty {
+                    logger.notice("migrations applied", metadata: ["versions": "\(report.applied)"])
+                }
+            }
+            let agent = try Agent(configuration: configuration, logger: logger)
+            let options = self.options
+            let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: AgentService(agent: agent), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: ReloadService(agent: agent, logger: logger) { try await options.loadConfiguration() },
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+            try await group.run()
+        } catch {
+            logger.critical("agent stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import IngestPostgres
+import Testing
+
+/// `nexus-ingest run` as a subprocess against a real PostgreSQL and a temp drop root.
+@Suite("nexus-ingest run (the agent)", .enabled(if: testDatabaseURL != nil))
+struct AgentTests {
+    @Test func importsUploadsOnceWhenCompleteAndIgnoresTheRest() throws {
+        let harness = try AgentHarness()
+        harness.drop("golden-components/before.csv", AgentHarness.componentsCSV(seed: 1))  // present before start
+        let agent = try harness.start()
+
+        // Written slowly in pieces, the writer keeping the file open in between.
+        let slow = harness.dropRoot + "/golden-components/slow.csv"
+        let fd = open(slow, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        for (index, piece) in ["Code,Description,Quantity,Unit Price\n", "DRYS1,a,1,1\n", "DRYS2,b,2,2\n", "DRYS3,c,3,3\n"].enumerated() {
+            _ = piece.withCString { write(fd, $0, strlen($0)) }
+            if index < 3 { usleep(900_000) }
+        }
+        #expect(harness.status("golden-components/slow.csv") == nil, "planned while the writer still had it open")
+        close(fd)
+
+        // Uploaded as .filepart, then renamed.
+        harness.drop("golden-components/renamed.csv.filepart", AgentHarness.componentsCSV(seed: 2))
+        try FileManager.default.moveItem(atPath: harness.dropRoot + "/golden-components/renamed.csv.filepart", toPath: harness.dropRoot + "/golden-components/renamed.csv")
+
+        // Entries that are not uploads.
+        harness.drop("golden-components/.hidden.csv", "x")
+        harness.drop("golden-components/temp.csv.tmp", "x")
+        harness.drop("unrouted/other.csv", AgentHarness.componentsCSV(seed: 3))
+        harness.drop("golden-components/notes.csv.rejects.csv", "x")
+        let outside = harness.root + "/outside.csv"
+        FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 4).utf8))
+        try FileManager.default.createSymbolicLink(atPath: harness.dropRoot + "/golden-components/link.csv", withDestinationPath: outside)
+        #expect(mkfifo(harness.dropRoot + "/golden-components/fifo.csv", 0o644) == 0)
+
+        // A new project directory that already holds a file (moved in whole).
+        try FileManager.default.createDirectory(atPath: harness.root + "/P7", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: harness.root + "/P7/estimate.csv", contents: Data("#,Desc\n1,x\n".utf8))
+        try FileManager.default.createDirectory(atPath: harness.dropRoot + "/xact-raw", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: harness.root + "/P7", toPath: harness.dropRoot + "/xact-raw/P7")
+
+        // Dropped after the hostile entries: nothing blocks it.
+        harness.drop("golden-components/after.csv", AgentHarness.componentsCSV(seed: 5))
+
+        for name in ["before", "slow", "renamed", "after"] {
+            let status = try harness.finalStatus("golden-components/\(name).csv")
+            #expect(status["status"] as? String == "SUCCEEDED", "\(name): \(status)")
+        }
+        let slowStatus = try harness.finalStatus("golden-components/slow.csv")
+        #expect((slowStatus["result"] as? [String: Any])?["dataRows"] as? Int == 3)
+        let xact = try harness.finalStatus("xact-raw/P7/estimate.csv")
+        #expect(xact["status"] as? String == "FAILED")
+        #expect((xact["message"] as? String)?.contains("not supported yet") == true)
+
+        usleep(2_500_000)  // one more rescan: nothing new may appear
+        #expect(try harness.count("SELECT count(*) FROM import_job") == 5)
+        #expect(try harness.count("SELECT count(DISTINCT csv_path) FROM import_job") == 5)
+        for ignored in [".hidden.csv", "temp.csv.tmp", "link.csv", "fifo.csv", "notes.csv.rejects.csv"] {
+            #expect(!FileManager.default.fileExists(atPath: harness.dropRoot + "/golden-components/\(ignored).status.json"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: harness.dropRoot + "/unrouted/other.csv.status.json"))
+
+        // The same content again: a duplicate pointing at the first job.
+        harness.drop("golden-components/again.csv", AgentHarness.componentsCSV(seed: 5))
+        let again = try harness.finalStatus("golden-components/again.csv")
+        let after = try harness.finalStatus("golden-components/after.csv")
+        #expect(again["duplicateOf"] as? String == after["jobId"] as? String)
+
+        #expect(harness.stop(agent) == 0)
+        let metrics = try String(contentsOfFile: harness.root + "/metrics.prom", encoding: .utf8)
+        #expect(metrics.contains("nexus_ingest_jobs_finished_total{status=\"SUCCEEDED\"}"))
+        let log = harness.log(0)
+        #expect(log.contains("inotify_max_user_watches="))
+        #expect(log.contains("msg=\"agent stopped\""))
+    }
+
+    @Test func threeHundredFilesAtOnceAreEachImportedOnce() throws {
+        let harness = try AgentHarness()
+        let agent = try harness.start()
+        let staging = harness.root + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        for i in 0..<300 {
+            FileManager.default.createFile(atPath: "\(staging)/f\(i).csv", contents: Data(AgentHarness.componentsCSV(seed: 100 + i, rows: 2).utf8))
+        }
+        for i in 0..<300 {
+            try FileManager.default.moveItem(atPath: "\(staging)/f\(i).csv", toPath: harness.dropRoot + "/golden-components/f\(i).csv")
+        }
+        try waitUntil(seconds: 240) {
+            try harness.count("SELECT count(*) FROM import_job WHERE status IN ('SUCCEEDED', 'FAILED')") >= 300
+        }
+        #expect(try harness.count("SELECT count(*) FROM import_job") == 300)
+        #expect(try harness.count("SELECT count(*) FROM import_job WHERE status = 'SUCCEEDED'") == 300)
+        for i in [0, 150, 299] {
+            #expect(try harness.finalStatus("golden-components/f\(i).csv")["status"] as? String == "SUCCEEDED")
+        }
+        #expect(harness.stop(agent) == 0)
+    }
+
+    @Test func twoAgentsOnOneSpoolImportEachFileOnce() throws {
+        let harness = try AgentHarness()
+        let first = try harness.start()
+        let second = try harness.start()
+        for i in 0..<20 {
+            harness.drop("golden-components/shared\(i).csv", AgentHarness.componentsCSV(seed: 500 + i, rows: 50))
+        }
+        try waitUntil(seconds: 120) {
+            try harness.count("SELECT count(*) FROM import_job WHERE status IN ('SUCCEEDED', 'FAILED')") >= 20
+        }
+        usleep(2_500_000)  // both agents rescan once more
+        #expect(try harness.count("SELECT count(*) FROM import_job") == 20)
+        #expect(try harness.count("SELECT count(*) FROM import_job WHERE status = 'SUCCEEDED'") == 20)
+        #expect(try harness.count("SELECT count(*) FROM import_chunk WHERE state <> 'DONE'") == 0)
+        #expect(harness.stop(first) == 0)
+        #expect(harness.stop(second) == 0)
+    }
+
+    @Test func killDashNineMidJobThenRestartEndsWithExactlyTheExpectedRows() throws {
+        let harness = try AgentHarness()
+        // A reference import of the same file in-process, for the expected rows.
+        var big = "Cat,Sel,Component Code,Component Desc,Qty,Material\n"
+        for i in 0..<150_000 { big += "\(["DRY", "WTR", "PNT"][i % 3]),S\(i % 100),K\(i % 7919),d,\(i % 97).5,\(i % 13)\n" }
+        harness.drop("golden-components/big.csv", big)
+        let agent = try harness.start(extra: ["NEXUS_INGEST_CHUNKS": "8"])
+        // Kill it while the job is loading chunks.
+        try waitUntil(seconds: 60) {
+            try harness.count("SELECT count(*) FROM import_chunk WHERE state = 'DONE'") >= 1
+                || harness.log(0).contains("job planned")
+        }
+        kill(agent.processIdentifier, SIGKILL)
+        agent.waitUntilExit()
+        let restarted = try harness.start(extra: ["NEXUS_INGEST_CHUNKS": "8"])
+        let status = try harness.finalStatus("golden-components/big.csv", seconds: 180)
+        #expect(status["status"] as? String == "SUCCEEDED", "\(status)")
+        #expect(try harness.count("SELECT count(*) FROM import_job WHERE status = 'RUNNING'") == 0)
+        let loaded = try harness.count("SELECT count(*) FROM price_list_component_current")
+        let sum = try harness.connection.query("SELECT sum(quantity)::text FROM price_list_component_current").first?[0]
+        #expect(harness.stop(restarted) == 0)
+
+        // The same file imported without interruption into a fresh schema.
+        let reference = try AgentHarness()
+        reference.drop("golden-components/big.csv", big)
+        let result = try runNexusIngest(
+            ["import", reference.dropRoot + "/golden-components/big.csv", "--type", "golden-components"],
+            environment: reference.environment)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try reference.count("SELECT count(*) FROM price_list_component_current") == loaded)
+        #expect(try reference.connection.query("SELECT sum(quantity)::text FROM price_list_component_current").first?[0] == sum)
+        // No orphan spool files.
+        for directory in ["ready", "claimed"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: harness.spool + "/" + directory).isEmpty, "\(directory)")
+        }
+    }
+
+    @Test func sigtermExitsZeroWithinTheGracePeriod() throws {
+        let harness = try AgentHarness()
+        let agent = try harness.start()
+        harness.drop("golden-components/x.csv", AgentHarness.componentsCSV(seed: 9))
+        _ = try harness.finalStatus("golden-components/x.csv")
+        let started = Date()
+        #expect(harness.stop(agent, seconds: 12) == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
