@@ -1,5 +1,9 @@
 import IngestPostgres
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Health checks an operator runs with `nexus-ingest doctor`.
 public struct Doctor {
     /// One check's outcome.
@@ -24,6 +28,9 @@ public struct Doctor {
     /// Runs every check, in order; a failed check never stops the later ones.
     public func run() -> [Check] {
         var checks = [configurationCheck()]
+        checks += directoryChecks()
+        checks.append(inotifyCheck())
+        checks.append(leaseCheck())
         do {
             let connection = try PostgresConnection(conninfo: configuration.conninfo)
             checks.append(Check(name: "database", outcome: .ok, detail: "connected, server version \(formatVersion(connection.serverVersion))"))
@@ -56,6 +63,55 @@ public struct Doctor {
         } catch {
             return Check(name: "schema", outcome: .failed, detail: "\(error)")
         }
+    }
+
+    private func directoryChecks() -> [Check] {
+        let dropRoot = configuration.agent.dropRoot
+        let spool = configuration.pipeline.spoolDirectory
+        var checks: [Check] = []
+        if SystemFacts.isWritableDirectory(dropRoot) {
+            checks.append(Check(name: "drop root", outcome: .ok, detail: "\(dropRoot) exists and is writable"))
+        } else {
+            checks.append(Check(name: "drop root", outcome: .failed,
+                                detail: "\(dropRoot) is missing or not writable by this user: create it (the agent writes status files next to uploads)"))
+        }
+        let spoolParts = ["", "/tmp", "/ready", "/claimed"].map { spool + $0 }
+        if spoolParts.allSatisfy(SystemFacts.isWritableDirectory) {
+            let devices = Set(spoolParts.compactMap(SystemFacts.device))
+            if devices.count == 1 {
+                let free = SystemFacts.freeBytes(spool) ?? 0
+                let outcome: Check.Outcome = free < 1 << 30 ? .warning : .ok
+                checks.append(Check(name: "spool", outcome: outcome,
+                                    detail: "\(spool) is writable, one file system, \(free >> 20) MiB free\(outcome == .warning ? " (less than 1 GiB: large plans may fail)" : "")"))
+            } else {
+                checks.append(Check(name: "spool", outcome: .failed,
+                                    detail: "\(spool)'s tmp/, ready/ and claimed/ are on different file systems: claims by rename(2) need one"))
+            }
+        } else {
+            checks.append(Check(name: "spool", outcome: .failed,
+                                detail: "\(spool) (with tmp/, ready/, claimed/) is missing or not writable: create it or run the agent once as its user"))
+        }
+        return checks
+    }
+
+    private func inotifyCheck() -> Check {
+        let limits = InotifyWatcher.limits()
+        let watches = Int(limits["max_user_watches"] ?? "") ?? 0
+        let events = Int(limits["max_queued_events"] ?? "") ?? 0
+        let detail = "max_user_watches \(watches), max_queued_events \(events)"
+        if watches < 8192 || events < 16384 {
+            return Check(name: "inotify", outcome: .warning,
+                         detail: detail + ": raise fs.inotify.max_user_watches / max_queued_events in /etc/sysctl.d")
+        }
+        return Check(name: "inotify", outcome: .ok, detail: detail)
+    }
+
+    private func leaseCheck() -> Check {
+        if getuid() == 0 || SystemFacts.hasLeaseCapability() {
+            return Check(name: "leases", outcome: .ok, detail: "read leases available: an upload still open for writing is never planned")
+        }
+        return Check(name: "leases", outcome: .warning,
+                     detail: "no CAP_LEASE: uploads owned by other users are judged complete by the settle time alone")
     }
 
     private func formatVersion(_ version: Int) -> String {

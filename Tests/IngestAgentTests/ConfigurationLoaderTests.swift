@@ -1,3 +1,4 @@
+import Importers
 import IngestAgent
 import Testing
 
@@ -47,6 +48,21 @@ struct ConfigurationLoaderTests {
         let configuration = try await ConfigurationLoader.load(configPath: "/" + path.drop(while: { $0 == "/" }), environment: [:])
         #expect(configuration.databaseSchema == "nexus")
         #expect(configuration.databaseURL == nil)
+        #expect(configuration.agent.routes == (try RouteTable(entries: RouteTable.defaultEntries)))
+        #expect(configuration.agent.dropRoot == "/srv/nexus-ingest/uploads/pricing")
+        #expect(configuration.agent.settleMilliseconds == 2000)
+        #expect(configuration.agent.logFormat == .text)
+        #expect(configuration.agent.metricsFile == nil)
+        #expect(configuration.pipeline.maxAttempts == 5)
+    }
+
+    @Test func routesFromTheEnvironment() async throws {
+        let configuration = try await ConfigurationLoader.load(
+            configPath: nil, environment: ["NEXUS_INGEST_ROUTES": "in/*=xact-raw,petl=golden-petl:replace"])
+        let routes = configuration.agent.routes
+        #expect(routes.match(directory: ["in", "P1"]) == RouteTable.Match(type: .xactRaw, options: ImportOptions(project: "P1")))
+        #expect(routes.match(directory: ["petl"])?.options.mode == .replace)
+        #expect(routes.match(directory: ["golden-components"]) == nil)
     }
 }
 

@@ -39,8 +39,16 @@ var testDatabaseURL: String? { ProcessInfo.processInfo.environment["NEXUS_INGEST
 
 @Suite("nexus-ingest migrate / doctor", .enabled(if: testDatabaseURL != nil))
 struct MigrateCommandTests {
+    /// A schema of its own, and a drop root and spool that exist (doctor checks them).
     func environment(schema: String) -> [String: String] {
-        ["NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema, "NEXUS_INGEST_CONFIG": ""]
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
+        for directory in ["uploads", "spool/tmp", "spool/ready", "spool/claimed"] {
+            try? FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        return [
+            "NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema, "NEXUS_INGEST_CONFIG": "",
+            "NEXUS_INGEST_DROP_ROOT": root + "/uploads", "NEXUS_INGEST_SPOOL_DIR": root + "/spool",
+        ]
     }
 
     func dropSchema(_ schema: String) throws {

@@ -19,6 +19,11 @@ public struct RouteTable: Sendable, Equatable {
     public struct Match: Sendable, Equatable {
         public var type: ImportType
         public var options: ImportOptions
+
+        public init(type: ImportType, options: ImportOptions) {
+            self.type = type
+            self.options = options
+        }
     }
 
     /// The routes, in order; the first match wins.

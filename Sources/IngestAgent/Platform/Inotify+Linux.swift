@@ -130,7 +130,7 @@ final class InotifyWatcher: @unchecked Sendable {
             guard let file = fopen("/proc/sys/fs/inotify/\(name)", "r") else { continue }
             var line = [CChar](repeating: 0, count: 64)
             if fgets(&line, 64, file) != nil {
-                limits[name] = String(cString: line).trimmingCharacters(in: " \n")
+                limits[name] = String(cString: line).trimming(" \n")
             }
             fclose(file)
         }
@@ -140,7 +140,7 @@ final class InotifyWatcher: @unchecked Sendable {
 
 extension String {
     /// The string without leading and trailing characters of `set`.
-    func trimmingCharacters(in set: String) -> String {
+    func trimming(_ set: String) -> String {
         var scalars = Substring(self)
         while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
         while let last = scalars.last, set.contains(last) { scalars.removeLast() }
