@@ -2,6 +2,10 @@ import ArgumentParser
 import IngestAgent
 import IngestCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `nexus-ingest status JOB|FILE`: one job, from the database or from a status file.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,12 +14,33 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     @Argument(help: "A job id, an uploaded file, or a .status.json file.")
-    var target: String
+    var target: String?
 
     @Flag(help: "Print the status document as JSON.")
     var json = false
 
+    @Flag(help: "Print the agent's metrics file (Prometheus text format).")
+    var metrics = false
+
+    func validate() throws {
+        if target == nil && !metrics { throw ValidationError("name a job id or a file, or use --metrics") }
+    }
+
     func run() async throws {
+        if metrics {
+            let configuration = try await options.loadConfiguration()
+            guard let path = configuration.agent.metricsFile else {
+                printError("nexus-ingest status: no metrics_file is configured")
+                throw ExitCode.failure
+            }
+            guard let text = readTextFile(path) else {
+                printError("nexus-ingest status: cannot read \(path) (is the agent running?)")
+                throw ExitCode.failure
+            }
+            print(text, terminator: "")
+            return
+        }
+        let target = self.target!
         let document: StatusDocument
         if let id = Int64(target) {
             let configuration = try await options.loadConfiguration()
@@ -45,4 +70,18 @@ struct Status: AsyncParsableCommand {
         if let result = document.result { print("result: \(JobQueries.json(result))") }
         if let error = document.error { print("error: \(JobQueries.json(error))") }
     }
+}
+
+/// The whole content of a small text file, or nil.
+func readTextFile(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, file)
+        if n <= 0 { break }
+        bytes += buffer[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -162,3 +162,58 @@ struct AgentTests {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 }
+
+@Suite("nexus-ingest run: signals and systemd", .enabled(if: testDatabaseURL != nil))
+struct AgentSignalTests {
+    @Test func sighupReloadsRoutesAndKeepsTheOldConfigurationWhenTheNewOneIsBad() throws {
+        let harness = try AgentHarness()
+        let config = harness.root + "/nexus-ingest.yaml"
+        FileManager.default.createFile(atPath: config, contents: Data("routes:\n  - golden-components=golden-components\n".utf8))
+        // NOTIFY_SOCKET: a datagram socket of the test's own, as systemd provides.
+        let socketPath = harness.root + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, byte) in socketPath.utf8.enumerated() { buffer[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        func nextNotification() -> String {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+        }
+
+        let agent = try harness.start(extra: ["NEXUS_INGEST_CONFIG": config, "NOTIFY_SOCKET": socketPath])
+        #expect(nextNotification() == "READY=1")
+
+        // A new route appears on SIGHUP.
+        FileManager.default.createFile(
+            atPath: config,
+            contents: Data("routes:\n  - golden-components=golden-components\n  - extra=golden-components\n".utf8))
+        kill(agent.processIdentifier, SIGHUP)
+        #expect(nextNotification() == "RELOADING=1")
+        #expect(nextNotification() == "READY=1")
+        try waitUntil(seconds: 10) { harness.log(0).contains("configuration reloaded") }
+        harness.drop("extra/routed.csv", AgentHarness.componentsCSV(seed: 77))
+        #expect(try harness.finalStatus("extra/routed.csv")["status"] as? String == "SUCCEEDED")
+
+        // A broken file is refused and the running configuration stays.
+        FileManager.default.createFile(atPath: config, contents: Data("routes: [unclosed\n".utf8))
+        kill(agent.processIdentifier, SIGHUP)
+        #expect(nextNotification() == "RELOADING=1")
+        #expect(nextNotification() == "READY=1")
+        try waitUntil(seconds: 10) { harness.log(0).contains("configuration reload failed") }
+        harness.drop("golden-components/still.csv", AgentHarness.componentsCSV(seed: 78))
+        #expect(try harness.finalStatus("golden-components/still.csv")["status"] as? String == "SUCCEEDED")
+
+        #expect(harness.stop(agent) == 0)
+        #expect(nextNotification() == "STOPPING=1")
+    }
+}
