@@ -130,7 +130,7 @@ final class InotifyWatcher: @unchecked Sendable {
             guard let file = fopen("/proc/sys/fs/inotify/\(name)", "r") else { continue }
             var line = [CChar](repeating: 0, count: 64)
             if fgets(&line, 64, file) != nil {
-                limits[name] = String(cString: line).trimming(" \n")
+                limits[name] = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimming(" \n")
             }
             fclose(file)
         }

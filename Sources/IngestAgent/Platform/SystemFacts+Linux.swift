@@ -31,7 +31,7 @@ enum SystemFacts {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 512)
         while fgets(&line, 512, file) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if text.hasPrefix("CapEff:"), let mask = UInt64(String(text.dropFirst(7)).trimming(" \t\n"), radix: 16) {
                 return mask & (1 << 28) != 0
             }
