@@ -115,7 +115,9 @@ let package = Package(
         // Integration tests: need the PostgreSQL server that scripts/test starts.
         .testTarget(
             name: "IngestPostgresTests",
-            dependencies: ["IngestPostgres", "IngestCore", "IngestAgent", "Importers"],
+            dependencies: [
+                "IngestPostgres", "IngestCore", "IngestAgent", "Importers", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

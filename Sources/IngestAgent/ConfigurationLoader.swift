@@ -52,6 +52,7 @@ public enum ConfigurationLoader {
             settleMilliseconds: Int(reader.double(forKey: "settle_seconds", default: 2) * 1000),
             rescanIntervalMilliseconds: Int(reader.double(forKey: "rescan_interval_seconds", default: 60) * 1000),
             gracePeriodMilliseconds: Int(reader.double(forKey: "grace_period_seconds", default: 30) * 1000),
+            claimLeaseSeconds: reader.int(forKey: "claim_lease_seconds", default: 600),
             autoCreateProjects: reader.bool(forKey: "auto_create_projects", default: false),
             defaultCompany: reader.string(forKey: "default_company", default: "default"),
             migrateOnStart: reader.bool(forKey: "migrate_on_start", default: true),

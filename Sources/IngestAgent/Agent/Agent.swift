@@ -244,8 +244,20 @@ public final class Agent: Sendable {
 
     private func plannerLoop() {
         var connection: PostgresConnection?
+        var lastClaimCheck = monotonicMilliseconds()
         while !isStopping {
             guard let next = shared.withLock({ $0.planQueue.first }) else {
+                let settings = shared.withLock { $0.settings }
+                if monotonicMilliseconds() - lastClaimCheck >= Int64(settings.rescanIntervalMilliseconds) {
+                    lastClaimCheck = monotonicMilliseconds()
+                    if connection?.isOpen != true { connection = try? connect() }
+                    if let connection {
+                        var configuration = self.configuration
+                        configuration.agent = settings
+                        try? Recovery(configuration: configuration, connection: connection, spool: spool, host: host, logger: logger)
+                            .releaseClaims()
+                    }
+                }
                 sleepMilliseconds(100)
                 continue
             }

@@ -13,6 +13,9 @@ public struct AgentSettings: Sendable, Equatable {
     public var rescanIntervalMilliseconds: Int
     /// How long SIGTERM waits for in-flight chunks (`grace_period_seconds`, default 30).
     public var gracePeriodMilliseconds: Int
+    /// After how long another host's claim on a chunk that is not done is taken over
+    /// (`claim_lease_seconds`, default 600).
+    public var claimLeaseSeconds: Int
     /// Create unknown XACT projects instead of failing (`auto_create_projects`, default false).
     public var autoCreateProjects: Bool
     /// The company that owns auto-created projects (`default_company`).
@@ -31,7 +34,8 @@ public struct AgentSettings: Sendable, Equatable {
 
     public init(
         dropRoot: String = Self.defaultDropRoot, routes: RouteTable, settleMilliseconds: Int = 2000,
-        rescanIntervalMilliseconds: Int = 60_000, gracePeriodMilliseconds: Int = 30_000, autoCreateProjects: Bool = false,
+        rescanIntervalMilliseconds: Int = 60_000, gracePeriodMilliseconds: Int = 30_000, claimLeaseSeconds: Int = 600,
+        autoCreateProjects: Bool = false,
         defaultCompany: String = "default", migrateOnStart: Bool = true, logLevel: String = "info",
         logFormat: LogFormat = .text, metricsFile: String? = nil
     ) {
@@ -40,6 +44,7 @@ public struct AgentSettings: Sendable, Equatable {
         self.settleMilliseconds = max(0, settleMilliseconds)
         self.rescanIntervalMilliseconds = max(1000, rescanIntervalMilliseconds)
         self.gracePeriodMilliseconds = max(0, gracePeriodMilliseconds)
+        self.claimLeaseSeconds = max(1, claimLeaseSeconds)
         self.autoCreateProjects = autoCreateProjects
         self.defaultCompany = defaultCompany
         self.migrateOnStart = migrateOnStart

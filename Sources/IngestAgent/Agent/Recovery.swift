@@ -21,8 +21,42 @@ struct Recovery {
 
     /// Runs every step; returns the ids of jobs that are still RUNNING afterwards.
     func run() throws -> [Int64] {
-        releaseDeadClaims()
+        try releaseClaims()
         return try recoverJobs()
+    }
+
+    /// The periodic part (every rescan): claims of dead local processes, and claims of
+    /// other hosts held longer than `claim_lease_seconds`, go back to `ready/`; claim files of
+    /// chunks that are already DONE (a crash after the commit) are removed.
+    ///
+    /// Taking over a claim that is in fact still being loaded is safe: the second loader
+    /// waits on the chunk's ledger row and then finds it DONE. It only costs the repeat.
+    func releaseClaims() throws {
+        for name in (try? Files.list(spool.claimedDirectory)) ?? [] {
+            let pieces = name.split(separator: "@", maxSplits: 1).map(String.init)
+            guard pieces.count == 2, let chunk = Spool.parseChunkFileName(pieces[0]) else { continue }
+            let path = "\(spool.claimedDirectory)/\(name)"
+            let local = pieces[1].hasPrefix(host + ":")
+            if local && isDeadLocalOwner(pieces[1]) {
+                if (try? Files.rename(path, to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
+                    logger.notice("chunk returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
+                }
+                continue
+            }
+            guard !local else { continue }
+            let row = try connection.query(
+                """
+                SELECT state, coalesce(started_at < now() - $3::bigint * INTERVAL '1 second', true)
+                FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
+                """, chunk.job, chunk.index, configuration.agent.claimLeaseSeconds
+            ).first
+            if row == nil || row?[0] == "DONE" || row?[0] == "ABANDONED" {
+                try? Files.remove(path)
+            } else if try row?.require(1, as: Bool.self) == true,
+                      (try? Files.rename(path, to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
+                logger.notice("expired claim of another host returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
+            }
+        }
     }
 
     /// Whether `owner` (`<host>:<pid>[:<worker>]`) is a process of this host that is gone.
@@ -30,16 +64,6 @@ struct Recovery {
         let parts = owner.split(separator: ":")
         guard parts.count >= 2, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { return false }
         return kill(pid, 0) != 0 && errno == ESRCH
-    }
-
-    private func releaseDeadClaims() {
-        for name in (try? Files.list(spool.claimedDirectory)) ?? [] {
-            let pieces = name.split(separator: "@", maxSplits: 1)
-            guard pieces.count == 2, isDeadLocalOwner(String(pieces[1])) else { continue }
-            if (try? Files.rename("\(spool.claimedDirectory)/\(name)", to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
-                logger.notice("chunk returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
-            }
-        }
     }
 
     private func recoverJobs() throws -> [Int64] {
