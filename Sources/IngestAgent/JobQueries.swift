@@ -28,4 +28,12 @@ public struct JobQueries {
 
     /// A JSON value as compact text.
     public static func json(_ value: JSONValue) -> String { JSONText.string(value) }
+
+    /// The agent's metrics file, as text.
+    public static func metricsText(configuration: AgentConfiguration) throws -> String {
+        guard let path = configuration.agent.metricsFile else {
+            throw ConfigurationError(path: "metrics_file", message: "no metrics file is configured")
+        }
+        return String(decoding: try Files.readAll(path), as: UTF8.self)
+    }
 }

@@ -2,10 +2,6 @@ import ArgumentParser
 import IngestAgent
 import IngestCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `nexus-ingest status JOB|FILE`: one job, from the database or from a status file.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,15 +25,12 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         if metrics {
             let configuration = try await options.loadConfiguration()
-            guard let path = configuration.agent.metricsFile else {
-                printError("nexus-ingest status: no metrics_file is configured")
+            do {
+                print(try JobQueries.metricsText(configuration: configuration), terminator: "")
+            } catch {
+                printError("nexus-ingest status: cannot read the metrics: \(error) (is the agent running?)")
                 throw ExitCode.failure
             }
-            guard let text = readTextFile(path) else {
-                printError("nexus-ingest status: cannot read \(path) (is the agent running?)")
-                throw ExitCode.failure
-            }
-            print(text, terminator: "")
             return
         }
         let target = self.target!
@@ -70,18 +63,4 @@ struct Status: AsyncParsableCommand {
         if let result = document.result { print("result: \(JobQueries.json(result))") }
         if let error = document.error { print("error: \(JobQueries.json(error))") }
     }
-}
-
-/// The whole content of a small text file, or nil.
-func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n <= 0 { break }
-        bytes += buffer[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -89,6 +89,18 @@ enum Files {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// The whole content of a (small) file; never follows a final symlink.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let source = try FileByteSource(path: path)
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { return bytes }
+            bytes += block[0..<n]
+        }
+    }
+
     /// The size of a regular file, without following a symlink; nil if it is not a regular file.
     static func regularFileSize(_ path: String) throws(SystemError) -> Int64? {
         var info = stat()

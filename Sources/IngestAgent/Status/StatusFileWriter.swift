@@ -12,14 +12,6 @@ public enum StatusFileWriter {
 
     /// Reads a status file.
     public static func read(_ path: String) throws -> StatusDocument {
-        let source = try FileByteSource(path: path)
-        var bytes: [UInt8] = []
-        var block = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
-            if n == 0 { break }
-            bytes += block[0..<n]
-        }
-        return try JSONText.decode(StatusDocument.self, from: bytes)
+        try JSONText.decode(StatusDocument.self, from: try Files.readAll(path))
     }
 }
