@@ -9,7 +9,8 @@ struct Finalizer<I: Importer> {
     let settings: PipelineSettings
 
     /// Finalizes `job` if it is RUNNING with every chunk done. Transient errors retry with
-    /// backoff on a fresh connection; other errors fail the job and are rethrown.
+    /// backoff on a fresh connection; other errors fail the job and are rethrown (an
+    /// ``ImportFailure`` the importer threw as it is, anything else as `finalizeFailed`).
     func finalize(job: Int64, connection: PostgresConnection, reconnect: () throws -> PostgresConnection) throws {
         var connection = connection
         var attempt = 0
@@ -23,8 +24,12 @@ struct Finalizer<I: Importer> {
                 connection = try reconnect()
             } catch {
                 var failure = Planner<I>.failure(for: error)
-                failure.code = .finalizeFailed
-                failure.message = "finalize: \(failure.message)"
+                // An importer's own ImportFailure is already worded for the operator (e.g.
+                // "Price list CSV has no data rows"): it is kept as it is.
+                if !(error is ImportFailure) {
+                    failure.code = .finalizeFailed
+                    failure.message = "finalize: \(failure.message)"
+                }
                 _ = try? JobStore(connection: connection.isOpen ? connection : reconnect()).fail(job, failure)
                 throw failure
             }
