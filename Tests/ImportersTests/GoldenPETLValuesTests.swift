@@ -54,6 +54,18 @@ struct GoldenPETLValuesTests {
         #expect(CanonicalKey.part("café") == "CAFÉ")
     }
 
+    @Test func theHashOfPartsIsTheHashOfTheKeyString() {
+        let parts: [(String?, String?, String?, String?)] = [
+            ("dry", " 1/2 ", "+", "Board  \t regular\n"), (nil, nil, nil, nil), ("", " ", "\u{00A0}", "x"),
+            ("wtr", "dhm", "Remove and Replace", "Straße, café"), ("\u{3000}a\u{3000}\u{3000}b", "\u{FEFF}", "ﬁx", "é"),
+        ]
+        for (cat, sel, activity, description) in parts {
+            let key = CanonicalKey.string(cat: cat, sel: sel, activity: activity, description: description)
+            #expect(CanonicalKey.hash(cat: cat, sel: sel, activity: activity, description: description)
+                == CanonicalKey.hexSHA256(key), "\(key)")
+        }
+    }
+
     @Test(arguments: ["Yes", "yes", "YES", "Y", "y", "1", "true", "TRUE", "True", " yes ", "\tY"])
     func deleteMarks(cell: String) {
         #expect(DeleteMark.isMarked(cell))

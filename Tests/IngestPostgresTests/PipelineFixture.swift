@@ -1,4 +1,5 @@
 @testable import IngestAgent
+import Importers
 import IngestCore
 import IngestPostgres
 import Testing
@@ -62,8 +63,8 @@ final class PipelineFixture {
     func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Runs an in-process import, as `nexus-ingest import` does.
-    func runImport(_ path: String, type: ImportType = .priceListComponents) throws -> JobSnapshot {
-        try ImportRunner(configuration: configuration).run(path: path, type: type, createdBy: "test")
+    func runImport(_ path: String, type: ImportType = .priceListComponents, options: ImportOptions = ImportOptions()) throws -> JobSnapshot {
+        try ImportRunner(configuration: configuration).run(path: path, type: type, options: options, createdBy: "test")
     }
 
     /// Creates an active Golden list (revision `revision`) with `items` (cat, sel, activity, description).

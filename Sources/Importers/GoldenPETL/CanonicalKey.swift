@@ -15,19 +15,35 @@ public enum CanonicalKey {
 
     /// The lowercase hex SHA-256 of ``string(cat:sel:activity:description:)``.
     public static func hash(cat: String?, sel: String?, activity: String?, description: String?) -> String {
-        hexSHA256(string(cat: cat, sel: sel, activity: activity, description: description))
+        var key: [UInt8] = []
+        key.reserveCapacity(160)
+        appendPart(cat, to: &key)
+        for part in [sel, activity, description] {
+            key.append(0x7C)
+            key.append(0x7C)
+            appendPart(part, to: &key)
+        }
+        return hexSHA256(key)
     }
 
     /// Lowercase hex SHA-256 of `text` as UTF-8.
     public static func hexSHA256(_ text: String) -> String {
-        let digest = SHA256.hash(data: Array(text.utf8))
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+        hexSHA256(Array(text.utf8))
+    }
+
+    static func hexSHA256(_ bytes: [UInt8]) -> String {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
+        return digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 64) { out in
+                for i in 0..<raw.count {
+                    out[2 * i] = hexDigits[Int(raw[i] >> 4)]
+                    out[2 * i + 1] = hexDigits[Int(raw[i] & 0x0F)]
+                }
+                return 64
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
@@ -49,6 +65,34 @@ public enum CanonicalKey {
             out.append(scalar)
         }
         return String(out).uppercased()
+    }
+
+    /// Appends ``part(_:)`` of `text` as UTF-8: bytewise while the text is ASCII (the usual
+    /// case, and the hot path of every import), through ``part(_:)`` otherwise.
+    static func appendPart(_ text: String?, to key: inout [UInt8]) {
+        guard var text else { return }
+        let start = key.count
+        let ascii = text.withUTF8 { bytes -> Bool in
+            var pendingSpace = false
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                if byte >= 0x80 { return false }
+                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    pendingSpace = key.count > start
+                    continue
+                }
+                if pendingSpace {
+                    key.append(0x20)
+                    pendingSpace = false
+                }
+                key.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+            }
+            return true
+        }
+        if !ascii {
+            key.removeSubrange(start...)
+            key.append(contentsOf: part(text).utf8)
+        }
     }
 
     /// JavaScript's `\s` (and `trim`'s set): ASCII tab to carriage return, space, and the

@@ -72,7 +72,10 @@ public struct GoldenPETLMapper: RowMapper {
         }
         json.append(0x7D)
 
-        func text(_ column: Int?) -> String? { column.flatMap { TextCleaning.clean(record.string(at: f + $0)) } }
+        func text(_ column: Int?) -> String? {
+            guard let column, record.withField(f + column, { !$0.isEmpty }) else { return nil }
+            return TextCleaning.clean(record.string(at: f + column))
+        }
 
         let unitPrice: String?
         switch DecimalText.parse(record.string(at: f + unitCost), stripping: .pricing) {
