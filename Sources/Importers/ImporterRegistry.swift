@@ -12,9 +12,11 @@ public enum ImporterRegistry {
     /// - Throws: ``ImportFailure/Code/precondition`` for a type that is not implemented yet.
     public static func visit<V: ImporterVisitor>(_ type: ImportType, options: ImportOptions, _ visitor: V) throws -> V.Output {
         switch type {
+        case .priceList:
+            return try visitor.visit(GoldenPETLImporter(options: options))
         case .priceListComponents:
             return try visitor.visit(GoldenComponentsImporter())
-        case .priceList, .xactRaw, .xactComponents:
+        case .xactRaw, .xactComponents:
             throw ImportFailure(code: .precondition, message: "import type \(type.cliName) is not supported yet")
         }
     }

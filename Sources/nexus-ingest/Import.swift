@@ -21,7 +21,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "golden-components (golden-petl, xact-raw, xact-components: not yet).")
+    @Option(help: "golden-petl or golden-components (xact-raw, xact-components: not yet).")
     var type: String
 
     @Option(help: "Golden PETL: merge (default) or replace.")

@@ -1,4 +1,5 @@
 @testable import IngestAgent
+import Importers
 import IngestCore
 import IngestPostgres
 import Testing
@@ -62,8 +63,10 @@ final class PipelineFixture {
     func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Runs an in-process import, as `nexus-ingest import` does.
-    func runImport(_ path: String, type: ImportType = .priceListComponents, force: Bool = false) throws -> JobSnapshot {
-        try ImportRunner(configuration: configuration).run(path: path, type: type, force: force, createdBy: "test")
+    func runImport(
+        _ path: String, type: ImportType = .priceListComponents, options: ImportOptions = ImportOptions(), force: Bool = false
+    ) throws -> JobSnapshot {
+        try ImportRunner(configuration: configuration).run(path: path, type: type, options: options, force: force, createdBy: "test")
     }
 
     /// Creates an active Golden list (revision `revision`) with `items` (cat, sel, activity, description).

@@ -65,4 +65,41 @@ struct ImportCommandTests {
         #expect(unknown.status != 0)
         #expect(unknown.output.contains("unknown --type 'nope'"))
     }
+
+    @Test func importsAGoldenPETLFileInReplaceMode() throws {
+        let schema = "cli_\(UInt32.random(in: 0...UInt32.max))"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            if let connection = try? PostgresConnection(conninfo: testDatabaseURL!) {
+                try? connection.executeScript("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
+            }
+        }
+        let environment = [
+            "NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema,
+            "NEXUS_INGEST_SPOOL_DIR": directory + "/spool", "NEXUS_INGEST_CONFIG": "",
+        ]
+        #expect(try runNexusIngest(["migrate"], environment: environment).status == 0)
+        let upload = directory + "/golden.csv"
+        FileManager.default.createFile(
+            atPath: upload, contents: Data("Cat,Sel,Activity,Desc,Unit Cost,Delete\nDRY,1/2,Replace,Board,1,Yes\n".utf8))
+
+        let replaced = try runNexusIngest(["import", upload, "--type", "golden-petl", "--mode", "replace"], environment: environment)
+        #expect(replaced.status == 0, "\(replaced.output)")
+        #expect(replaced.output.contains("\"itemCount\":1"))
+        #expect(replaced.output.contains("\"mode\":\"replace\""))
+        // Merge (the default) honours the Delete mark. The same content again needs --force,
+        // or it would be recorded as a duplicate of the first import.
+        let duplicate = try runNexusIngest(["import", upload, "--type", "golden-petl"], environment: environment)
+        #expect(duplicate.output.contains("Duplicate of job"))
+        let merged = try runNexusIngest(["import", upload, "--type", "golden-petl", "--force"], environment: environment)
+        #expect(merged.status == 0, "\(merged.output)")
+        #expect(merged.output.contains("\"itemCount\":0"))
+        #expect(merged.output.contains("\"deletedCount\":1"))
+
+        let badMode = try runNexusIngest(["import", upload, "--type", "golden-petl", "--mode", "upsert"], environment: environment)
+        #expect(badMode.status != 0)
+        #expect(badMode.output.contains("--mode must be merge or replace, not 'upsert'"))
+    }
 }

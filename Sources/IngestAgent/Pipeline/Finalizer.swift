@@ -10,7 +10,7 @@ struct Finalizer<I: Importer> {
 
     /// Finalizes `job` if it is RUNNING with every chunk done. Transient errors retry with
     /// backoff on a fresh connection; other errors fail the job and are rethrown (an
-    /// importer's ``ImportFailure/Code/precondition`` keeps its code and message).
+    /// ``ImportFailure`` the importer threw as it is, anything else as `finalizeFailed`).
     func finalize(job: Int64, connection: WorkerConnection) throws {
         var attempt = 0
         while true {
@@ -23,7 +23,9 @@ struct Finalizer<I: Importer> {
                 connection.reset()
             } catch {
                 var failure = ImportFailure.explaining(error)
-                if failure.code != .precondition {
+                // An importer's own ImportFailure is already worded for the operator (e.g.
+                // "Price list CSV has no data rows"): it is kept as it is.
+                if !(error is ImportFailure) {
                     failure.code = .finalizeFailed
                     failure.message = "finalize: \(failure.message)"
                 }

@@ -1,0 +1,32 @@
+import IngestCore
+
+/// Golden PETL's Activity normalization (spec §4.2, HEAD since 2026-02-19): Xactimate's
+/// activity words become the one-character codes the Golden list stores.
+///
+/// The value is cleaned first (`cleanText`: trimmed, whitespace runs collapsed, controls
+/// deleted; empty → nil), so `Remove  and Replace` maps like `Remove and Replace`. A value
+/// that is exactly one of the codes `-` `+` `&` `R` `M` `F` `I` is kept; otherwise its
+/// upper-case form is looked up in the word table; anything else stays as cleaned.
+/// DESIGN §3 (Q6): the Golden sync of XACT_RAW must normalize with this same function.
+public enum ActivityCode {
+    /// The codes kept as they are (case-sensitive: `r` is not `R`).
+    public static let codes: Set<String> = ["-", "+", "&", "R", "M", "F", "I"]
+
+    /// Upper-case activity words and their codes.
+    public static let words: [String: String] = [
+        "REMOVE": "-", "DEMO": "-", "DEMOLITION": "-",
+        "REPLACE": "+", "INSTALL NEW": "+",
+        "REMOVE AND REPLACE": "&", "REMOVE & REPLACE": "&", "R&R": "&", "RNR": "&",
+        "DETACH AND RESET": "R", "DETACH & RESET": "R", "D&R": "R", "DNR": "R", "RESET": "R",
+        "MATERIALS": "M", "MATERIAL ONLY": "M", "MATERIALS ONLY": "M", "MAT": "M", "MATERIAL": "M",
+        "REPAIR": "F", "FIX": "F",
+        "INSTALL ONLY": "I", "INSTALL": "I", "LABOR ONLY": "I", "LABOR": "I",
+    ]
+
+    /// The stored Activity for a raw cell: a code, or the cleaned text; nil when empty.
+    public static func normalize(_ raw: String) -> String? {
+        guard let cleaned = TextCleaning.clean(raw) else { return nil }
+        if codes.contains(cleaned) { return cleaned }
+        return words[cleaned.uppercased()] ?? cleaned
+    }
+}

@@ -1,0 +1,106 @@
+import Crypto
+
+/// The canonical key hash, a price's identity across revisions (spec §1.5): the lowercase
+/// hex SHA-256 of `CAT||SEL||ACTIVITY||DESC` (UTF-8), each part normalized: nil → "",
+/// trimmed, whitespace runs collapsed to one space, upper-cased.
+///
+/// Whitespace and upper-casing follow JavaScript (`trim`, `/\s+/g`, `toUpperCase`), which
+/// the legacy system used to hash every stored Golden and cost-book item, so hashes stay
+/// comparable with theirs: Unicode upper-casing (`ß` → `SS`), not ASCII only.
+public enum CanonicalKey {
+    /// The key string before hashing, e.g. `DRY||1/2||+||DRYWALL - 1/2" HUNG, TAPED, …`.
+    public static func string(cat: String?, sel: String?, activity: String?, description: String?) -> String {
+        [cat, sel, activity, description].map(part).joined(separator: "||")
+    }
+
+    /// The lowercase hex SHA-256 of ``string(cat:sel:activity:description:)``.
+    public static func hash(cat: String?, sel: String?, activity: String?, description: String?) -> String {
+        var key: [UInt8] = []
+        key.reserveCapacity(160)
+        appendPart(cat, to: &key)
+        for part in [sel, activity, description] {
+            key.append(0x7C)
+            key.append(0x7C)
+            appendPart(part, to: &key)
+        }
+        return hexSHA256(key)
+    }
+
+    /// Lowercase hex SHA-256 of `text` as UTF-8.
+    public static func hexSHA256(_ text: String) -> String {
+        hexSHA256(Array(text.utf8))
+    }
+
+    static func hexSHA256(_ bytes: [UInt8]) -> String {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
+        return digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 64) { out in
+                for i in 0..<raw.count {
+                    out[2 * i] = hexDigits[Int(raw[i] >> 4)]
+                    out[2 * i + 1] = hexDigits[Int(raw[i] & 0x0F)]
+                }
+                return 64
+            }
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.
+    public static func part(_ text: String?) -> String {
+        guard let text else { return "" }
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if isJavaScriptWhitespace(scalar) {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace {
+                out.append(" ")
+                pendingSpace = false
+            }
+            out.append(scalar)
+        }
+        return String(out).uppercased()
+    }
+
+    /// Appends ``part(_:)`` of `text` as UTF-8: bytewise while the text is ASCII (the usual
+    /// case, and the hot path of every import), through ``part(_:)`` otherwise.
+    static func appendPart(_ text: String?, to key: inout [UInt8]) {
+        guard var text else { return }
+        let start = key.count
+        let ascii = text.withUTF8 { bytes -> Bool in
+            var pendingSpace = false
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                if byte >= 0x80 { return false }
+                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    pendingSpace = key.count > start
+                    continue
+                }
+                if pendingSpace {
+                    key.append(0x20)
+                    pendingSpace = false
+                }
+                key.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+            }
+            return true
+        }
+        if !ascii {
+            key.removeSubrange(start...)
+            key.append(contentsOf: part(text).utf8)
+        }
+    }
+
+    /// JavaScript's `\s` (and `trim`'s set): ASCII tab to carriage return, space, and the
+    /// Unicode spaces and line separators.
+    static func isJavaScriptWhitespace(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x09...0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,297 @@
+public import IngestCore
+public import IngestPostgres
+
+/// PRICE_LIST: a new revision of the Golden price list from a Xactimate price-list export
+/// (spec §4, DESIGN §2–§3), in `merge` (default) or `replace` mode.
+///
+/// `prepare` creates the revision (max Golden revision + 1), **inactive**, and notes the
+/// latest published revision as the previous one. Rows are partitioned by canonical key
+/// hash, so every row of one price meets in one chunk: the chunk keeps the last row by file
+/// line, drops Delete-marked rows (merge), stamps `last_known_unit_price` from the previous
+/// revision and the division from `cat_division`, and counts. `finalize` carries forward
+/// the previous items the file did not touch (merge), numbers the lines, then deactivates
+/// the old revision and activates the new one in the transaction that marks the job
+/// SUCCEEDED: readers of `golden_price_list_item_current` switch at once, and a failed
+/// import leaves the previous revision current.
+public struct GoldenPETLImporter: Importer {
+    /// The mode the job is planned with (later steps read it back from the job's facts).
+    public let options: ImportOptions
+
+    public init(options: ImportOptions = ImportOptions()) { self.options = options }
+
+    public var type: ImportType { .priceList }
+    public var strategy: String { "PRICE_LIST:canonical-key-hash" }
+    public var target: String { "golden" }
+
+    public func makeMapper(header: [String]) throws(ImportFailure) -> GoldenPETLMapper {
+        try GoldenPETLMapper(header: header)
+    }
+
+    /// Creates the new, inactive revision under the Golden revision lock, so two imports
+    /// never take the same revision.
+    public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        try GoldenRevisions.lock(connection)
+        let previous = try GoldenRevisions.latestPublished(connection)
+        let revision = try connection.query("SELECT coalesce(max(revision), 0) + 1 FROM price_list WHERE kind = 'GOLDEN'")
+            .first!.require(0, as: Int.self)
+        let list = try connection.query(
+            """
+            INSERT INTO price_list (kind, code, label, revision, currency, is_active, import_job_id)
+            VALUES ('GOLDEN', 'XACT_ALL', $1, $2, 'USD', false, $3) RETURNING id
+            """, "Golden Price List (import job \(job.jobId) in progress)", revision, job.jobId)
+        return [
+            "priceListId": .int(try list.first!.require(0, as: Int64.self)),
+            "revision": .int(Int64(revision)),
+            "previousPriceListId": previous.map { .int($0.id) } ?? .null,
+            "previousRevision": previous.map { .int(Int64($0.revision)) } ?? .null,
+            "mode": .string(options.mode.rawValue),
+        ]
+    }
+
+    /// The staging table's columns, in ``encode(_:line:into:)`` order.
+    static let stagingColumns = [
+        "line", "canonical_key_hash", "delete_mark", "cat", "sel", "activity", "description", "group_code",
+        "group_description", "unit", "unit_price", "coverage", "owner", "source_vendor", "source_date", "raw_json",
+    ]
+
+    public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
+        try connection.executeScript(
+            """
+            CREATE TEMP TABLE nexus_chunk_price_item (
+                line integer NOT NULL,
+                canonical_key_hash text NOT NULL,
+                delete_mark boolean NOT NULL,
+                cat text,
+                sel text,
+                activity text,
+                description text,
+                group_code text,
+                group_description text,
+                unit text,
+                unit_price numeric,
+                coverage text,
+                owner text,
+                source_vendor text,
+                source_date date,
+                raw_json text NOT NULL
+            ) ON COMMIT DROP
+            """)
+        return try connection.copyStatement(table: "nexus_chunk_price_item", columns: Self.stagingColumns)
+    }
+
+    public func encode(_ record: GoldenPETLRecord, line: Int, into writer: inout CopyInWriter) throws {
+        try writer.writeTextRow([
+            String(line), record.canonicalKeyHash, record.deleteMark ? "t" : "f", record.cat, record.sel, record.activity,
+            record.description, record.groupCode, record.groupDescription, record.unit, record.unitPrice, record.coverage,
+            record.owner, record.sourceVendor, record.sourceDate?.description, record.rawJSON,
+        ])
+    }
+
+    /// One set-based statement. Per hash (narrow columns only): the last row by line that
+    /// is not Delete-marked wins (in merge mode a Delete-marked row takes no part), and the
+    /// previous revision's item, if any, gives `last_known_unit_price`. Winners are
+    /// inserted whole; a Delete mark on a previous item that no row of the file keeps leaves
+    /// a tombstone (`line_no < 0`) so that finalize does not carry that item forward.
+    /// Items hold their file line in `line_no` until finalize numbers them.
+    /// Counters (merge mode, spec §4.3): a hash's first row is `updatedCount` when the
+    /// previous revision has it, else `addedCount`; its later rows are `duplicateCount`;
+    /// each Delete-marked row whose hash the previous revision has is `deletedCount`.
+    public func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts {
+        let priceListId = try job.id("priceListId")
+        let merge = try Self.mode(of: job) == .merge
+        // Statistics for the planner (temporary tables are never auto-analyzed), and memory
+        // for the per-hash aggregate to stay off disk.
+        try connection.query("ANALYZE nexus_chunk_price_item")
+        try connection.query("SET LOCAL work_mem = '64MB'")
+        let row = try connection.query(
+            """
+            WITH keys AS (
+                SELECT canonical_key_hash,
+                       max(line) FILTER (WHERE NOT (delete_mark AND $3::boolean)) AS winner_line,
+                       count(*) FILTER (WHERE NOT (delete_mark AND $3::boolean)) AS kept_rows,
+                       max(line) FILTER (WHERE delete_mark AND $3::boolean) AS delete_line,
+                       count(*) FILTER (WHERE delete_mark AND $3::boolean) AS delete_rows
+                FROM nexus_chunk_price_item
+                GROUP BY canonical_key_hash
+            ), known AS (
+                SELECT k.*, p.unit_price AS previous_price, p.id IS NOT NULL AS known
+                FROM keys k
+                LEFT JOIN price_list_item p ON p.price_list_id = $2::bigint AND p.canonical_key_hash = k.canonical_key_hash
+            ), divisions AS (
+                SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
+                FROM cat_division
+                ORDER BY upper(btrim(cat)), id
+            ), inserted AS (
+                INSERT INTO price_list_item (
+                    price_list_id, line_no, group_code, group_description, description, cat, sel, unit, unit_price,
+                    last_known_unit_price, coverage, activity, owner, source_vendor, source_date, raw_json,
+                    canonical_key_hash, division_code)
+                SELECT $1, s.line, s.group_code, s.group_description, s.description, s.cat, s.sel, s.unit, s.unit_price,
+                       k.previous_price, s.coverage, s.activity, s.owner, s.source_vendor, s.source_date,
+                       s.raw_json::jsonb, s.canonical_key_hash, d.division_code
+                FROM known k
+                JOIN nexus_chunk_price_item s ON s.line = k.winner_line
+                LEFT JOIN divisions d ON d.cat_key = upper(s.cat)
+                RETURNING 1
+            ), tombstones AS (
+                INSERT INTO price_list_item (price_list_id, line_no, canonical_key_hash)
+                SELECT $1, -delete_line, canonical_key_hash FROM known
+                WHERE winner_line IS NULL AND known
+            )
+            SELECT (SELECT count(*) FROM inserted),
+                   count(*) FILTER (WHERE winner_line IS NOT NULL AND known),
+                   count(*) FILTER (WHERE winner_line IS NOT NULL AND NOT known),
+                   coalesce(sum(kept_rows - 1) FILTER (WHERE kept_rows > 0), 0),
+                   coalesce(sum(delete_rows) FILTER (WHERE known), 0),
+                   (SELECT max(source_date)::text FROM nexus_chunk_price_item)
+            FROM known
+            """,
+            priceListId, job.facts["previousPriceListId"]?.intValue.map(Int64.init), merge
+        ).first!
+        let written = try row.require(0, as: Int.self)
+        // The latest Date of the file becomes the revision's effective date; kept on the
+        // (still inactive) revision row so that finalize sees the maximum over all chunks.
+        // Last in the chunk, so the row lock is held only until the chunk commits.
+        if let latestDate = try row.decode(5, as: String.self) {
+            try connection.query(
+                "UPDATE price_list SET effective_date = greatest(effective_date, $2::date) WHERE id = $1",
+                priceListId, latestDate)
+        }
+        guard merge else { return ChunkCounts(writtenRows: written) }
+        return ChunkCounts(writtenRows: written, stats: [
+            "updatedCount": try row.require(1, as: Int.self),
+            "addedCount": try row.require(2, as: Int.self),
+            "duplicateCount": try row.require(3, as: Int.self),
+            "deletedCount": try row.require(4, as: Int.self),
+        ])
+    }
+
+    /// Checks that the previous revision is still the latest published one, carries forward
+    /// (merge), numbers the lines, publishes, and logs.
+    /// - Throws: ``ImportFailure/Code/precondition`` when the file had no data rows (spec
+    ///   §4.3), or none that could be used, or the latest published Golden revision is no
+    ///   longer the one this import started from (another import published one meanwhile:
+    ///   publishing this one would silently drop that one's changes, or put an older revision
+    ///   over a newer one).
+    public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let dataRows = job.plan["dataRows"] ?? 0
+        guard dataRows > 0 else { throw ImportFailure(code: .precondition, message: "Price list CSV has no data rows") }
+        if dataRows == (job.plan["rejectedRows"] ?? 0) + (job.plan["skippedRows"] ?? 0) {
+            throw ImportFailure(
+                code: .precondition, message: "Price list CSV has no usable data rows: all \(dataRows) were rejected")
+        }
+        let priceListId = try job.id("priceListId")
+        let previousId = job.facts["previousPriceListId"]?.intValue.map(Int64.init)
+        let mode = try Self.mode(of: job)
+
+        try GoldenRevisions.lock(connection)
+        let latest = try GoldenRevisions.latestPublished(connection, excluding: priceListId)
+        if latest?.id != previousId {
+            let started = job.facts["previousRevision"]?.intValue.map { "revision \($0)" } ?? "no revision"
+            let now = latest.map { "revision \($0.revision) is the latest now" } ?? "no published revision is left"
+            throw ImportFailure(
+                code: .precondition,
+                message: "The Golden price list changed while this import ran (it started from \(started); \(now)); "
+                    + "nothing was published: import the file again")
+        }
+
+        // The chunks' bulk inserts have made the statistics stale (the new revision looks
+        // empty): without this, the anti-join below may be planned as a nested loop that
+        // scans the whole new revision once per previous item.
+        try connection.query("ANALYZE price_list_item")
+        var unchanged = 0
+        if mode == .merge, let previousId {
+            unchanged = try connection.query(
+                """
+                INSERT INTO price_list_item (
+                    price_list_id, group_code, group_description, description, cat, sel, unit, unit_price,
+                    last_known_unit_price, coverage, activity, owner, source_vendor, source_date, raw_json,
+                    canonical_key_hash, division_code)
+                SELECT $1, p.group_code, p.group_description, p.description, p.cat, p.sel, p.unit, p.unit_price,
+                       p.last_known_unit_price, p.coverage, p.activity, p.owner, p.source_vendor, p.source_date,
+                       p.raw_json, p.canonical_key_hash, p.division_code
+                FROM price_list_item p
+                WHERE p.price_list_id = $2
+                  AND NOT EXISTS (SELECT 1 FROM price_list_item n
+                                  WHERE n.price_list_id = $1 AND n.canonical_key_hash = p.canonical_key_hash)
+                """, priceListId, previousId
+            ).affectedRows
+        }
+        if mode == .merge {
+            try connection.query("DELETE FROM price_list_item WHERE price_list_id = $1 AND line_no < 0", priceListId)
+        }
+        // Spec §4.3 step 5: upper-case Cat, then Sel, Activity, Description; byte order
+        // (COLLATE "C", ASCII upper-casing) so the numbering is the same on every server
+        // whatever its locale; empty before any text; the hash, then the id, break ties.
+        // Rows are matched by ctid within this one statement (nothing else writes an
+        // unpublished revision), which spares an index probe per row; the sort gets the
+        // memory to stay off disk.
+        try connection.query("SET LOCAL work_mem = '64MB'")
+        let itemCount = try connection.query(
+            """
+            UPDATE price_list_item i SET line_no = n.line_no
+            FROM (SELECT ctid AS row_ctid, row_number() OVER (
+                         ORDER BY upper(coalesce(cat, '') COLLATE "C"), coalesce(sel, '') COLLATE "C",
+                                  coalesce(activity, '') COLLATE "C", coalesce(description, '') COLLATE "C",
+                                  canonical_key_hash COLLATE "C", id) AS line_no
+                  FROM price_list_item WHERE price_list_id = $1) n
+            WHERE i.ctid = n.row_ctid
+            """, priceListId
+        ).affectedRows
+
+        try connection.query(
+            "UPDATE price_list SET is_active = false, updated_at = now() WHERE kind = 'GOLDEN' AND is_active AND id <> $1",
+            priceListId)
+        let published = try connection.query(
+            """
+            UPDATE price_list SET is_active = true, updated_at = now(),
+                effective_date = coalesce(effective_date, (now() AT TIME ZONE 'UTC')::date),
+                label = CASE WHEN effective_date IS NULL THEN 'Golden Price List'
+                             ELSE 'Golden Price List (' || to_char(effective_date, 'YYYY-MM-DD') || ')' END
+            WHERE id = $1 RETURNING revision
+            """, priceListId
+        ).first!
+        // The legacy worker logged only jobs that belong to a company (the log's company_id
+        // is required); the job's user is the one who changed the prices.
+        try connection.query(
+            """
+            INSERT INTO golden_price_update_log
+                (company_id, price_list_id, import_job_id, changed_by, updated_count, avg_delta, avg_percent_delta, source)
+            SELECT company_id, $2, id, created_by, $3, 0, 0, 'GOLDEN_PETL' FROM import_job
+            WHERE id = $1 AND company_id IS NOT NULL
+            """, job.jobId, priceListId, itemCount)
+
+        var mergeStats: JSONValue = .null
+        if mode == .merge {
+            var counters: [String: JSONValue] = [
+                "updatedCount": 0, "addedCount": 0, "deletedCount": 0, "duplicateCount": 0,
+                "unchangedCount": .int(Int64(unchanged)),
+            ]
+            let sums = try connection.query(
+                """
+                SELECT key, sum(value::bigint) FROM import_chunk, jsonb_each_text(stats_json)
+                WHERE import_job_id = $1 GROUP BY key
+                """, job.jobId)
+            for sum in sums.rows {
+                let key = try sum.require(0, as: String.self)
+                if counters[key] != nil { counters[key] = .int(try sum.require(1, as: Int64.self)) }
+            }
+            mergeStats = .object(counters)
+        }
+        return [
+            "priceListId": .int(priceListId),
+            "revision": .int(try published.require(0, as: Int64.self)),
+            "itemCount": .int(Int64(itemCount)),
+            "mode": .string(mode.rawValue),
+            "mergeStats": mergeStats,
+        ]
+    }
+
+    /// The mode `prepare` recorded for the job.
+    static func mode(of job: JobContext) throws(ImportFailure) -> ImportOptions.Mode {
+        guard let name = job.facts["mode"]?.stringValue, let mode = ImportOptions.Mode(rawValue: name) else {
+            throw ImportFailure(code: .internalError, message: "job \(job.jobId) has no Golden PETL mode in its plan")
+        }
+        return mode
+    }
+}
