@@ -78,6 +78,22 @@ struct AgentTests {
         #expect(log.contains("msg=\"agent stopped\""))
     }
 
+    @Test func aGoldenPETLFileDroppedIntoItsRouteBecomesTheActiveRevision() throws {
+        let harness = try AgentHarness()
+        let agent = try harness.start()
+        let root = String(#filePath.split(separator: "/Tests/").first!)
+        let sample = try String(contentsOfFile: "/" + root.drop(while: { $0 == "/" }) + "/Tests/Fixtures/golden-petl.csv", encoding: .utf8)
+        harness.drop("golden-petl/replace/prices.csv", sample)
+        let status = try harness.finalStatus("golden-petl/replace/prices.csv")
+        #expect(status["status"] as? String == "SUCCEEDED", "\(status)")
+        let result = status["result"] as? [String: Any]
+        #expect(result?["mode"] as? String == "replace")
+        #expect(result?["revision"] as? Int == 2)  // the harness seeded revision 1
+        #expect(try harness.count("SELECT revision FROM price_list WHERE kind = 'GOLDEN' AND is_active") == 2)
+        #expect(try harness.count("SELECT count(*) FROM golden_price_list_item_current") == 5)
+        #expect(harness.stop(agent) == 0)
+    }
+
     @Test func threeHundredFilesAtOnceAreEachImportedOnce() throws {
         let harness = try AgentHarness()
         let agent = try harness.start()
