@@ -2,23 +2,37 @@ import Foundation
 import IngestPostgres
 import Testing
 
-@Suite("nexus-ingest import / status / jobs", .enabled(if: testDatabaseURL != nil))
-struct ImportCommandTests {
-    @Test func importsASampleThenReportsIt() throws {
-        let schema = "cli_\(UInt32.random(in: 0...UInt32.max))"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer {
-            try? FileManager.default.removeItem(atPath: directory)
-            if let connection = try? PostgresConnection(conninfo: testDatabaseURL!) {
-                try? connection.executeScript("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
-            }
-        }
-        let environment = [
+/// A migrated schema and a directory of their own for one command test; both removed after.
+final class CommandWorkspace {
+    let schema = "cli_\(UInt32.random(in: 0...UInt32.max))"
+    let directory: String
+    var environment: [String: String] {
+        [
             "NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema,
             "NEXUS_INGEST_SPOOL_DIR": directory + "/spool", "NEXUS_INGEST_CONFIG": "",
         ]
-        #expect(try runNexusIngest(["migrate"], environment: environment).status == 0)
+    }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let migrated = try runNexusIngest(["migrate"], environment: environment)
+        #expect(migrated.status == 0, "\(migrated.output)")
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+        if let connection = try? PostgresConnection(conninfo: testDatabaseURL!), let quoted = try? connection.quoteIdentifier(schema) {
+            try? connection.executeScript("DROP SCHEMA IF EXISTS \(quoted) CASCADE")
+        }
+    }
+}
+
+@Suite("nexus-ingest import / status / jobs", .enabled(if: testDatabaseURL != nil))
+struct ImportCommandTests {
+    @Test func importsASampleThenReportsIt() throws {
+        let workspace = try CommandWorkspace()
+        let (schema, directory, environment) = (workspace.schema, workspace.directory, workspace.environment)
         let connection = try PostgresConnection(conninfo: testDatabaseURL!)
         try connection.setSearchPath(schema)
         try connection.executeScript(
@@ -67,20 +81,8 @@ struct ImportCommandTests {
     }
 
     @Test func importsAGoldenPETLFileInReplaceMode() throws {
-        let schema = "cli_\(UInt32.random(in: 0...UInt32.max))"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer {
-            try? FileManager.default.removeItem(atPath: directory)
-            if let connection = try? PostgresConnection(conninfo: testDatabaseURL!) {
-                try? connection.executeScript("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
-            }
-        }
-        let environment = [
-            "NEXUS_INGEST_DATABASE_URL": testDatabaseURL!, "NEXUS_INGEST_DATABASE_SCHEMA": schema,
-            "NEXUS_INGEST_SPOOL_DIR": directory + "/spool", "NEXUS_INGEST_CONFIG": "",
-        ]
-        #expect(try runNexusIngest(["migrate"], environment: environment).status == 0)
+        let workspace = try CommandWorkspace()
+        let (directory, environment) = (workspace.directory, workspace.environment)
         let upload = directory + "/golden.csv"
         FileManager.default.createFile(
             atPath: upload, contents: Data("Cat,Sel,Activity,Desc,Unit Cost,Delete\nDRY,1/2,Replace,Board,1,Yes\n".utf8))
