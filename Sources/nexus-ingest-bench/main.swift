@@ -9,6 +9,7 @@ import Glibc
 //   nexus-ingest-bench generate-components ROWS FILE          Xactimate components layout
 //   nexus-ingest-bench generate-legacy-components ROWS FILE   legacy layout (Cat, Sel, Component Code, …)
 //   nexus-ingest-bench golden-items FILE                      the Golden items both layouts match (COPY text)
+//   nexus-ingest-bench generate-petl ROWS FILE                Golden PETL price-list export (35 columns)
 //   nexus-ingest-bench scan FILE                              scan FILE; print bytes, records, fields, seconds
 //
 // Files are deterministic for a given row count. Buckets: 10 cats × 5000 sels (S0…S4999).
@@ -114,6 +115,49 @@ func generateGoldenItems(path: String) {
     fputs(text, file)
 }
 
+/// The header of a Xactimate price-list export, plus the optional `Delete` column.
+let petlHeader = [
+    "#", "Group Code", "Group Description", "Desc", "Age", "Condition", "Qty", "Item Amount", "Reported Cost",
+    "Unit Cost", "Unit", "Coverage", "Activity", "Worker's Wage", "Labor burden", "Labor Overhead", "Material",
+    "Equipment", "Market Conditions", "Labor Minimum", "Sales Tax", "RCV", "Life", "Depreciation Type",
+    "Depreciation Amount", "Recoverable", "ACV", "Tax", "Replace", "Cat", "Sel", "Owner", "Original Vendor", "Date",
+    "Delete",
+]
+
+/// Writes `rows` rows of a Golden PETL file: one price per row, except that every 20th row
+/// repeats the price of the row 999 before it (a duplicate; the last one wins) and every
+/// 50th row is delete-marked; Activity words as real exports have them; money as `1,234.56`
+/// or `$1,234.56`; dates in the three shapes.
+func generatePETL(rows: Int, path: String) {
+    let activities = ["Replace", "Remove", "Remove and Replace", "Detach & Reset", "Materials"]
+    func money(_ value: Double) -> String {
+        let cents = Int((value * 100).rounded())
+        let dollars = cents / 100
+        let grouped = dollars >= 1000 ? "\(dollars / 1000),\(String(dollars % 1000 + 1000).dropFirst())" : "\(dollars)"
+        return "\(grouped).\(String(cents % 100 + 100).dropFirst())"
+    }
+    generate(rows: rows, path: path, seed: 0x5851_F42D_4C95_7F2D, header: petlHeader) { row in
+        let i = row.index
+        let k = i % 20 == 19 && i >= 1000 ? i - 999 : i
+        let cat = benchCats[k % benchCats.count]
+        let sel = "S\(k / benchCats.count % 5000)"
+        let activity = activities[k / 50_000 % activities.count]
+        let description = k % 9 == 0 ? "Board, 1/2\" regular #\(k)" : "Item \(cat) \(k)"
+        let price = money(row.price)
+        let date = switch i % 3 {
+        case 0: "\(1 + i % 12)/\(1 + i % 28)/2025"
+        case 1: "\(1 + i % 12)/\(1 + i % 28)/24"
+        default: "2023-0\(1 + i % 9)-1\(i % 10)"
+        }
+        return [
+            String(i + 1), "", "", description, "0.00", "Average", "1.00", price, "0.00", i % 4 == 0 ? "$" + price : price,
+            "EA", "", activity, money(row.price / 3), money(row.price / 8), money(row.price / 6), money(row.quantity),
+            "0.00", "0.00", "\(cat)MN-A", "0.00", price, "150.00", "Percent", "0.00", "Yes", price, "Yes", "No", cat, sel,
+            "NEXADMIN", "", date, i % 50 == 7 ? "Yes" : "",
+        ]
+    }
+}
+
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "generate-components" where arguments.count == 4:
@@ -122,10 +166,13 @@ case "generate-components" where arguments.count == 4:
 case "generate-legacy-components" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generateLegacyComponents(rows: rows, path: arguments[3])
+case "generate-petl" where arguments.count == 4:
+    guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
+    generatePETL(rows: rows, path: arguments[3])
 case "golden-items" where arguments.count == 3:
     generateGoldenItems(path: arguments[2])
 case "scan" where arguments.count == 3:
     do { try scan(path: arguments[2]) } catch { fail("\(error)") }
 default:
-    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | golden-items FILE | scan FILE")
+    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-petl ROWS FILE | golden-items FILE | scan FILE")
 }

@@ -1,7 +1,10 @@
 /// A calendar date without time or time zone (DESIGN §3), as PostgreSQL's `date` stores it.
 public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// 1–9999.
     public let year: Int
+    /// 1–12.
     public let month: Int
+    /// 1–31, within the month.
     public let day: Int
 
     /// The date, or nil when it is not on the (proleptic Gregorian) calendar of years 1–9999.

@@ -1,18 +1,24 @@
 /// One usable row of a Golden PETL file (spec §4.1), as the chunk stages it.
 public struct GoldenPETLRecord: Sendable, Equatable {
-    /// Cleaned text (`cleanText`; nil = empty).
+    /// `Cat`, cleaned (`cleanText`; nil = empty), as every text column below.
     public var cat: String?
+    /// `Sel`.
     public var sel: String?
-    /// Normalized (``ActivityCode``).
+    /// `Activity`, normalized (``ActivityCode``).
     public var activity: String?
-    /// `Desc`, cleaned.
+    /// `Desc`.
     public var description: String?
+    /// `Group Code`.
     public var groupCode: String?
+    /// `Group Description`.
     public var groupDescription: String?
+    /// `Unit`.
     public var unit: String?
+    /// `Coverage`.
     public var coverage: String?
+    /// `Owner`.
     public var owner: String?
-    /// `Original Vendor`, cleaned.
+    /// `Original Vendor`.
     public var sourceVendor: String?
     /// `Unit Cost` as canonical decimal text (nil = empty).
     public var unitPrice: String?
