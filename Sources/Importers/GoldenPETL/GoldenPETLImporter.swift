@@ -17,6 +17,7 @@ public struct GoldenPETLImporter: Importer {
     /// The mode the job is planned with (later steps read it back from the job's facts).
     public let options: ImportOptions
 
+    /// An importer for a job with `options` (Golden PETL reads only `mode`).
     public init(options: ImportOptions = ImportOptions()) { self.options = options }
 
     public var type: ImportType { .priceList }
