@@ -17,6 +17,7 @@ public struct GoldenPETLImporter: Importer {
     /// The mode the job is planned with (later steps read it back from the job's facts).
     public let options: ImportOptions
 
+    /// An importer for a job with `options` (Golden PETL reads only `mode`).
     public init(options: ImportOptions = ImportOptions()) { self.options = options }
 
     public var type: ImportType { .priceList }
@@ -216,8 +217,7 @@ public struct GoldenPETLImporter: Importer {
                                   WHERE n.price_list_id = $1 AND n.canonical_key_hash = p.canonical_key_hash)
                 """, priceListId, previousId
             ).affectedRows
-        }
-        if mode == .merge {
+            // The tombstones (Delete marks on previous items) have kept those items back.
             try connection.query("DELETE FROM price_list_item WHERE price_list_id = $1 AND line_no < 0", priceListId)
         }
         // Spec §4.3 step 5: upper-case Cat, then Sel, Activity, Description; byte order
