@@ -141,10 +141,18 @@ struct MigrationTests {
             #expect(try connection.query("SELECT count(*) FROM division").first?.decode(0, as: Int.self) == 16)
             let dry = try connection.query("SELECT division_code FROM cat_division WHERE cat = $1", "DRY").first?[0]
             #expect(dry == "09")
+            // The ledger's uniqueness, read from pg_constraint by this table's oid: views such as
+            // pg_indexes call pg_get_indexdef() on other schemas' indexes, which parallel tests
+            // drop meanwhile ("could not open relation").
             let uniqueChunk = try connection.query(
-                "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = 'import_chunk' AND indexdef LIKE '%UNIQUE%(import_job_id, chunk_index)%'",
-                schema)
-            #expect(try uniqueChunk.first?.decode(0, as: Int.self) == 1)
+                """
+                SELECT array_agg(a.attname ORDER BY k.ord)::text
+                FROM pg_constraint c
+                CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+                WHERE c.conrelid = to_regclass(quote_ident($1) || '.import_chunk') AND c.contype = 'u'
+                """, schema)
+            #expect(uniqueChunk.first?[0] == "{import_job_id,chunk_index}")
         }
     }
 
