@@ -2,19 +2,24 @@ import Importers
 import IngestCore
 import Testing
 
-/// Maps every data row of `csv` (header first) with the Golden Components mapper.
-func mapComponents(_ csv: String) throws -> [RowResult<GoldenComponentRecord>] {
+/// Maps every data row of `csv` with the mapper `make` builds from its header row.
+func mapRows<M: RowMapper>(_ csv: String, _ make: ([String]) throws -> M) throws -> [RowResult<M.Record>] {
     let scanner = CSVScanner(source: MemoryByteSource(csv))
-    var mapper: GoldenComponentsMapper?
-    var results: [RowResult<GoldenComponentRecord>] = []
+    var mapper: M?
+    var results: [RowResult<M.Record>] = []
     try scanner.forEachRecord { record in
         if let mapper {
             results.append(mapper.map(record, firstField: 0))
         } else {
-            mapper = try GoldenComponentsMapper(header: record.strings())
+            mapper = try make(record.strings())
         }
     }
     return results
+}
+
+/// Maps every data row of `csv` (header first) with the Golden Components mapper.
+func mapComponents(_ csv: String) throws -> [RowResult<GoldenComponentRecord>] {
+    try mapRows(csv) { try GoldenComponentsMapper(header: $0) }
 }
 
 extension RowResult {

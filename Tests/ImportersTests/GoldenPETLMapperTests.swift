@@ -4,17 +4,7 @@ import Testing
 
 /// Maps every data row of `csv` (header first) with the Golden PETL mapper.
 func mapPETL(_ csv: String) throws -> [RowResult<GoldenPETLRecord>] {
-    let scanner = CSVScanner(source: MemoryByteSource(csv))
-    var mapper: GoldenPETLMapper?
-    var results: [RowResult<GoldenPETLRecord>] = []
-    try scanner.forEachRecord { record in
-        if let mapper {
-            results.append(mapper.map(record, firstField: 0))
-        } else {
-            mapper = try GoldenPETLMapper(header: record.strings())
-        }
-    }
-    return results
+    try mapRows(csv) { try GoldenPETLMapper(header: $0) }
 }
 
 @Suite("Golden PETL mapper")

@@ -1,4 +1,5 @@
 import Crypto
+import IngestCore
 
 /// The canonical key hash, a price's identity across revisions (spec §1.5): the lowercase
 /// hex SHA-256 of `CAT||SEL||ACTIVITY||DESC` (UTF-8), each part normalized: nil → "",
@@ -51,20 +52,7 @@ public enum CanonicalKey {
     /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.
     public static func part(_ text: String?) -> String {
         guard let text else { return "" }
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if isJavaScriptWhitespace(scalar) {
-                pendingSpace = !out.isEmpty
-                continue
-            }
-            if pendingSpace {
-                out.append(" ")
-                pendingSpace = false
-            }
-            out.append(scalar)
-        }
-        return String(out).uppercased()
+        return String(TextCleaning.collapsingWhitespace(text.unicodeScalars)).uppercased()
     }
 
     /// Appends ``part(_:)`` of `text` as UTF-8: bytewise while the text is ASCII (the usual
@@ -92,15 +80,6 @@ public enum CanonicalKey {
         if !ascii {
             key.removeSubrange(start...)
             key.append(contentsOf: part(text).utf8)
-        }
-    }
-
-    /// JavaScript's `\s` (and `trim`'s set): ASCII tab to carriage return, space, and the
-    /// Unicode spaces and line separators.
-    static func isJavaScriptWhitespace(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x09...0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
-        default: false
         }
     }
 }

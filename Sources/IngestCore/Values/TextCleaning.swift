@@ -3,22 +3,32 @@ public enum TextCleaning {
     /// `cleanText`: CRLF/LF → one space; remaining U+0000–U+001F deleted; whitespace runs
     /// collapsed to one space; trimmed; empty → nil.
     public static func clean(_ text: String) -> String? {
+        var kept: [Unicode.Scalar] = []
+        kept.reserveCapacity(text.unicodeScalars.count)
+        var scalars = text.unicodeScalars.makeIterator()
+        var next = scalars.next()
+        while let s = next {
+            next = scalars.next()
+            if s == "\r" && next == "\n" {
+                next = scalars.next()
+                kept.append(" ")
+            } else if s == "\n" {
+                kept.append(" ")
+            } else if s.value >= 0x20 {
+                kept.append(s)
+            }  // other controls are deleted, not turned into a space (quirk Q10)
+        }
+        let collapsed = collapsingWhitespace(kept)
+        return collapsed.isEmpty ? nil : String(collapsed)
+    }
+
+    /// JavaScript's `s.trim().replace(/\s+/g, " ")`: runs of ``isJavaScriptWhitespace(_:)``
+    /// become one space, leading and trailing ones go.
+    public static func collapsingWhitespace(_ scalars: some Sequence<Unicode.Scalar>) -> String.UnicodeScalarView {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
-        let scalars = Array(text.unicodeScalars)
-        var i = 0
-        while i < scalars.count {
-            var s = scalars[i]
-            i += 1
-            if s == "\r" && i < scalars.count && scalars[i] == "\n" {
-                i += 1
-                s = " "
-            } else if s == "\n" {
-                s = " "
-            } else if s.value < 0x20 {
-                continue  // deleted, not turned into a space (quirk Q10)
-            }
-            if isJavaScriptWhitespace(s) {
+        for scalar in scalars {
+            if isJavaScriptWhitespace(scalar) {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -26,9 +36,9 @@ public enum TextCleaning {
                 out.append(" ")
                 pendingSpace = false
             }
-            out.append(s)
+            out.append(scalar)
         }
-        return out.isEmpty ? nil : String(out)
+        return out
     }
 
     /// A bucket or key part: cleaned, then upper-cased (ASCII letters only, so that the
@@ -45,11 +55,11 @@ public enum TextCleaning {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// JavaScript's `\s` (used by the legacy `/\s+/g` collapse), beyond the controls that
-    /// cleaning deletes first.
-    static func isJavaScriptWhitespace(_ s: Unicode.Scalar) -> Bool {
+    /// JavaScript's `\s` (and `trim`'s set): ASCII tab to carriage return, space, and the
+    /// Unicode spaces and line separators.
+    public static func isJavaScriptWhitespace(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
-        case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        case 0x09...0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
         default: false
         }
     }
