@@ -16,11 +16,21 @@ public struct ImportOptions: Sendable, Equatable {
     public var project: String?
     /// XACT components: the target estimate version (`--estimate-version`).
     public var estimateVersion: Int64?
+    /// XACT raw: create an unknown project for ``company`` instead of failing
+    /// (`auto_create_projects`). A planning setting: not saved with the job.
+    public var createsProject: Bool
+    /// The company that owns a project created by ``createsProject`` (`default_company`).
+    public var company: String
 
-    public init(mode: Mode = .merge, project: String? = nil, estimateVersion: Int64? = nil) {
+    public init(
+        mode: Mode = .merge, project: String? = nil, estimateVersion: Int64? = nil, createsProject: Bool = false,
+        company: String = "default"
+    ) {
         self.mode = mode
         self.project = project
         self.estimateVersion = estimateVersion
+        self.createsProject = createsProject
+        self.company = company
     }
 
     /// The options as saved in a job's `meta_json`.

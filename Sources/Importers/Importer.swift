@@ -4,8 +4,8 @@ public import IngestPostgres
 /// One import type, plugged into the generic pipeline (DESIGN §2).
 ///
 /// The pipeline calls, in order: ``makeMapper(header:)`` (header check) and ``prepare(_:job:)``
-/// in the planner; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:into:)``
-/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:)``; and at last
+/// in the planner; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:job:into:)``
+/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last
 /// ``finalize(_:job:)`` in the publishing transaction. The pipeline knows nothing else about
 /// any one type: a new type is a new folder beside `GoldenComponents/`.
 public protocol Importer: Sendable {
@@ -18,6 +18,10 @@ public protocol Importer: Sendable {
     var strategy: String { get }
     /// What the import writes into, for the file identity (type, target, SHA-256).
     var target: String { get }
+    /// How the file is read: delimiter, strictness (default: ``CSVDialect/strict``).
+    var dialect: CSVDialect { get }
+    /// How rows are spread over chunks (default: ``Partitioning/keyHash``).
+    var partitioning: Partitioning { get }
 
     /// Checks the header row and returns a mapper bound to its columns.
     /// - Throws: ``ImportFailure`` naming the missing column and the headers found.
@@ -28,17 +32,30 @@ public protocol Importer: Sendable {
     func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
 
     /// Prepares one chunk's load (e.g. a staging table) and returns the `COPY … FROM STDIN`
-    /// statement that ``encode(_:line:into:)`` feeds.
+    /// statement that ``encode(_:line:job:into:)`` feeds.
     func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String
 
-    /// Writes one mapped row, in the format of the chunk's `COPY`.
-    func encode(_ record: Mapper.Record, line: Int, into writer: inout CopyInWriter) throws
+    /// Writes one mapped row (from file line `line`), in the format of the chunk's `COPY`.
+    func encode(_ record: Mapper.Record, line: Int, job: JobContext, into writer: inout CopyInWriter) throws
 
-    /// Turns the chunk's copied rows into the importer's rows; returns the counts.
-    func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts
+    /// Turns the chunk's `copiedRows` rows into the importer's rows; returns the counts.
+    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts
 
     /// Follow-up work and the atomic publish; returns the members of `result_json`.
     func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
+}
+
+extension Importer {
+    public var dialect: CSVDialect { .strict }
+    public var partitioning: Partitioning { .keyHash }
+}
+
+/// How the planner assigns accepted rows to chunks.
+public enum Partitioning: Sendable, Equatable {
+    /// By ``RowMapper/partitionKey(of:into:)``: rows with equal keys meet in one chunk.
+    case keyHash
+    /// Contiguous line ranges of about equal size, in file order (no key is needed).
+    case lineRange
 }
 
 /// Maps raw CSV fields to a typed record, or says why a row cannot be used. Pure: no I/O.
@@ -86,13 +103,22 @@ public struct JobContext: Sendable {
     public var jobId: Int64
     /// The facts ``Importer/prepare(_:job:)`` returned.
     public var facts: [String: JSONValue]
-    /// Statistics of the plan (`dataRows`, `rejectedRows`, `skippedRows`).
+    /// Statistics of the plan (`dataRows`, `rejectedRows`, `skippedRows`, …).
     public var plan: [String: Int]
+    /// The file's header row, as read (empty before planning has read it).
+    public var header: [String]
+    /// The delimiter the file was read with.
+    public var delimiter: CSVDelimiter
 
-    public init(jobId: Int64, facts: [String: JSONValue] = [:], plan: [String: Int] = [:]) {
+    public init(
+        jobId: Int64, facts: [String: JSONValue] = [:], plan: [String: Int] = [:], header: [String] = [],
+        delimiter: CSVDelimiter = .comma
+    ) {
         self.jobId = jobId
         self.facts = facts
         self.plan = plan
+        self.header = header
+        self.delimiter = delimiter
     }
 
     /// Fact `key` as an integer id.

@@ -9,15 +9,16 @@ public protocol ImporterVisitor {
 /// The importers, by type: the one place that lists them.
 public enum ImporterRegistry {
     /// Calls `visitor` with the importer for `type`, configured with `options`.
-    /// - Throws: ``ImportFailure/Code/precondition`` for a type that is not implemented yet.
     public static func visit<V: ImporterVisitor>(_ type: ImportType, options: ImportOptions, _ visitor: V) throws -> V.Output {
         switch type {
         case .priceList:
             return try visitor.visit(GoldenPETLImporter(options: options))
         case .priceListComponents:
             return try visitor.visit(GoldenComponentsImporter())
-        case .xactRaw, .xactComponents:
-            throw ImportFailure(code: .precondition, message: "import type \(type.cliName) is not supported yet")
+        case .xactRaw:
+            return try visitor.visit(XactRawImporter(options: options))
+        case .xactComponents:
+            return try visitor.visit(XactComponentsImporter(options: options))
         }
     }
 }

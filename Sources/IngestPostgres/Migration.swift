@@ -31,7 +31,8 @@ public struct Migration: Sendable, Equatable {
 public enum Migrations {
     /// Every migration, by ascending version.
     public static let all: [Migration] = [
-        Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql)
+        Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql),
+        Migration(version: 2, name: "estimates", bytes: PackageResources.m0002_estimates_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -325,8 +325,7 @@ struct GoldenComponentsImportTests {
         try store.markRunning(job, message: "Planning")
         let importer = GoldenComponentsImporter()
         let planner = Planner(
-            importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection,
-            delimiter: .comma)
+            importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
         let plan = try planner.plan(job: job, path: path, fileSize: Int64(generated.csv.count)) { _ in }
         #expect(plan.chunkIndexes.count == 3)
 

@@ -494,8 +494,7 @@ struct GoldenPETLImportTests {
         let job = try store.createJob(type: type, target: importer.target, path: path, fileName: "planned.csv", size: size, createdBy: "test")
         try store.markRunning(job, message: "Planning")
         let planner = Planner(
-            importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection,
-            delimiter: .comma)
+            importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
         _ = try planner.plan(job: job, path: path, fileSize: size) { _ in }
         let worker = ChunkWorker(
             importer: importer, settings: settings, spool: spool, owner: "test:1:0",

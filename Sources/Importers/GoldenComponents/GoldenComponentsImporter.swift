@@ -61,7 +61,7 @@ public struct GoldenComponentsImporter: Importer {
             columns: ["line", "cat", "sel", "component_code", "description", "quantity", "material", "labor", "equipment"])
     }
 
-    public func encode(_ record: GoldenComponentRecord, line: Int, into writer: inout CopyInWriter) throws {
+    public func encode(_ record: GoldenComponentRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
         try writer.writeTextRow([
             String(line), record.cat, record.sel, record.componentCode, record.description, record.quantity,
             record.material, record.labor, record.equipment,
@@ -71,7 +71,7 @@ public struct GoldenComponentsImporter: Importer {
     /// Aggregates per (CAT, SEL, code) — first description by line; sums with NULL as 0
     /// once two rows combine, a single row keeps its NULLs — and fans out to every item of
     /// the bucket. Item keys are normalized like the mapper's (`TextCleaning.keyPart`).
-    public func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts {
+    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
         let result = try connection.query(
             #"""
             WITH items AS (

@@ -49,7 +49,7 @@ public struct GoldenPETLImporter: Importer {
         ]
     }
 
-    /// The staging table's columns, in ``encode(_:line:into:)`` order.
+    /// The staging table's columns, in ``encode(_:line:job:into:)`` order.
     static let stagingColumns = [
         "line", "canonical_key_hash", "delete_mark", "cat", "sel", "activity", "description", "group_code",
         "group_description", "unit", "unit_price", "coverage", "owner", "source_vendor", "source_date", "raw_json",
@@ -80,7 +80,7 @@ public struct GoldenPETLImporter: Importer {
         return try connection.copyStatement(table: "nexus_chunk_price_item", columns: Self.stagingColumns)
     }
 
-    public func encode(_ record: GoldenPETLRecord, line: Int, into writer: inout CopyInWriter) throws {
+    public func encode(_ record: GoldenPETLRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
         try writer.writeTextRow([
             String(line), record.canonicalKeyHash, record.deleteMark ? "t" : "f", record.cat, record.sel, record.activity,
             record.description, record.groupCode, record.groupDescription, record.unit, record.unitPrice, record.coverage,
@@ -97,7 +97,7 @@ public struct GoldenPETLImporter: Importer {
     /// Counters (merge mode, spec §4.3): a hash's first row is `updatedCount` when the
     /// previous revision has it, else `addedCount`; its later rows are `duplicateCount`;
     /// each Delete-marked row whose hash the previous revision has is `deletedCount`.
-    public func endChunk(_ connection: PostgresConnection, job: JobContext) throws -> ChunkCounts {
+    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
         let priceListId = try job.id("priceListId")
         let merge = try Self.mode(of: job) == .merge
         // Statistics for the planner (temporary tables are never auto-analyzed), and memory

@@ -50,12 +50,7 @@ public struct GoldenPETLMapper: RowMapper {
         delete = lookup.first("Delete", "delete", "DELETE")
         fieldCount = header.count
         names = header
-        jsonKeys = header.map { name in
-            var key: [UInt8] = [0x22]
-            Array(name.utf8).withUnsafeBufferPointer { _ = Self.appendJSONEscaped($0, to: &key) }
-            key += [0x22, 0x3A]
-            return key
-        }
+        jsonKeys = JSONEscaping.keys(header)
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<GoldenPETLRecord> {
@@ -65,7 +60,7 @@ public struct GoldenPETLMapper: RowMapper {
             if column > 0 { json.append(0x2C) }
             json += jsonKeys[column]
             json.append(0x22)
-            guard record.withField(f + column, { Self.appendJSONEscaped($0, to: &json) }) else {
+            guard record.withField(f + column, { JSONEscaping.append($0, to: &json) }) else {
                 return .reject(reason: "column '\(names[column])' contains a NUL character, which PostgreSQL cannot store")
             }
             json.append(0x22)
@@ -108,24 +103,5 @@ public struct GoldenPETLMapper: RowMapper {
     /// row wins by line number.
     public func partitionKey(of record: GoldenPETLRecord, into hasher: inout FNV1a64) {
         hasher.combine(record.canonicalKeyHash.utf8)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Appends `bytes` (UTF-8) JSON-escaped, without quotes; false when they hold a NUL.
-    static func appendJSONEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        for byte in bytes {
-            switch byte {
-            case 0x00: return false
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0x0D: out += [0x5C, 0x72]
-            case 0x09: out += [0x5C, 0x74]
-            case 0x01..<0x20: out += [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
-            default: out.append(byte)
-            }
-        }
-        return true
     }
 }

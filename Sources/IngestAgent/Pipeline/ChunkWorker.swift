@@ -65,11 +65,8 @@ final class ChunkWorker<I: Importer> {
             return .abandoned
         }
         let context = Self.context(job: chunk.jobId, meta: meta)
-        let delimiter = meta["delimiter"]?.stringValue.flatMap(CSVDelimiter.init(name:)) ?? .comma
-        let header = meta["header"].flatMap { value -> [String]? in
-            if case .array(let items) = value { return items.compactMap(\.stringValue) }
-            return nil
-        } ?? []
+        let delimiter = context.delimiter
+        let header = context.header
 
         let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
             let state = try connection.query(
@@ -89,7 +86,7 @@ final class ChunkWorker<I: Importer> {
                             throw ImportFailure(code: .chunkFailed, message: "a planned row no longer maps", line: line, chunk: chunk.chunkIndex)
                         }
                         lines.append(Int32(truncatingIfNeeded: line))
-                        try importer.encode(mapped, line: line, into: &writer)
+                        try importer.encode(mapped, line: line, job: context, into: &writer)
                     }
                 }
             } catch let error as PostgresError {
@@ -98,7 +95,7 @@ final class ChunkWorker<I: Importer> {
                 }
                 throw error
             }
-            let counts = try importer.endChunk(connection, job: context)
+            let counts = try importer.endChunk(connection, job: context, copiedRows: copied)
             try connection.query(
                 """
                 UPDATE import_chunk SET state = 'DONE', input_rows = $3, written_rows = $4, stats_json = $5::jsonb,
@@ -162,7 +159,10 @@ final class ChunkWorker<I: Importer> {
         if case .object(let members)? = meta["importer"] { facts = members }
         var plan: [String: Int] = [:]
         if case .object(let members)? = meta["plan"] { plan = members.compactMapValues(\.intValue) }
-        return JobContext(jobId: job, facts: facts, plan: plan)
+        var header: [String] = []
+        if case .array(let names)? = meta["header"] { header = names.compactMap(\.stringValue) }
+        let delimiter = meta["delimiter"]?.stringValue.flatMap(CSVDelimiter.init(name:)) ?? .comma
+        return JobContext(jobId: job, facts: facts, plan: plan, header: header, delimiter: delimiter)
     }
 }
 

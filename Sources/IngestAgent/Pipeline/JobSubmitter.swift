@@ -49,6 +49,9 @@ struct JobSubmitter {
             return .alreadySeen(job: job)
         }
         let name = String(path.split(separator: "/").last ?? "")
+        var options = options
+        options.createsProject = configuration.agent.autoCreateProjects
+        options.company = configuration.agent.defaultCompany
         let visitor = SubmitVisitor(
             submitter: self, path: path, name: name, probe: probe, options: options, force: force, onJob: onJob,
             progress: progress)
@@ -99,7 +102,7 @@ struct JobSubmitter {
             let settings = submitter.configuration.pipeline
             let planner = Planner(
                 importer: importer, options: options, settings: settings, spool: submitter.spool,
-                connection: submitter.connection, delimiter: .comma)
+                connection: submitter.connection)
             let summary: PlanSummary
             do {
                 summary = try planner.plan(job: job, path: path, fileSize: probe.size, expectedSHA256: sha256) { percent in

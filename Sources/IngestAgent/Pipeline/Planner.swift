@@ -8,6 +8,8 @@ struct PlanSummary: Sendable, Equatable {
     var dataRows: Int
     var rejectedRows: Int
     var skippedRows: Int
+    /// Records of blank fields only, dropped by a dialect that drops them (not data rows).
+    var blankRows = 0
 }
 
 /// Plans one upload (DESIGN §1.3): one streaming pass that hashes the file, checks the
@@ -20,7 +22,6 @@ struct Planner<I: Importer> {
     let settings: PipelineSettings
     let spool: Spool
     let connection: PostgresConnection
-    let delimiter: CSVDelimiter
 
     private var store: JobStore { JobStore(connection: connection) }
 
@@ -54,6 +55,8 @@ struct Planner<I: Importer> {
         rejects: RejectsWriter, sha256: inout String?, progress: (Int) throws -> Void
     ) throws -> PlanSummary {
         let partitions = settings.partitionCount(fileSize: fileSize)
+        let dialect = importer.dialect
+        let delimiter = try Self.delimiter(of: path, dialect: dialect)
         let tmp = spool.tmpDirectory(job: job)
         try Files.makeDirectories(tmp)
         var writers = [BufferedFileWriter?](repeating: nil, count: partitions)
@@ -67,14 +70,23 @@ struct Planner<I: Importer> {
         var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
         var lastProgress = 0
         var linePrefix: [UInt8] = []
+        // Bytes of the records before this one (line ends counted as one byte): the
+        // position that places a row in its line range.
+        var offset: Int64 = 0
 
         try scanner.forEachRecord { record in
+            let recordStart = offset
+            offset += Int64(record.withRawBytes { $0.count } + 1)
             guard let mapper else {
                 if let issue = record.issue {
                     throw ImportFailure(code: .malformedFile, message: "header row: \(issue)", line: record.line)
                 }
                 header = record.strings()
                 mapper = try importer.makeMapper(header: header)
+                return
+            }
+            if dialect.dropsBlankRecords, record.isBlank {
+                summary.blankRows += 1
                 return
             }
             summary.dataRows += 1
@@ -86,18 +98,24 @@ struct Planner<I: Importer> {
                 }
             }
             let result: RowResult<I.Mapper.Record>
-            if let issue = record.issue {
+            if let issue = record.issue, !dialect.tolerates(issue) {
                 result = .reject(reason: issue.description)
-            } else if record.fieldCount != mapper.fieldCount {
+            } else if !dialect.relaxedColumnCount, record.fieldCount != mapper.fieldCount {
                 result = .reject(reason: "expected \(mapper.fieldCount) fields, found \(record.fieldCount)")
             } else {
                 result = mapper.map(record, firstField: 0)
             }
             switch result {
             case .accept(let mapped):
-                var hasher = FNV1a64()
-                mapper.partitionKey(of: mapped, into: &hasher)
-                let index = Int(hasher.value % UInt64(partitions))
+                let index: Int
+                switch importer.partitioning {
+                case .keyHash:
+                    var hasher = FNV1a64()
+                    mapper.partitionKey(of: mapped, into: &hasher)
+                    index = Int(hasher.value % UInt64(partitions))
+                case .lineRange:
+                    index = min(partitions - 1, Int(recordStart * Int64(partitions) / max(fileSize, 1)))
+                }
                 if writers[index] == nil {
                     writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
                 }
@@ -154,6 +172,7 @@ struct Planner<I: Importer> {
                 "dataRows": .int(Int64(summary.dataRows)),
                 "rejectedRows": .int(Int64(summary.rejectedRows)),
                 "skippedRows": .int(Int64(summary.skippedRows)),
+                "blankRows": .int(Int64(summary.blankRows)),
             ],
         ]
         try store.recordPlan(
@@ -162,5 +181,23 @@ struct Planner<I: Importer> {
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
         return summary
+    }
+
+    /// The dialect's only delimiter, or the one ``CSVDelimiterSniffer`` picks from the
+    /// start of the file.
+    static func delimiter(of path: String, dialect: CSVDialect) throws -> CSVDelimiter {
+        guard dialect.delimiters.count > 1 else { return dialect.delimiters[0] }
+        let source = try FileByteSource(path: path)
+        var sample = [UInt8](repeating: 0, count: CSVDelimiterSniffer.sampleSize)
+        var filled = 0
+        while filled < sample.count {
+            let n = try sample.withUnsafeMutableBytes { buffer in
+                try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        sample.removeSubrange(filled...)
+        return CSVDelimiterSniffer.choose(sample: sample, candidates: dialect.delimiters)
     }
 }

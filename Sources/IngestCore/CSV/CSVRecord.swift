@@ -58,6 +58,23 @@ public struct CSVRecord: ~Copyable {
         withField(index) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// Whether every field is empty or only ASCII whitespace (`,,,,` or `, ,`).
+    public var isBlank: Bool {
+        for field in fields {
+            for byte in UnsafeBufferPointer(start: base + Int(field.start), count: Int(field.end - field.start))
+            where byte != 0x20 && (byte < 0x09 || byte > 0x0D) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The content of field `index`, or `""` when the record has fewer fields (a ragged row
+    /// read by a relaxed dialect).
+    public func stringIfPresent(at index: Int) -> String {
+        index < fields.count ? string(at: index) : ""
+    }
+
     /// Every field as a string.
     public func strings() -> [String] {
         (0..<fields.count).map { string(at: $0) }

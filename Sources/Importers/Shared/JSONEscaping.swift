@@ -1,0 +1,32 @@
+/// Builds JSON text from raw UTF-8 cells without going through `String`.
+enum JSONEscaping {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `bytes` (UTF-8) JSON-escaped, without quotes; false when they hold a NUL
+    /// (PostgreSQL text and jsonb cannot store it).
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        for byte in bytes {
+            switch byte {
+            case 0x00: return false
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x01..<0x20: out += [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            default: out.append(byte)
+            }
+        }
+        return true
+    }
+
+    /// `"name":` for each of `names`, ready to append.
+    static func keys(_ names: [String]) -> [[UInt8]] {
+        names.map { name in
+            var key: [UInt8] = [0x22]
+            Array(name.utf8).withUnsafeBufferPointer { _ = append($0, to: &key) }
+            key += [0x22, 0x3A]
+            return key
+        }
+    }
+}

@@ -1,0 +1,56 @@
+public import IngestPostgres
+
+/// A project, named by its `code` (DESIGN §8: the directory of an XACT route, or
+/// `--project` on the command line).
+public struct ProjectRef: Sendable, Equatable {
+    public var id: Int64
+    public var companyId: Int64
+    public var code: String
+}
+
+/// Finds (and, where allowed, creates) the project an XACT import targets.
+public enum Projects {
+    /// The project `code` of `options`.
+    /// - Throws: ``ImportFailure/Code/precondition`` when no project is named, or the
+    ///   project does not exist and `options.createsProject` is off.
+    public static func resolve(_ connection: PostgresConnection, options: ImportOptions) throws -> ProjectRef {
+        guard let code = options.project, !code.isEmpty else {
+            throw ImportFailure(
+                code: .precondition,
+                message: "no project given: drop the file into a project's directory, or pass --project")
+        }
+        if let found = try find(connection, code: code) { return found }
+        guard options.createsProject else {
+            throw ImportFailure(
+                code: .precondition,
+                message: "project '\(code)' does not exist; create it, or set auto_create_projects: true")
+        }
+        // Concurrent imports for one new project: ON CONFLICT makes the second a lookup.
+        try connection.query(
+            """
+            WITH company AS (
+                INSERT INTO company (name) VALUES ($2) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id
+            )
+            INSERT INTO project (company_id, code, name) SELECT id, $1, $1 FROM company
+            ON CONFLICT (code) DO NOTHING
+            """, code, options.company)
+        guard let created = try find(connection, code: code) else {
+            throw ImportFailure(code: .internalError, message: "project '\(code)' could not be created")
+        }
+        return created
+    }
+
+    static func find(_ connection: PostgresConnection, code: String) throws -> ProjectRef? {
+        try connection.query("SELECT id, company_id FROM project WHERE code = $1", code).first.map { row in
+            ProjectRef(id: try row.require(0, as: Int64.self), companyId: try row.require(1, as: Int64.self), code: code)
+        }
+    }
+
+    /// Serializes the model-building work of one project (units, particles, logical items)
+    /// until the transaction ends.
+    public static func lock(_ connection: PostgresConnection, project: Int64) throws {
+        try connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('nexus-ingest project ' || current_schema() || ' ' || $1, 0))",
+            String(project))
+    }
+}

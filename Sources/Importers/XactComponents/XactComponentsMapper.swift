@@ -1,0 +1,97 @@
+public import IngestCore
+
+/// Maps XACT components rows (spec §7.1): exact, case-sensitive header names; `Code` is
+/// required, the other columns are read when present.
+///
+/// Every row becomes one raw row and one summary, even with a blank code (no row is
+/// skipped). Rejected, with the reason: a `Quantity` that is not a number (`toNumber`:
+/// commas stripped, so `$5` is not one), a `Unit Price` or `Total` that is not money
+/// (`moneyToNumber`: `$`, `,`, whitespace and `*` stripped), a NUL character anywhere.
+public struct XactComponentsMapper: RowMapper {
+    public let fieldCount: Int
+    let code: Int
+    let description: Int?
+    let taxStatus: Int?
+    let contractorSupplied: Int?
+    let quantity: Int?
+    let unit: Int?
+    let unitPrice: Int?
+    let total: Int?
+    let requestThirdPartyPricing: Int?
+    let names: [String]
+    let jsonKeys: [[UInt8]]
+
+    /// Binds the mapper to `header`'s columns.
+    /// - Throws: ``ImportFailure/Code/missingColumn`` without a `Code` column.
+    public init(header: [String]) throws(ImportFailure) {
+        let lookup = HeaderLookup(header)
+        guard let code = lookup.first("Code") else { throw lookup.missing("'Code'") }
+        self.code = code
+        description = lookup.first("Description")
+        taxStatus = lookup.first("Tax Status")
+        contractorSupplied = lookup.first("Contractor Supplied")
+        quantity = lookup.first("Quantity")
+        unit = lookup.first("Unit")
+        unitPrice = lookup.first("Unit Price")
+        total = lookup.first("Total")
+        requestThirdPartyPricing = lookup.first("Request third-party pricing")
+        fieldCount = header.count
+        names = header
+        jsonKeys = JSONEscaping.keys(header)
+    }
+
+    public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactComponentRecord> {
+        var json: [UInt8] = [0x7B]
+        json.reserveCapacity(512)
+        for column in 0..<fieldCount {
+            if column > 0 { json.append(0x2C) }
+            json += jsonKeys[column]
+            json.append(0x22)
+            guard record.withField(f + column, { JSONEscaping.append($0, to: &json) }) else {
+                return .reject(reason: "column '\(names[column])' contains a NUL character, which PostgreSQL cannot store")
+            }
+            json.append(0x22)
+        }
+        json.append(0x7D)
+
+        func raw(_ column: Int?) -> String? { column.map { record.string(at: f + $0) } }
+        func number(_ column: Int?, _ stripping: DecimalText.Stripping) -> Result<String?, Rejection> {
+            guard let column else { return .success(nil) }
+            switch DecimalText.parse(record.string(at: f + column), stripping: stripping) {
+            case .empty: return .success(nil)
+            case .number(let text): return .success(text)
+            case .invalid(let why): return .failure(Rejection(reason: "column '\(names[column])': \(why)"))
+            }
+        }
+        let money: DecimalText.Stripping = [.commas, .dollars, .asterisksAndSpaces]
+        let parsed: (quantity: String?, unitPrice: String?, total: String?)
+        switch (number(quantity, .commas), number(unitPrice, money), number(total, money)) {
+        case (.success(let q), .success(let p), .success(let t)): parsed = (q, p, t)
+        case (.failure(let r), _, _), (_, .failure(let r), _), (_, _, .failure(let r)): return .reject(reason: r.reason)
+        }
+
+        let code = raw(code).flatMap(TextCleaning.clean)
+        let description = raw(description).flatMap(TextCleaning.clean)
+        let taxStatus = raw(taxStatus).flatMap(TextCleaning.clean)
+        let contractorRaw = raw(contractorSupplied)
+        let requestRaw = raw(requestThirdPartyPricing)
+        return .accept(XactComponentRecord(
+            raw: [
+                code, description, taxStatus, contractorRaw ?? "", raw(quantity), raw(unit), raw(unitPrice), raw(total),
+                requestRaw,
+            ],
+            rawJSON: String(decoding: json, as: UTF8.self),
+            summary: [
+                code ?? "", description, taxStatus, contractorRaw.flatMap(YesNo.parse).map { $0 ? "t" : "f" },
+                parsed.quantity, raw(unit).flatMap(TextCleaning.clean), parsed.unitPrice, parsed.total,
+                requestRaw.flatMap(YesNo.parse).map { $0 ? "t" : "f" },
+            ]))
+    }
+
+    struct Rejection: Error {
+        var reason: String
+    }
+
+    /// Rows are loaded in contiguous line ranges: no key needed.
+    public func partitionKey(of record: XactComponentRecord, into hasher: inout FNV1a64) {}
+}

@@ -1,0 +1,97 @@
+public import IngestCore
+public import IngestPostgres
+
+/// XACT_RAW: a project's Xactimate estimate export becomes a new estimate version
+/// (spec §6, DESIGN §2–§3).
+///
+/// `prepare` resolves the project and creates the version (`parsing`). The file is read
+/// tolerantly (delimiter sniffed among tab, comma, semicolon and pipe; ragged rows and stray
+/// quotes accepted; blank records dropped) and loaded in line ranges straight into
+/// `raw_xact_row` with its file line. `finalize` builds the model set-based
+/// (``XactRawModel``): units, particles, logical items, the SOW and its items in file
+/// order, the cost-book and Golden syncs, and marks the version `completed` in the
+/// transaction that marks the job SUCCEEDED. A failed job leaves its version `failed` (a
+/// trigger of migration 2 follows the job) with no SOW, and the previous version current.
+public struct XactRawImporter: Importer {
+    /// The project (and whether it may be created) the job is planned for.
+    public let options: ImportOptions
+
+    public init(options: ImportOptions) { self.options = options }
+
+    public var type: ImportType { .xactRaw }
+    public var strategy: String { "XACT_RAW:line-range" }
+    public var target: String { options.project ?? "" }
+    public var dialect: CSVDialect {
+        CSVDialect(
+            delimiters: [.tab, .comma, .semicolon, .pipe], relaxedColumnCount: true, relaxedQuotes: true,
+            dropsBlankRecords: true)
+    }
+    public var partitioning: Partitioning { .lineRange }
+
+    public func makeMapper(header: [String]) throws(ImportFailure) -> XactRawMapper {
+        try XactRawMapper(header: header)
+    }
+
+    /// Resolves the project and creates the estimate version, `parsing`, tied to the job.
+    public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let project = try Projects.resolve(connection, options: options)
+        let version = try connection.query(
+            """
+            INSERT INTO estimate_version (project_id, source_type, file_name, stored_path, estimate_kind, sequence_no,
+                default_payer_type, status, imported_by, import_job_id)
+            SELECT $1, 'xact_raw_carrier', coalesce(file_name, ''), coalesce(csv_path, ''), 'initial', 0, 'carrier',
+                   'parsing', created_by, id
+            FROM import_job WHERE id = $2
+            RETURNING id
+            """, project.id, job.jobId
+        ).first!.require(0, as: Int64.self)
+        try connection.query(
+            "UPDATE import_job SET project_id = $2, company_id = $3, estimate_version_id = $4, updated_at = now() WHERE id = $1",
+            job.jobId, project.id, project.companyId, version)
+        return [
+            "projectId": .int(project.id), "companyId": .int(project.companyId), "projectCode": .string(project.code),
+            "estimateVersionId": .int(version),
+        ]
+    }
+
+    /// The `raw_xact_row` columns ``encode(_:line:job:into:)`` writes, in order.
+    static let copyColumns = [
+        "estimate_version_id", "file_line", "line_no",
+        "group_code", "group_description", "description", "age", "condition", "qty", "item_amount", "reported_cost",
+        "unit_cost", "unit", "coverage", "activity", "workers_wage", "labor_burden", "labor_overhead", "material",
+        "equipment", "market_conditions", "labor_minimum", "sales_tax", "rcv", "life", "depreciation_type",
+        "depreciation_amount", "recoverable", "acv", "tax", "replace_flag", "cat", "sel", "owner", "original_vendor",
+        "source_name", "source_date", "note1", "adj_source",
+        "raw_row_json", "signature_hash", "canonical_key_hash",
+    ]
+
+    /// Rows go straight into `raw_xact_row`: nothing to aggregate within a chunk.
+    public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
+        try connection.copyStatement(table: "raw_xact_row", columns: Self.copyColumns)
+    }
+
+    public func encode(_ record: XactRawRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
+        var fields: [String?] = [job.facts["estimateVersionId"]?.intValue.map(String.init), String(line), String(record.lineNo)]
+        fields.reserveCapacity(Self.copyColumns.count)
+        fields += record.values
+        fields += [record.rawJSON, record.signatureHash, record.canonicalKeyHash]
+        try writer.writeTextRow(fields)
+    }
+
+    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
+        ChunkCounts(writtenRows: copiedRows)
+    }
+
+    /// Builds the estimate's model and publishes it (``XactRawModel``).
+    /// - Throws: ``ImportFailure/Code/precondition`` when the file had no usable rows.
+    public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let dataRows = job.plan["dataRows"] ?? 0
+        if dataRows == 0 || dataRows == (job.plan["rejectedRows"] ?? 0) {
+            throw ImportFailure(
+                code: .precondition,
+                message: "XACT_RAW parse produced no usable records (\(dataRows) data row(s), "
+                    + "\(job.plan["blankRows"] ?? 0) blank)")
+        }
+        return try XactRawModel(connection: connection, job: job).build()
+    }
+}

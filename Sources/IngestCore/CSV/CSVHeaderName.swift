@@ -1,0 +1,36 @@
+/// Header-name rules of the tolerant XACT raw reader (spec §6.1–§6.2).
+public enum CSVHeaderName {
+    /// The sanitized name: BOM (U+FEFF) and control characters (U+0000–U+001F, U+007F)
+    /// dropped, then trimmed.
+    public static func sanitize(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in name.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0x7F && scalar.value != 0xFEFF {
+            scalars.append(scalar)
+        }
+        var text = Substring(String(scalars))
+        while let first = text.unicodeScalars.first, TextCleaning.isJavaScriptWhitespace(first) { text = text.dropFirst() }
+        while let last = text.unicodeScalars.last, TextCleaning.isJavaScriptWhitespace(last) { text = text.dropLast() }
+        return String(text)
+    }
+
+    /// The alias lookup key: lower-cased (ASCII), every run of characters other than
+    /// `a-z`, `0-9` and `#` replaced by one space, trimmed. `Worker's Wage` → `worker s wage`.
+    public static func lookupKey(_ name: String) -> String {
+        var out: [UInt8] = []
+        var pendingSpace = false
+        for var byte in name.utf8 {
+            if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+            let kept = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x23
+            if !kept {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace {
+                out.append(0x20)
+                pendingSpace = false
+            }
+            out.append(byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
