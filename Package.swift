@@ -81,10 +81,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Deterministic generated input files, shared by the tests and the benchmarks.
+        .target(
+            name: "NexusIngestSamples",
+            swiftSettings: swiftSettings
+        ),
         // Benchmark driver used by scripts/bench (release builds only).
         .executableTarget(
             name: "nexus-ingest-bench",
-            dependencies: ["IngestCore"],
+            dependencies: ["IngestCore", "NexusIngestSamples"],
             swiftSettings: swiftSettings
         ),
         // Unit tests: need nothing but the file system.
@@ -116,7 +121,8 @@ let package = Package(
         .testTarget(
             name: "IngestPostgresTests",
             dependencies: [
-                "IngestPostgres", "IngestCore", "IngestAgent", "Importers", .product(name: "Logging", package: "swift-log"),
+                "IngestPostgres", "IngestCore", "IngestAgent", "Importers", "NexusIngestSamples",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

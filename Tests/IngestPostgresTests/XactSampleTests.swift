@@ -24,6 +24,12 @@ extension PipelineFixture {
         try connection.query(sql, parameters: parameters).rows.map { $0[0] ?? "∅" }
     }
 
+    /// Copies `Tests/Fixtures/<name>` into the upload directory (imports write their status
+    /// and rejects files next to the upload).
+    func uploadSample(_ name: String) throws -> String {
+        upload(name, try String(contentsOfFile: sampleFile(name), encoding: .utf8))
+    }
+
     /// The project's current estimate version id.
     func currentVersion(_ project: String = "P1") throws -> Int64? {
         try connection.query(
@@ -38,11 +44,11 @@ struct XactSampleTests {
     @Test func theRawSampleBuildsUnitsParticlesAndTheSOW() throws {
         let fixture = try PipelineFixture()
         try fixture.seedProject("P1")
-        let job = try fixture.importXact(fixture.upload("estimate.csv", try String(contentsOfFile: sampleFile("xact-raw.csv"), encoding: .utf8)))
+        let job = try fixture.importXact(fixture.uploadSample("xact-raw.csv"))
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         let version = try #require(try fixture.currentVersion())
         #expect(try fixture.strings("SELECT status || '|' || source_type || '|' || file_name || '|' || estimate_kind FROM estimate_version")
-            == ["completed|xact_raw_carrier|estimate.csv|initial"])
+            == ["completed|xact_raw_carrier|xact-raw.csv|initial"])
         #expect(try fixture.strings("SELECT external_code || '→' || label FROM project_unit ORDER BY label")
             == ["GENERAL→GENERAL", "UNIT_01→Unit 01", "UNIT_02→Unit 02"])
         #expect(try fixture.strings("SELECT full_label FROM project_particle ORDER BY full_label")
@@ -83,10 +89,10 @@ struct XactSampleTests {
     @Test func theComponentsSampleIsAllocatedByCatSelThenGlobally() throws {
         let fixture = try PipelineFixture()
         try fixture.seedProject("P1")
-        let raw = try fixture.importXact(fixture.upload("estimate.csv", try String(contentsOfFile: sampleFile("xact-raw.csv"), encoding: .utf8)))
+        let raw = try fixture.importXact(fixture.uploadSample("xact-raw.csv"))
         #expect(raw.status == .succeeded)
         let job = try fixture.importXact(
-            fixture.upload("components.csv", try String(contentsOfFile: sampleFile("xact-components.csv"), encoding: .utf8)),
+            fixture.uploadSample("xact-components.csv"),
             type: .xactComponents)
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         #expect(try fixture.strings(
@@ -135,12 +141,12 @@ struct XactSampleTests {
         let fixture = try PipelineFixture()
         fixture.settings.chunks = .fixed(3)
         try fixture.seedProject("P1")
-        let raw = try fixture.importXact(sampleFile("xact-raw-real-estimate.csv"))
+        let raw = try fixture.importXact(fixture.uploadSample("xact-raw-real-estimate.csv"))
         #expect(raw.status == .succeeded, "\(String(describing: raw.error))")
         #expect(raw.rejectsCount == 0)
         #expect(try fixture.count("SELECT count(*) FROM sow_item") == 1592)
         #expect(try fixture.count("SELECT count(*) FROM sow_item WHERE source_line_no = line_no") == 1592)
-        let components = try fixture.importXact(sampleFile("xact-components-real-estimate.csv"), type: .xactComponents)
+        let components = try fixture.importXact(fixture.uploadSample("xact-components-real-estimate.csv"), type: .xactComponents)
         #expect(components.status == .succeeded, "\(String(describing: components.error))")
         #expect(try fixture.count("SELECT count(*) FROM component_summary_current") == 142)
         // Every component's allocations add up to its quantity and total.
