@@ -64,8 +64,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// For an error raised while the server read `COPY` data: the 1-based line of the COPY
     /// stream it was reading, taken from ``context``.
     public var copyLine: Int? {
-        guard let context, context.hasPrefix("COPY "), let range = context.firstRange(of: ", line ") else { return nil }
-        return Int(context[range.upperBound...].prefix { $0.isNumber })
+        // The COPY frame is the last line of the context; a trigger or a cast that failed
+        // during the COPY puts its own frames before it.
+        guard let frame = context?.split(separator: "\n").last(where: { $0.hasPrefix("COPY ") }),
+            let range = frame.firstRange(of: ", line ")
+        else { return nil }
+        return Int(frame[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// SQLSTATEs that mean "try again": serialization_failure, deadlock_detected,

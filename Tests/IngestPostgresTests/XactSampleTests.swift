@@ -159,4 +159,64 @@ struct XactSampleTests {
                                                      WHERE a.component_summary_id = c.id), 0)) > 1e-9
             """) == 0)
     }
+
+    @Test func theGoldenListAndTheCostBookLearnTheEstimatesPrices() throws {
+        let fixture = try PipelineFixture()
+        let project = try fixture.seedProject("P1")
+        let golden = try fixture.connection.query(
+            "INSERT INTO price_list (kind, code, label, revision, is_active) VALUES ('GOLDEN', 'XACT_ALL', 'Golden', 1, true) RETURNING id"
+        ).first!.require(0, as: Int64.self)
+        // Golden PETL stores Activity as codes; the sync normalizes the estimate's words the
+        // same way (DESIGN §3, Q6), so these match.
+        for (cat, sel, description, price) in [
+            ("DRY", "1/2", "Drywall - 1/2\" hung, taped, floated, ready for paint", "2.00"),
+            ("WTR", "DHM", "Dehumidifier (per 24 hour period) - Large - No monitoring", "80.00"),
+            ("LAB", "SUPERC", "Commercial Supervision / Project Management - per hour", nil),
+        ] as [(String, String, String, String?)] {
+            try fixture.connection.query(
+                """
+                INSERT INTO price_list_item (price_list_id, cat, sel, activity, description, unit_price, canonical_key_hash)
+                VALUES ($1, $2, $3, '+', $4, $5::numeric, $6)
+                """, golden, cat, sel, description, price,
+                CanonicalKey.hash(cat: cat, sel: sel, activity: "+", description: description))
+        }
+        let book = try fixture.connection.query(
+            """
+            INSERT INTO company_price_list (company_id, label, revision, is_active)
+            SELECT company_id, 'Acme book', 3, true FROM project WHERE id = $1 RETURNING id
+            """, project
+        ).first!.require(0, as: Int64.self)
+        try fixture.connection.query(
+            "INSERT INTO company_price_list_item (company_price_list_id, cat, sel, unit_price) VALUES ($1, 'dry', '1/2', 1.00)", book)
+
+        let job = try fixture.importXact(fixture.uploadSample("xact-raw.csv"))
+        #expect(job.status == .succeeded, "\(String(describing: job.error))")
+        #expect(try fixture.strings(
+            """
+            SELECT cat || '|' || coalesce(unit_price::text, '∅') || '|' || coalesce(last_known_unit_price::text, '∅')
+            FROM price_list_item ORDER BY cat
+            """) == ["DRY|2.45|2.00", "LAB|81.25|0", "WTR|80.00|∅"])
+        let update = try #require(job.result?["goldenUpdate"])
+        #expect(update["updatedCount"] == 2)
+        #expect(update["avgDelta"] == .double(40.85))
+        #expect(update["avgPercentDelta"] == .double(0.1125))
+        #expect(try fixture.strings(
+            "SELECT updated_count || '|' || avg_delta::numeric(10,4) || '|' || avg_percent_delta::numeric(10,4) || '|' || source FROM golden_price_update_log")
+            == ["2|40.8500|0.1125|XACT_ESTIMATE"])
+
+        #expect(try fixture.strings(
+            """
+            SELECT upper(cat) || '::' || coalesce(sel, '') || '|' || round(unit_price, 2) || '|' || coalesce(last_known_unit_price::text, '∅')
+                   || '|' || last_price_changed_source || '|' || source_vendor
+            FROM company_price_list_item ORDER BY 1
+            """) == [
+                "DRY::1/2|2.45|1.00|PROJECT_PETL_IMPORT|PETL_AUTO_IMPORT",
+                "LAB::SUPERC|81.25|∅|PROJECT_PETL_IMPORT|PETL_AUTO_IMPORT",
+                "WTR::DHM|80.00|∅|PROJECT_PETL_IMPORT|PETL_AUTO_IMPORT",
+                "WTR::PAD|0.57|∅|PROJECT_PETL_IMPORT|PETL_AUTO_IMPORT",
+            ])
+        #expect(job.result?["costBookUpdate"]?["updatedCount"] == 1)
+        #expect(job.result?["costBookUpdate"]?["createdCount"] == 3)
+        #expect(try fixture.count("SELECT count(*) FROM tenant_price_update_log WHERE source_import_job_id = $1", job.id) == 4)
+    }
 }

@@ -32,12 +32,12 @@ struct EstimateSyncs {
                 SELECT cat_key, sel_key,
                        (array_agg(cat ORDER BY line_no))[1] AS cat,
                        (array_agg(sel ORDER BY line_no))[1] AS sel,
-                       avg(unit_cost) AS unit_price,
-                       avg(workers_wage) FILTER (WHERE costed) AS workers_wage,
-                       avg(labor_burden) FILTER (WHERE costed) AS labor_burden,
-                       avg(labor_overhead) FILTER (WHERE costed) AS labor_overhead,
-                       avg(material) FILTER (WHERE costed) AS material,
-                       avg(equipment) FILTER (WHERE costed) AS equipment,
+                       trim_scale(avg(unit_cost)) AS unit_price,
+                       trim_scale(avg(workers_wage) FILTER (WHERE costed)) AS workers_wage,
+                       trim_scale(avg(labor_burden) FILTER (WHERE costed)) AS labor_burden,
+                       trim_scale(avg(labor_overhead) FILTER (WHERE costed)) AS labor_overhead,
+                       trim_scale(avg(material) FILTER (WHERE costed)) AS material,
+                       trim_scale(avg(equipment) FILTER (WHERE costed)) AS equipment,
                        (array_agg(description ORDER BY line_no) FILTER (WHERE description <> ''))[1] AS description,
                        (array_agg(unit ORDER BY line_no) FILTER (WHERE unit <> ''))[1] AS unit,
                        (array_agg(activity ORDER BY line_no) FILTER (WHERE activity <> ''))[1] AS activity,
@@ -113,7 +113,7 @@ struct EstimateSyncs {
             WITH golden AS (
                 SELECT id FROM price_list WHERE kind = 'GOLDEN' AND is_active
             ), groups AS (
-                SELECT canonical_key_hash, avg(unit_cost) AS new_price
+                SELECT canonical_key_hash, trim_scale(avg(unit_cost)) AS new_price
                 FROM raw_xact_row
                 WHERE estimate_version_id = $1 AND btrim(coalesce(cat, '')) <> '' AND unit_cost IS NOT NULL
                 GROUP BY canonical_key_hash
