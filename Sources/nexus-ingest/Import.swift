@@ -52,6 +52,18 @@ struct Import: AsyncParsableCommand {
         guard let importType = ImportType(cliName: type) else {
             throw ValidationError("unknown --type '\(type)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
         }
+        switch importType {
+        case .xactRaw, .xactComponents:
+            guard project?.isEmpty == false else { throw ValidationError("--type \(type) needs --project CODE") }
+        case .priceList, .priceListComponents:
+            if project != nil { throw ValidationError("--project applies to the xact-raw and xact-components types only") }
+        }
+        if estimateVersion != nil, importType != .xactComponents {
+            throw ValidationError("--estimate-version applies to --type xact-components only")
+        }
+        if mode != nil, importType != .priceList {
+            throw ValidationError("--mode applies to --type golden-petl only")
+        }
         var importOptions = ImportOptions(project: project, estimateVersion: estimateVersion)
         if let mode {
             guard let parsed = ImportOptions.Mode(rawValue: mode) else {

@@ -94,6 +94,29 @@ struct AgentTests {
         #expect(harness.stop(agent) == 0)
     }
 
+    @Test func anEstimateAndItsComponentsDroppedIntoAProjectsRoutes() throws {
+        let harness = try AgentHarness()
+        let agent = try harness.start(extra: ["NEXUS_INGEST_AUTO_CREATE_PROJECTS": "true"])
+        let root = "/" + String(#filePath.split(separator: "/Tests/").first!).drop(while: { $0 == "/" }) + "/Tests/Fixtures/"
+        harness.drop("xact-raw/P-100/estimate.csv", try String(contentsOfFile: root + "xact-raw.csv", encoding: .utf8))
+        let raw = try harness.finalStatus("xact-raw/P-100/estimate.csv")
+        #expect(raw["status"] as? String == "SUCCEEDED", "\(raw)")
+        #expect((raw["result"] as? [String: Any])?["itemCount"] as? Int == 4)
+        harness.drop("xact-components/P-100/components.csv", try String(contentsOfFile: root + "xact-components.csv", encoding: .utf8))
+        let components = try harness.finalStatus("xact-components/P-100/components.csv")
+        #expect(components["status"] as? String == "SUCCEEDED", "\(components)")
+        #expect(try harness.count("SELECT count(*) FROM sow_component_allocation_current") == 11)
+        // A project that does not exist, without auto-creation: a clear failure.
+        #expect(harness.stop(agent) == 0)
+        let strict = try harness.start()
+        harness.drop("xact-raw/NOPE/estimate.csv", try String(contentsOfFile: root + "xact-raw.csv", encoding: .utf8))
+        let refused = try harness.finalStatus("xact-raw/NOPE/estimate.csv")
+        #expect(refused["status"] as? String == "FAILED")
+        #expect((refused["error"] as? [String: Any])?["message"] as? String
+            == "project 'NOPE' does not exist; create it, or set auto_create_projects: true")
+        #expect(harness.stop(strict) == 0)
+    }
+
     @Test func threeHundredFilesAtOnceAreEachImportedOnce() throws {
         let harness = try AgentHarness()
         let agent = try harness.start()

@@ -104,4 +104,31 @@ struct ImportCommandTests {
         #expect(badMode.status != 0)
         #expect(badMode.output.contains("--mode must be merge or replace, not 'upsert'"))
     }
+
+    @Test func importsAnEstimateAndItsComponentsForAProject() throws {
+        let workspace = try CommandWorkspace()
+        let (directory, environment) = (workspace.directory, workspace.environment)
+        let fixtures = "/" + String(#filePath.split(separator: "/Tests/").first!).drop(while: { $0 == "/" }) + "/Tests/Fixtures/"
+        let estimate = directory + "/estimate.csv"
+        let components = directory + "/components.csv"
+        try FileManager.default.copyItem(atPath: fixtures + "xact-raw.csv", toPath: estimate)
+        try FileManager.default.copyItem(atPath: fixtures + "xact-components.csv", toPath: components)
+
+        let missing = try runNexusIngest(["import", estimate, "--type", "xact-raw"], environment: environment)
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("--type xact-raw needs --project CODE"))
+        let refused = try runNexusIngest(["import", estimate, "--type", "xact-raw", "--project", "P9"], environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("project 'P9' does not exist"))
+
+        var creating = environment
+        creating["NEXUS_INGEST_AUTO_CREATE_PROJECTS"] = "true"
+        let raw = try runNexusIngest(["import", estimate, "--type", "xact-raw", "--project", "P9"], environment: creating)
+        #expect(raw.status == 0, "\(raw.output)")
+        #expect(raw.output.contains("\"itemCount\":4"))
+        let allocated = try runNexusIngest(
+            ["import", components, "--type", "xact-components", "--project", "P9", "--estimate-version", "1"], environment: environment)
+        #expect(allocated.status == 0, "\(allocated.output)")
+        #expect(allocated.output.contains("\"allocationsCreated\":11"))
+    }
 }
