@@ -2,10 +2,10 @@
 /// `scripts/bench` (spec §10.3–§10.4 layouts).
 ///
 /// Lines spread over `units` units (`UNIT_nn_BLDG`; the last two are `GENERAL_COND` and no
-/// Group Code at all) with `roomsPerUnit` rooms each, and over a pool of 100 × 100 Cat/Sel
-/// pairs; amounts are whole cents. One Cat (`QQZ`) has only zero-weight lines. Components
+/// Group Code at all) with `roomsPerUnit` rooms each, and over a pool of `cats` × `sels`
+/// Cat/Sel pairs (default 100 × 100); amounts are whole cents. One Cat (`QQZ`) has only zero-weight lines. Components
 /// mostly name a Cat/Sel the estimate has; one in 1,000 names only a Cat (category fallback);
-/// one in 25,000 starts with a digit (global fallback).
+/// two start with a digit (global fallback).
 public struct XactEstimateGenerator: Sendable {
     /// One estimate line.
     public struct Line: Sendable, Equatable {
@@ -50,7 +50,10 @@ public struct XactEstimateGenerator: Sendable {
         "Request third-party pricing",
     ]
 
-    public init(lines lineCount: Int, units: Int = 40, roomsPerUnit: Int = 10, components componentCount: Int, seed: UInt64 = 7) {
+    public init(
+        lines lineCount: Int, units: Int = 40, roomsPerUnit: Int = 10, components componentCount: Int, cats: Int = 100,
+        sels: Int = 100, seed: UInt64 = 7
+    ) {
         var random = SplitMix64(seed: seed)
         let letters = Array("ABCDEFGHIJKLMNOPRSTUVWXY")
         func cat(_ i: Int) -> String { "C" + String(letters[i / letters.count % letters.count]) + String(letters[i % letters.count]) }
@@ -70,8 +73,8 @@ public struct XactEstimateGenerator: Sendable {
             let unit = Int(random.next() % UInt64(groupCodes.count))
             let room = Int(random.next() % UInt64(roomsPerUnit))
             let zero = n % 997 == 0
-            let c = zero ? "QQZ" : cat(Int(random.next() % 100))
-            let s = zero ? "Z\(n % 3)" : "S\(random.next() % 100)"
+            let c = zero ? "QQZ" : cat(Int(random.next() % UInt64(min(cats, 576))))
+            let s = zero ? "Z\(n % 3)" : "S\(random.next() % UInt64(sels))"
             let qty = Int(1 + random.next() % 50_000)
             let cost = Int(1 + random.next() % 20_000)
             let amount = zero ? 0 : qty * cost / 100
@@ -90,7 +93,7 @@ public struct XactEstimateGenerator: Sendable {
         for i in 0..<componentCount {
             let line = lines[Int(random.next() % UInt64(lines.count))]
             let code: String
-            if i % 25_000 == 3 { code = "9\(i)X" }
+            if i % 25_000 == 3 && i < 50_000 { code = "9\(i)X" }
             else if i == 5 { code = "QQZX" }
             else if i % 1000 == 1 { code = line.cat + "NOSUCH" }
             else { code = line.cat + line.sel }

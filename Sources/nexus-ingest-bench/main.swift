@@ -1,4 +1,5 @@
 import IngestCore
+import NexusIngestSamples
 
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,7 @@ import Glibc
 //   nexus-ingest-bench generate-legacy-components ROWS FILE   legacy layout (Cat, Sel, Component Code, …)
 //   nexus-ingest-bench golden-items FILE                      the Golden items both layouts match (COPY text)
 //   nexus-ingest-bench generate-petl ROWS FILE                Golden PETL price-list export (35 columns)
+//   nexus-ingest-bench generate-xact LINES COMPONENTS RAW COMPS  an estimate export and its components export
 //   nexus-ingest-bench scan FILE                              scan FILE; print bytes, records, fields, seconds
 //
 // Files are deterministic for a given row count. Buckets: 10 cats × 5000 sels (S0…S4999).
@@ -169,10 +171,20 @@ case "generate-legacy-components" where arguments.count == 4:
 case "generate-petl" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generatePETL(rows: rows, path: arguments[3])
+case "generate-xact" where arguments.count == 6:
+    guard let lines = Int(arguments[2]), let components = Int(arguments[3]) else { fail("LINES and COMPONENTS must be numbers") }
+    // 500 × 200 Cat/Sel pairs: about 3 lines per pair at 300k lines, so the allocation
+    // writes a few rows per component, as real estimates do.
+    let generator = XactEstimateGenerator(lines: lines, components: components, cats: 500, sels: 200)
+    for (path, bytes) in [(arguments[4], generator.estimateCSV()), (arguments[5], generator.componentsCSV())] {
+        guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
+        _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        fclose(file)
+    }
 case "golden-items" where arguments.count == 3:
     generateGoldenItems(path: arguments[2])
 case "scan" where arguments.count == 3:
     do { try scan(path: arguments[2]) } catch { fail("\(error)") }
 default:
-    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-petl ROWS FILE | golden-items FILE | scan FILE")
+    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-petl ROWS FILE | generate-xact LINES COMPONENTS RAW COMPS | golden-items FILE | scan FILE")
 }

@@ -27,6 +27,8 @@ struct ComponentAllocation {
                        AS weight
             FROM sow_item WHERE estimate_version_id = $1
             """, version)
+        // Temporary tables get no statistics unless asked: the joins below need them.
+        try connection.query("ANALYZE nexus_alloc_item")
         try connection.query(
             """
             CREATE TEMP TABLE nexus_alloc_component ON COMMIT DROP AS
@@ -52,6 +54,7 @@ struct ComponentAllocation {
             LEFT JOIN by_cat c ON k.cat <> '' AND c.cat = k.cat
             CROSS JOIN everything e
             """, job)
+        try connection.query("ANALYZE nexus_alloc_component")
         let allocations = try connection.query(
             """
             INSERT INTO sow_component_allocation (project_id, estimate_version_id, import_job_id, sow_item_id,

@@ -39,6 +39,10 @@ struct XactRawModel {
             SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM inserted)
             """, versionId, projectId
         ).first!
+        // A first import of a project makes this table grow from nothing within the
+        // transaction: without fresh statistics the join below becomes a nested loop that
+        // scans it once per line (6.7 s instead of 0.2 s for 20k lines).
+        try connection.query("ANALYZE sow_logical_item")
 
         let sowId = try connection.query(
             "INSERT INTO sow (project_id, estimate_version_id, source_type) VALUES ($1, $2, 'xact_raw_carrier') RETURNING id",
