@@ -32,7 +32,7 @@ public enum Migrations {
     /// Every migration, by ascending version.
     public static let all: [Migration] = [
         Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql),
-        Migration(version: 2, name: "estimates", bytes: PackageResources.m0002_estimates_sql),
+        Migration(version: 2, name: "xact_retry_gc", bytes: PackageResources.m0002_xact_retry_gc_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -131,4 +131,31 @@ struct ImportCommandTests {
         #expect(allocated.status == 0, "\(allocated.output)")
         #expect(allocated.output.contains("\"allocationsCreated\":11"))
     }
+
+    @Test func retryAndGCFromTheCommandLine() throws {
+        let workspace = try CommandWorkspace()
+        let (directory, environment) = (workspace.directory, workspace.environment)
+        let missing = try runNexusIngest(["retry", "999"], environment: environment)
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("there is no job 999"))
+
+        // A components import without a Golden list fails at prepare (no plan): retry plans
+        // the file again as a new job, which fails the same way.
+        let upload = directory + "/components.csv"
+        FileManager.default.createFile(atPath: upload, contents: Data("Code,Quantity\nDRY1/2,1\n".utf8))
+        let failed = try runNexusIngest(["import", upload, "--type", "golden-components"], environment: environment)
+        #expect(failed.status != 0)
+        let retried = try runNexusIngest(["retry", "1"], environment: environment)
+        #expect(retried.status != 0)
+        #expect(retried.output.contains("job 1 failed before its plan was committed: its file was planned again as job 2"))
+
+        let dryRun = try runNexusIngest(["gc", "--dry-run"], environment: environment)
+        #expect(dryRun.status == 0, "\(dryRun.output)")
+        #expect(dryRun.output.contains("would remove 0 replaced Golden component sets"))
+        let collected = try runNexusIngest(["gc", "--failed-older-than", "0"], environment: environment)
+        #expect(collected.status == 0, "\(collected.output)")
+        #expect(collected.output.contains("removed 2 failed jobs no longer retryable"))
+        let refused = try runNexusIngest(["retry", "2"], environment: environment)
+        #expect(refused.output.contains("gc has removed its partial data"))
+    }
 }

@@ -127,7 +127,11 @@ final class ChunkWorker<I: Importer> {
     private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk) {
         guard let connection = try? connection.live() else { return }
         _ = try? connection.query(
-            "UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2",
+            // A chunk that committed stays DONE when what failed after it is the finalize.
+            """
+            UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'
+            """,
             chunk.jobId, chunk.chunkIndex, JSONText.string(failure.json))
         _ = try? JobStore(connection: connection).fail(chunk.jobId, failure)
     }

@@ -52,7 +52,7 @@ public struct ImportRunner: Sendable {
     /// thread refreshes the status file. A job the workers leave RUNNING (they could not
     /// reach the database to record a failure, or the spool failed) is failed here with
     /// their first error, so an import never ends without a final state.
-    private func runWorkers(job: Int64, owner: String, store: JobStore, publisher: StatusPublisher) {
+    func runWorkers(job: Int64, owner: String, store: JobStore, publisher: StatusPublisher) {
         let settings = configuration.pipeline
         let spool = Spool(root: settings.spoolDirectory)
         let conninfo = configuration.conninfo

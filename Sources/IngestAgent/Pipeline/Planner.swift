@@ -55,8 +55,73 @@ struct Planner<I: Importer> {
         rejects: RejectsWriter, sha256: inout String?, progress: (Int) throws -> Void
     ) throws -> PlanSummary {
         let partitions = settings.partitionCount(fileSize: fileSize)
+        if let problem = FileSignature.problem(startingWith: try Self.prefix(of: path, count: 8)) {
+            throw ImportFailure(code: .malformedFile, message: problem, line: 1)
+        }
+        let delimiter = try Self.delimiter(of: path, dialect: importer.dialect)
+        let pass = try writeChunks(
+            job: job, path: path, fileSize: fileSize, partitions: partitions, delimiter: delimiter, keep: { _ in true },
+            rejects: rejects, progress: progress)
+        sha256 = pass.sha256
+        if let expectedSHA256, sha256 != expectedSHA256 {
+            throw ImportFailure(code: .io, message: "the file changed while it was being imported; it is imported again when it is complete")
+        }
+        let summary = pass.summary
+        try rejects.finish()
+
+        if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
+            let file = String(rejects.path.split(separator: "/").last!)
+            throw ImportFailure(
+                code: .tooManyRejects,
+                message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
+                    + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
+        }
+        let header = pass.header
+        let rowCounts = pass.rowCounts
+        let byteCounts = pass.byteCounts
+
+        let meta: JSONValue = [
+            "strategy": .string(importer.strategy),
+            "options": options.json,
+            "partitions": .int(Int64(partitions)),
+            "chunkCount": .int(Int64(summary.chunkIndexes.count)),
+            "delimiter": .string(delimiter.description),
+            "header": .array(header.map { .string($0) }),
+            "importer": .object(facts),
+            "plan": [
+                "dataRows": .int(Int64(summary.dataRows)),
+                "rejectedRows": .int(Int64(summary.rejectedRows)),
+                "skippedRows": .int(Int64(summary.skippedRows)),
+                "blankRows": .int(Int64(summary.blankRows)),
+            ],
+        ]
+        try store.recordPlan(
+            job, sha256: sha256!, rejects: summary.rejectedRows, meta: meta,
+            chunks: summary.chunkIndexes.map { ($0, rowCounts[$0], byteCounts[$0]) },
+            message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
+        try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
+        return summary
+    }
+
+    /// What one pass over the file wrote.
+    struct ChunkPass {
+        var summary: PlanSummary
+        var header: [String]
+        var rowCounts: [Int]
+        var byteCounts: [Int64]
+        var sha256: String
+    }
+
+    /// Reads the file once: hashes it, checks the header, maps every row, reports rejects to
+    /// `rejects` (when given), and appends each accepted row whose chunk index `keep`
+    /// accepts — raw bytes prefixed with its line number — to that chunk's file under
+    /// `spool/tmp/<job>/` (closed and fsynced). The same file, partitions and delimiter give
+    /// the same chunks, byte for byte: `retry` relies on it.
+    func writeChunks(
+        job: Int64, path: String, fileSize: Int64, partitions: Int, delimiter: CSVDelimiter, keep: (Int) -> Bool,
+        rejects: RejectsWriter?, progress: (Int) throws -> Void
+    ) throws -> ChunkPass {
         let dialect = importer.dialect
-        let delimiter = try Self.delimiter(of: path, dialect: dialect)
         let tmp = spool.tmpDirectory(job: job)
         try Files.makeDirectories(tmp)
         var writers = [BufferedFileWriter?](repeating: nil, count: partitions)
@@ -68,6 +133,7 @@ struct Planner<I: Importer> {
         var mapper: I.Mapper?
         var header: [String] = []
         var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
+        var rejected = 0
         var lastProgress = 0
         var linePrefix: [UInt8] = []
         // Bytes of the records before this one (line ends counted as one byte): the
@@ -116,6 +182,7 @@ struct Planner<I: Importer> {
                 case .lineRange:
                     index = min(partitions - 1, Int(recordStart * Int64(partitions) / max(fileSize, 1)))
                 }
+                guard keep(index) else { return }
                 if writers[index] == nil {
                     writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
                 }
@@ -133,14 +200,11 @@ struct Planner<I: Importer> {
             case .skip:
                 summary.skippedRows += 1
             case .reject(let reason):
-                try record.withRawBytes { raw in try rejects.reject(line: record.line, reason: reason, raw: raw) }
+                rejected += 1
+                try record.withRawBytes { raw in try rejects?.reject(line: record.line, reason: reason, raw: raw) }
             }
         }
-        sha256 = source.hexDigest()
-        if let expectedSHA256, sha256 != expectedSHA256 {
-            throw ImportFailure(code: .io, message: "the file changed while it was being imported; it is imported again when it is complete")
-        }
-        summary.rejectedRows = rejects.count
+        summary.rejectedRows = rejected
         if mapper == nil {
             throw ImportFailure(code: .malformedFile, message: "the file is empty: there is no header row")
         }
@@ -150,45 +214,22 @@ struct Planner<I: Importer> {
             summary.chunkIndexes.append(index)
         }
         try Files.syncDirectory(tmp)
-        try rejects.finish()
-
-        if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
-            let file = String(rejects.path.split(separator: "/").last!)
-            throw ImportFailure(
-                code: .tooManyRejects,
-                message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
-                    + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
-        }
-
-        let meta: JSONValue = [
-            "strategy": .string(importer.strategy),
-            "options": options.json,
-            "partitions": .int(Int64(partitions)),
-            "chunkCount": .int(Int64(summary.chunkIndexes.count)),
-            "delimiter": .string(delimiter.description),
-            "header": .array(header.map { .string($0) }),
-            "importer": .object(facts),
-            "plan": [
-                "dataRows": .int(Int64(summary.dataRows)),
-                "rejectedRows": .int(Int64(summary.rejectedRows)),
-                "skippedRows": .int(Int64(summary.skippedRows)),
-                "blankRows": .int(Int64(summary.blankRows)),
-            ],
-        ]
-        try store.recordPlan(
-            job, sha256: sha256!, rejects: summary.rejectedRows, meta: meta,
-            chunks: summary.chunkIndexes.map { ($0, rowCounts[$0], byteCounts[$0]) },
-            message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
-        try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
-        return summary
+        return ChunkPass(
+            summary: summary, header: header, rowCounts: rowCounts, byteCounts: byteCounts, sha256: source.hexDigest())
     }
 
     /// The dialect's only delimiter, or the one ``CSVDelimiterSniffer`` picks from the
     /// start of the file.
     static func delimiter(of path: String, dialect: CSVDialect) throws -> CSVDelimiter {
         guard dialect.delimiters.count > 1 else { return dialect.delimiters[0] }
+        return CSVDelimiterSniffer.choose(
+            sample: try prefix(of: path, count: CSVDelimiterSniffer.sampleSize), candidates: dialect.delimiters)
+    }
+
+    /// The first `count` bytes of the file (fewer when it is shorter).
+    static func prefix(of path: String, count: Int) throws -> [UInt8] {
         let source = try FileByteSource(path: path)
-        var sample = [UInt8](repeating: 0, count: CSVDelimiterSniffer.sampleSize)
+        var sample = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < sample.count {
             let n = try sample.withUnsafeMutableBytes { buffer in
@@ -198,6 +239,6 @@ struct Planner<I: Importer> {
             filled += n
         }
         sample.removeSubrange(filled...)
-        return CSVDelimiterSniffer.choose(sample: sample, candidates: dialect.delimiters)
+        return sample
     }
 }

@@ -78,6 +78,37 @@ public struct Spool: Sendable {
         try Files.remove(chunk.path)
     }
 
+    /// The jobs that have files anywhere in the spool (tmp, ready or claimed).
+    func jobsWithFiles() throws(SystemError) -> Set<Int64> {
+        var jobs = Set<Int64>()
+        for directory in [readyDirectory, claimedDirectory] {
+            for name in try Files.list(directory) { if let job = Self.parseChunkFileName(name)?.job { jobs.insert(job) } }
+        }
+        for name in try Files.list(tmpRoot) { if let job = Int64(name) { jobs.insert(job) } }
+        return jobs
+    }
+
+    /// The files `job` has in the spool.
+    func countFiles(job: Int64) throws(SystemError) -> Int {
+        var count = try Files.list(tmpDirectory(job: job)).count
+        for directory in [readyDirectory, claimedDirectory] {
+            count += try Files.list(directory).filter { Self.parseChunkFileName($0)?.job == job }.count
+        }
+        return count
+    }
+
+    /// Removes every file of `job`, claimed ones included (it has ended); returns how many.
+    func purge(job: Int64) throws(SystemError) -> Int {
+        let count = try countFiles(job: job)
+        for directory in [readyDirectory, claimedDirectory] {
+            for name in try Files.list(directory) where Self.parseChunkFileName(name)?.job == job {
+                try Files.remove("\(directory)/\(name)")
+            }
+        }
+        try Files.removeDirectory(tmpDirectory(job: job))
+        return count
+    }
+
     /// Removes every ready or tmp file of `job` (after it failed).
     func discard(job: Int64) throws(SystemError) {
         for name in try Files.list(readyDirectory) where Self.parseChunkFileName(name)?.job == job {

@@ -1,4 +1,4 @@
--- m0002: what the XACT importers need beyond m0001.
+-- m0002: what the XACT importers, `retry` and `gc` need beyond m0001.
 --
 -- * raw_xact_row keeps the row's physical line in the upload (`file_line`; `line_no` is the
 --   file's `#` column, which is not reliably sorted), and two hashes the mapper computes
@@ -9,6 +9,9 @@
 --   is `parsing` again. A trigger, so that every path that fails a job (planner, worker,
 --   finalize, recovery, retry) keeps the two in step.
 -- * Reader views of what is current.
+-- * `import_job.collected_at`: when `gc` removed the partial data of a failed job (its
+--   unpublished revision, component set, estimate version or component rows); such a job
+--   can no longer be retried.
 
 ALTER TABLE raw_xact_row
     ADD COLUMN file_line          int,
@@ -63,3 +66,5 @@ CREATE VIEW sow_component_allocation_current AS
 SELECT a.*
 FROM sow_component_allocation a
 JOIN estimate_version v ON v.id = a.estimate_version_id AND v.components_import_job_id = a.import_job_id;
+
+ALTER TABLE import_job ADD COLUMN collected_at timestamptz;

@@ -1,0 +1,79 @@
+@testable import IngestAgent
+import Importers
+import IngestCore
+import IngestPostgres
+import NexusIngestSamples
+import Testing
+
+/// `nexus-ingest gc` removes what no reader sees and no retry needs, and nothing else.
+@Suite(.enabled(if: TestDatabase.isConfigured, "needs NEXUS_INGEST_TEST_DATABASE_URL (scripts/test starts a server)"))
+struct GarbageCollectorTests {
+    func collect(_ fixture: PipelineFixture, dryRun: Bool = false, hours: Double = 168) throws -> [String: Int] {
+        let report = try GarbageCollector(configuration: fixture.configuration).run(dryRun: dryRun, failedOlderThanHours: hours)
+        return Dictionary(uniqueKeysWithValues: report.map { ($0.what, $0.count) })
+    }
+
+    @Test func replacedSetsAndSupersededComponentRowsGoWhileCurrentDataStays() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedGoldenList(items: sampleGoldenItems)
+        for name in ["a.csv", "b.csv"] {
+            let job = try fixture.runImport(fixture.upload(name, try #require(fixture.read(sampleFile("golden-components-xactimate.csv")))), force: true)
+            #expect(job.status == .succeeded)
+        }
+        try fixture.seedProject("P1")
+        let generator = XactEstimateGenerator(lines: 500, units: 3, roomsPerUnit: 2, components: 100)
+        #expect(try fixture.importXact(fixture.upload("estimate.csv", generator.estimateCSV())).status == .succeeded)
+        for name in ["c1.csv", "c2.csv"] {
+            #expect(try fixture.importXact(fixture.upload(name, generator.componentsCSV()), type: .xactComponents).status == .succeeded)
+        }
+        let components = try fixture.currentComponents()
+        let dump = try fixture.xactDump()
+        #expect(try fixture.count("SELECT count(*) FROM component_summary") == 200)
+
+        let planned = try collect(fixture, dryRun: true)
+        #expect(planned["replaced Golden component sets"] == 1)
+        #expect(planned["superseded or failed XACT component summaries"] == 100)
+        #expect(try fixture.count("SELECT count(*) FROM component_summary") == 200)
+        let done = try collect(fixture)
+        #expect(done == planned)
+        #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == 1)
+        #expect(try fixture.count("SELECT count(*) FROM component_summary") == 100)
+        #expect(try fixture.count("SELECT count(*) FROM raw_component_row") == 100)
+        #expect(try fixture.currentComponents() == components)
+        #expect(try fixture.xactDump() == dump)
+        // Nothing left the second time.
+        #expect(try collect(fixture).values.allSatisfy { $0 == 0 })
+    }
+
+    @Test func aFailedJobKeepsItsDataForRetryUntilItIsOld() throws {
+        let fixture = try PipelineFixture()
+        fixture.settings.chunks = .fixed(2)
+        try fixture.seedProject("P1")
+        try fixture.connection.executeScript(
+            """
+            CREATE FUNCTION refuse_sow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no SOW'; END $$;
+            CREATE TRIGGER refuse_sow BEFORE INSERT ON sow FOR EACH ROW EXECUTE FUNCTION refuse_sow();
+            """)
+        let generator = XactEstimateGenerator(lines: 500, units: 3, roomsPerUnit: 2, components: 0)
+        let failed = try fixture.importXact(fixture.upload("estimate.csv", generator.estimateCSV()))
+        #expect(failed.status == .failed)
+        // A stale chunk file of the failed job, as a crash could leave one.
+        let spool = Spool(root: fixture.settings.spoolDirectory)
+        fixture.upload("stale.csv", "x")
+        _ = try Files.rename(fixture.directory + "/stale.csv", to: "\(spool.readyDirectory)/\(Spool.chunkFileName(job: failed.id, index: 0))")
+
+        let young = try collect(fixture)
+        #expect(young["failed estimate versions of old failed jobs"] == 0)
+        #expect(young["failed jobs no longer retryable"] == 0)
+        #expect(young["spool files of ended jobs"] == 1)
+        #expect(try fixture.count("SELECT count(*) FROM raw_xact_row") == 500)
+
+        let old = try collect(fixture, hours: 0)
+        #expect(old["failed estimate versions of old failed jobs"] == 1)
+        #expect(old["failed jobs no longer retryable"] == 1)
+        #expect(try fixture.count("SELECT count(*) FROM raw_xact_row") == 0)
+        try fixture.connection.executeScript("DROP TRIGGER refuse_sow ON sow")
+        #expect(performing: { try RetryRunner(configuration: fixture.configuration).run(job: failed.id, createdBy: "test") },
+                throws: { ($0 as? ImportFailure)?.message.contains("gc has removed its partial data") == true })
+    }
+}
