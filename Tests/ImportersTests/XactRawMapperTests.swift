@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func keyTextKeepsInnerWhitespace() {
-        #expect(KeyText.clean("  Unit 1 -\tKitchen\r\n  Area ") == "Unit 1 -Kitchen   Area")
+        #expect(TextCleaning.keyText("  Unit 1 -\tKitchen\r\n  Area ") == "Unit 1 -Kitchen   Area")
     }
 }
 

@@ -54,18 +54,12 @@ public struct GoldenPETLMapper: RowMapper {
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<GoldenPETLRecord> {
-        var json: [UInt8] = [0x7B]
-        json.reserveCapacity(1024)
-        for column in 0..<fieldCount {
-            if column > 0 { json.append(0x2C) }
-            json += jsonKeys[column]
-            json.append(0x22)
-            guard record.withField(f + column, { JSONEscaping.append($0, to: &json) }) else {
-                return .reject(reason: "column '\(names[column])' contains a NUL character, which PostgreSQL cannot store")
-            }
-            json.append(0x22)
+        let rawJSON: String
+        switch JSONEscaping.object(record, firstField: f, columns: 0..<fieldCount, keys: jsonKeys) {
+        case .success(let json): rawJSON = json
+        case .failure(let nul):
+            return .reject(reason: "column '\(names[nul.column])' contains a NUL character, which PostgreSQL cannot store")
         }
-        json.append(0x7D)
 
         func text(_ column: Int?) -> String? {
             guard let column, record.withField(f + column, { !$0.isEmpty }) else { return nil }
@@ -96,7 +90,7 @@ public struct GoldenPETLMapper: RowMapper {
             sourceVendor: text(sourceVendor), unitPrice: unitPrice, sourceDate: sourceDate,
             deleteMark: delete.map { DeleteMark.isMarked(record.string(at: f + $0)) } ?? false,
             canonicalKeyHash: CanonicalKey.hash(cat: cat, sel: sel, activity: activity, description: description),
-            rawJSON: String(decoding: json, as: UTF8.self)))
+            rawJSON: rawJSON))
     }
 
     /// The canonical key hash: every row of one price lands in one chunk, where the last

@@ -1,5 +1,32 @@
+import IngestCore
+
 /// Builds JSON text from raw UTF-8 cells without going through `String`.
 enum JSONEscaping {
+    /// The column whose cell holds a NUL character.
+    struct NULInColumn: Error {
+        var column: Int
+    }
+
+    /// The cells of `columns` (those the record has) as one JSON object under `keys`
+    /// (from ``keys(_:)``): the raw record the importers keep.
+    static func object(
+        _ record: borrowing CSVRecord, firstField f: Int, columns: some Sequence<Int>, keys: [[UInt8]]
+    ) -> Result<String, NULInColumn> {
+        var json: [UInt8] = [0x7B]
+        json.reserveCapacity(1024)
+        var first = true
+        for column in columns where f + column < record.fieldCount {
+            if !first { json.append(0x2C) }
+            first = false
+            json += keys[column]
+            json.append(0x22)
+            guard record.withField(f + column, { append($0, to: &json) }) else { return .failure(NULInColumn(column: column)) }
+            json.append(0x22)
+        }
+        json.append(0x7D)
+        return .success(String(decoding: json, as: UTF8.self))
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `bytes` (UTF-8) JSON-escaped, without quotes; false when they hold a NUL

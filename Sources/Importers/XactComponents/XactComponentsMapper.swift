@@ -41,18 +41,12 @@ public struct XactComponentsMapper: RowMapper {
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactComponentRecord> {
-        var json: [UInt8] = [0x7B]
-        json.reserveCapacity(512)
-        for column in 0..<fieldCount {
-            if column > 0 { json.append(0x2C) }
-            json += jsonKeys[column]
-            json.append(0x22)
-            guard record.withField(f + column, { JSONEscaping.append($0, to: &json) }) else {
-                return .reject(reason: "column '\(names[column])' contains a NUL character, which PostgreSQL cannot store")
-            }
-            json.append(0x22)
+        let rawJSON: String
+        switch JSONEscaping.object(record, firstField: f, columns: 0..<fieldCount, keys: jsonKeys) {
+        case .success(let json): rawJSON = json
+        case .failure(let nul):
+            return .reject(reason: "column '\(names[nul.column])' contains a NUL character, which PostgreSQL cannot store")
         }
-        json.append(0x7D)
 
         func raw(_ column: Int?) -> String? { column.map { record.string(at: f + $0) } }
         func number(_ column: Int?, _ stripping: DecimalText.Stripping) -> Result<String?, Rejection> {
@@ -80,7 +74,7 @@ public struct XactComponentsMapper: RowMapper {
                 code, description, taxStatus, contractorRaw ?? "", raw(quantity), raw(unit), raw(unitPrice), raw(total),
                 requestRaw,
             ],
-            rawJSON: String(decoding: json, as: UTF8.self),
+            rawJSON: rawJSON,
             summary: [
                 code ?? "", description, taxStatus, contractorRaw.flatMap(YesNo.parse).map { $0 ? "t" : "f" },
                 parsed.quantity, raw(unit).flatMap(TextCleaning.clean), parsed.unitPrice, parsed.total,

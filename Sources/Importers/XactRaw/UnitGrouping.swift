@@ -13,7 +13,7 @@ public enum UnitGrouping {
     /// `UNIT_nn`/`UINT_nn` (at least two digits), whatever follows; any other code is
     /// upper-cased and cut to 7 characters (`GENERAL_COND` → `GENERAL`, quirk Q2).
     public static func groupingCode(_ raw: String) -> String? {
-        let key = KeyText.clean(raw)
+        let key = TextCleaning.keyText(raw)
         guard !key.isEmpty else { return nil }
         let upper = key.uppercased()
         let bytes = Array(upper.utf8)
@@ -58,31 +58,5 @@ public enum UnitGrouping {
         guard code.count > 5, code.hasPrefix("UNIT_") || code.hasPrefix("UINT_") else { return nil }
         let digits = code.dropFirst(5)
         return digits.allSatisfy({ $0.isASCII && $0.isNumber }) ? digits : nil
-    }
-}
-
-/// The key-text cleaning of XACT raw identity fields (spec §1.2): CRLF/LF become a space,
-/// other U+0000–U+001F characters are deleted, the ends are trimmed; inner whitespace is
-/// kept as it is (unlike `cleanText`).
-public enum KeyText {
-    public static func clean(_ text: String) -> String {
-        var kept = String.UnicodeScalarView()
-        var scalars = text.unicodeScalars.makeIterator()
-        var next = scalars.next()
-        while let s = next {
-            next = scalars.next()
-            if s == "\r" && next == "\n" {
-                next = scalars.next()
-                kept.append(" ")
-            } else if s == "\n" {
-                kept.append(" ")
-            } else if s.value >= 0x20 {
-                kept.append(s)
-            }
-        }
-        var view = Substring(String(kept))
-        while let first = view.unicodeScalars.first, TextCleaning.isJavaScriptWhitespace(first) { view = view.dropFirst() }
-        while let last = view.unicodeScalars.last, TextCleaning.isJavaScriptWhitespace(last) { view = view.dropLast() }
-        return String(view)
     }
 }

@@ -46,20 +46,12 @@ public struct XactRawMapper: RowMapper {
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactRawRecord> {
-        var json: [UInt8] = [0x7B]
-        json.reserveCapacity(1024)
-        var first = true
-        for column in columns.distinct where f + column < record.fieldCount {
-            if !first { json.append(0x2C) }
-            first = false
-            json += jsonKeys[column]
-            json.append(0x22)
-            guard record.withField(f + column, { JSONEscaping.append($0, to: &json) }) else {
-                return .reject(reason: "column '\(columns.names[column])' contains a NUL character, which PostgreSQL cannot store")
-            }
-            json.append(0x22)
+        let rawJSON: String
+        switch JSONEscaping.object(record, firstField: f, columns: columns.distinct, keys: jsonKeys) {
+        case .success(let json): rawJSON = json
+        case .failure(let nul):
+            return .reject(reason: "column '\(columns.names[nul.column])' contains a NUL character, which PostgreSQL cannot store")
         }
-        json.append(0x7D)
 
         func raw(_ column: Int?) -> String? {
             guard let column, f + column < record.fieldCount else { return nil }
@@ -67,7 +59,7 @@ public struct XactRawMapper: RowMapper {
         }
         func raw(_ field: XactRawColumns.Field) -> String? { raw(columns[field]) }
 
-        guard let groupDescriptionText = raw(groupDescription).map(KeyText.clean), !groupDescriptionText.isEmpty else {
+        guard let groupDescriptionText = raw(groupDescription).map(TextCleaning.keyText), !groupDescriptionText.isEmpty else {
             return .reject(reason: "column '\(columns.names[groupDescription])' is empty: the line belongs to no room")
         }
 
@@ -83,7 +75,7 @@ public struct XactRawMapper: RowMapper {
             let signature = XactRawColumns.signatureFields.map { raw($0) ?? "" }.joined(separator: "|")
             return .accept(XactRawRecord(
                 lineNo: Self.lineNumber(raw(columns.lineNo) ?? ""), values: values,
-                rawJSON: String(decoding: json, as: UTF8.self), signatureHash: CanonicalKey.hexSHA256(signature),
+                rawJSON: rawJSON, signatureHash: CanonicalKey.hexSHA256(signature),
                 canonicalKeyHash: CanonicalKey.hash(
                     cat: cat, sel: sel, activity: raw(.activity).flatMap(ActivityCode.normalize), description: desc)))
         } catch let rejection as Rejection {
@@ -101,7 +93,7 @@ public struct XactRawMapper: RowMapper {
         case .groupCode:
             return UnitGrouping.groupingCode(raw)
         case .groupDescription:
-            let text = KeyText.clean(raw)
+            let text = TextCleaning.keyText(raw)
             return text.isEmpty ? nil : text
         case .desc, .condition, .unit, .coverage, .activity, .cat, .sel, .owner, .originalVendor, .sourceName:
             return TextCleaning.clean(raw)

@@ -109,15 +109,4 @@ struct Recovery {
         }
         return running
     }
-
-    private struct FinalizeVisitor: ImporterVisitor {
-        let job: Int64
-        let settings: PipelineSettings
-        let connection: PostgresConnection
-
-        func visit<I: Importer>(_ importer: I) throws {
-            let connection = self.connection
-            try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
-        }
-    }
 }

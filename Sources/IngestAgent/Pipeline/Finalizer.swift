@@ -66,3 +66,16 @@ struct Finalizer<I: Importer> {
         }
     }
 }
+
+/// Runs ``Finalizer`` for a job whose chunks are all DONE, with whichever importer its type
+/// names (recovery after a crash, `retry` after a failed finalize).
+struct FinalizeVisitor: ImporterVisitor {
+    let job: Int64
+    let settings: PipelineSettings
+    let connection: PostgresConnection
+
+    func visit<I: Importer>(_ importer: I) throws {
+        let connection = self.connection
+        try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
+    }
+}

@@ -84,7 +84,7 @@ public struct RetryRunner: Sendable {
         {
             ImportRunner(configuration: configuration).runWorkers(job: job, owner: owner, store: store, publisher: publisher)
         } else {
-            try? ImporterRegistry.visit(type, options: options, FinalizeAgain(settings: settings, connection: connection, job: job))
+            try? ImporterRegistry.visit(type, options: options, FinalizeVisitor(job: job, settings: settings, connection: connection))
         }
         try? spool.discard(job: job)
         publisher.publish(force: true)
@@ -151,18 +151,6 @@ public struct RetryRunner: Sendable {
                 }
             }
             if !unfinished.isEmpty { try spool.publish(job: job, chunkIndexes: unfinished.map(\.0)) }
-        }
-    }
-
-    /// Runs finalize of a job whose chunks are all DONE.
-    private struct FinalizeAgain: ImporterVisitor {
-        let settings: PipelineSettings
-        let connection: PostgresConnection
-        let job: Int64
-
-        func visit<I: Importer>(_ importer: I) throws {
-            let connection = self.connection
-            try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
         }
     }
 }

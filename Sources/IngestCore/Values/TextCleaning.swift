@@ -3,6 +3,25 @@ public enum TextCleaning {
     /// `cleanText`: CRLF/LF → one space; remaining U+0000–U+001F deleted; whitespace runs
     /// collapsed to one space; trimmed; empty → nil.
     public static func clean(_ text: String) -> String? {
+        let collapsed = collapsingWhitespace(lineBreaksAsSpaces(text))
+        return collapsed.isEmpty ? nil : String(collapsed)
+    }
+
+    /// XACT raw's key-text cleaning (spec §1.2): like ``clean(_:)`` but inner whitespace is
+    /// kept as it is; only the ends are trimmed. Empty stays empty.
+    public static func keyText(_ text: String) -> String {
+        let kept = lineBreaksAsSpaces(text)
+        guard let first = kept.firstIndex(where: { !isJavaScriptWhitespace($0) }),
+            let last = kept.lastIndex(where: { !isJavaScriptWhitespace($0) })
+        else { return "" }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: kept[first...last])
+        return String(view)
+    }
+
+    /// Steps 2–3 of `cleanText`: each CRLF or LF becomes one space, the other U+0000–U+001F
+    /// characters are deleted (a tab or a lone CR vanishes, quirk Q10).
+    static func lineBreaksAsSpaces(_ text: String) -> [Unicode.Scalar] {
         var kept: [Unicode.Scalar] = []
         kept.reserveCapacity(text.unicodeScalars.count)
         var scalars = text.unicodeScalars.makeIterator()
@@ -16,10 +35,9 @@ public enum TextCleaning {
                 kept.append(" ")
             } else if s.value >= 0x20 {
                 kept.append(s)
-            }  // other controls are deleted, not turned into a space (quirk Q10)
+            }
         }
-        let collapsed = collapsingWhitespace(kept)
-        return collapsed.isEmpty ? nil : String(collapsed)
+        return kept
     }
 
     /// JavaScript's `s.trim().replace(/\s+/g, " ")`: runs of ``isJavaScriptWhitespace(_:)``
