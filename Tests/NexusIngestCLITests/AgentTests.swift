@@ -51,7 +51,8 @@ struct AgentTests {
         #expect((slowStatus["result"] as? [String: Any])?["dataRows"] as? Int == 3)
         let xact = try harness.finalStatus("xact-raw/P7/estimate.csv")
         #expect(xact["status"] as? String == "FAILED")
-        #expect((xact["message"] as? String)?.contains("not supported yet") == true)
+        // A new project directory is watched at once; the project itself does not exist.
+        #expect((xact["message"] as? String)?.contains("project 'P7' does not exist") == true, "\(xact)")
 
         usleep(2_500_000)  // one more rescan: nothing new may appear
         #expect(try harness.count("SELECT count(*) FROM import_job") == 5)

@@ -55,17 +55,7 @@ struct JobSubmitter {
         let visitor = SubmitVisitor(
             submitter: self, path: path, name: name, probe: probe, options: options, force: force, onJob: onJob,
             progress: progress)
-        do {
-            return try ImporterRegistry.visit(type, options: options, visitor)
-        } catch let failure as ImportFailure where failure.code == .precondition {
-            // A type without an importer yet: the upload still gets a job and a clear FAILED status.
-            let job = try store.createJob(
-                type: type, target: options.project ?? "golden", path: path, fileName: name, size: probe.size,
-                mtimeMicroseconds: mtime, owner: owner, createdBy: createdBy)
-            onJob(job)
-            try store.fail(job, failure)
-            return .failed(job: job)
-        }
+        return try ImporterRegistry.visit(type, options: options, visitor)
     }
 
     /// SHA-256 of the whole file, read in 1 MiB blocks (about 1.3 GB/s with SHA-NI).
