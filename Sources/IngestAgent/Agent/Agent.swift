@@ -375,7 +375,11 @@ public final class Agent: Sendable {
                 ($0.stopping && $0.activeWorkers == 0, $0.trackedJobs, $0.pipeline.statusIntervalMilliseconds, $0.settings.metricsFile)
             }
             do {
-                if connection?.isOpen != true { connection = try connect() }
+                if connection?.isOpen != true {
+                    connection = try connect()
+                    // Publishers read through the connection they were made with.
+                    publishers.removeAll()
+                }
                 let store = JobStore(connection: connection!)
                 for job in jobs {
                     let publisher = publishers[job] ?? StatusPublisher(store: store, job: job, intervalMilliseconds: interval) { [self] snapshot in
@@ -393,6 +397,10 @@ public final class Agent: Sendable {
                         shared.withLock { _ = $0.trackedJobs.remove(job) }
                     }
                 }
+                // A publisher swallows a failed read (the status file keeps its last state);
+                // a connection lost to a server restart shows here, and the next round
+                // reconnects.
+                if connection?.isOpen != true { connection = nil }
             } catch {
                 connection = nil
             }
