@@ -72,5 +72,9 @@ struct AgentRulesTests {
         #expect(LineLogHandler.quoted("two words") == "\"two words\"")
         #expect(LineLogHandler.quoted("a\"b c") == "\"a\\\"b c\"")
         #expect(LineLogHandler.quoted("") == "\"\"")
+        // A file name cannot forge a second line, whatever its line ends or controls.
+        #expect(LineLogHandler.quoted("a\r\nlevel=error msg=forged") == "\"a\\r\\nlevel=error msg=forged\"")
+        #expect(LineLogHandler.quoted("tab\there\u{1}") == "\"tab\\there\\u{1}\"")
+        #expect(LineLogHandler.quoted("back\\slash") == "\"back\\\\slash\"")
     }
 }

@@ -31,7 +31,7 @@ final class AgentHarness: @unchecked Sendable {
     deinit {
         for process in processes where process.isRunning { process.terminate() }
         try? connection.executeScript("DROP SCHEMA IF EXISTS \(try! connection.quoteIdentifier(schema)) CASCADE")
-        try? FileManager.default.removeItem(atPath: root)
+        if getenv("NEXUS_INGEST_KEEP_AGENT_ROOT") == nil { try? FileManager.default.removeItem(atPath: root) }
     }
 
     var environment: [String: String] {

@@ -118,6 +118,72 @@ struct AgentTests {
         #expect(harness.stop(strict) == 0)
     }
 
+    @Test func hostileDropsAreNeitherFollowedNorBlockingAndSecretsStayOut() throws {
+        let harness = try AgentHarness()
+        // A password in the connection string (trust authentication ignores it): it must not
+        // appear in logs, status files or metrics.
+        let agent = try harness.start(extra: ["NEXUS_INGEST_DATABASE_URL": harness.environment["NEXUS_INGEST_DATABASE_URL"]! + "&password=s3cr3t-pw"])
+        let directory = harness.dropRoot + "/golden-components"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let outside = harness.root + "/outside.csv"
+        FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 21).utf8))
+        #expect(link(outside, directory + "/hardlink.csv") == 0)
+        // A Unix socket, and (as root) a character device.
+        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let socketPath = directory + "/socket.csv"
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, byte) in socketPath.utf8.prefix(buffer.count - 1).enumerated() { buffer[i] = byte }
+        }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        defer { close(socketFD) }
+        if getuid() == 0 { #expect(mknod(directory + "/device.csv", S_IFCHR | 0o644, dev_t(0x103) /* makedev(1, 3): /dev/null */) == 0) }
+        // A directory named like a file, a name with a line break, a name that is not UTF-8,
+        // a 255-byte name.
+        try FileManager.default.createDirectory(atPath: directory + "/folder.csv", withIntermediateDirectories: true)
+        harness.drop("golden-components/line\nbreak.csv", AgentHarness.componentsCSV(seed: 22))
+        let invalid = Array((directory + "/bad-\u{1}").utf8) + [0xFF, 0xFE] + Array(".csv".utf8) + [0]
+        let fd = invalid.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { open($0, O_WRONLY | O_CREAT, 0o644) }
+        }
+        close(fd)
+        let long = String(repeating: "n", count: 251) + ".csv"
+        harness.drop("golden-components/" + long, AgentHarness.componentsCSV(seed: 23))
+        harness.drop("golden-components/after.csv", AgentHarness.componentsCSV(seed: 24))
+
+        // Nothing blocks the next file; the odd but regular names are imported.
+        #expect(try harness.finalStatus("golden-components/after.csv")["status"] as? String == "SUCCEEDED")
+        #expect(try harness.finalStatus("golden-components/line\nbreak.csv")["status"] as? String == "SUCCEEDED")
+        try waitUntil(seconds: 30) { try harness.count("SELECT count(*) FROM import_job WHERE status = 'SUCCEEDED'") >= 3 }
+        // The 255-byte name has no room for a status file name: imported all the same.
+        #expect(try harness.count("SELECT count(*) FROM import_job WHERE file_name = $1 AND status = 'SUCCEEDED'", long) == 1)
+        usleep(2_500_000)
+        #expect(try harness.count("SELECT count(*) FROM import_job") == 3)
+        for ignored in ["hardlink.csv", "socket.csv", "device.csv", "folder.csv"] {
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(ignored).status.json"), "\(ignored)")
+        }
+        // Status files are 0640; the log names each ignored entry once, on one line.
+        var info = stat()
+        #expect(stat(directory + "/after.csv.status.json", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o640)
+        #expect(harness.stop(agent) == 0)
+        let log = harness.log(0)
+        #expect(log.contains("reason=\"the file has 2 hard links; upload a copy, not a link\""), "\(log)")
+        #expect(log.contains("path=\"\(directory)/line\\nbreak.csv\""))
+        #expect(log.contains("reason=\"the file name is not valid UTF-8\""))
+        #expect(log.contains("socket.csv reason=\"not a regular file"))
+        #expect(!log.split(separator: "\n").contains { $0.hasPrefix("break.csv") })
+        for file in [harness.log(0), (try? String(contentsOfFile: harness.root + "/metrics.prom", encoding: .utf8)) ?? "",
+                     (try? String(contentsOfFile: directory + "/after.csv.status.json", encoding: .utf8)) ?? ""] {
+            #expect(!file.contains("s3cr3t-pw"))
+        }
+        // Nothing was written outside the drop root and the spool.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.root).sorted().allSatisfy {
+            ["agent-0.log", "metrics.prom", "outside.csv", "spool", "uploads"].contains($0)
+        })
+    }
+
     @Test func threeHundredFilesAtOnceAreEachImportedOnce() throws {
         let harness = try AgentHarness()
         let agent = try harness.start()

@@ -206,9 +206,19 @@ public final class Agent: Sendable {
             ignore(path, reason: "no route for this directory")
             return
         }
-        guard let probe = FileProbe.probe(path) else { return }
+        guard let probe = FileProbe.probe(path) else {
+            // Names are read as UTF-8; a name that is not cannot be opened by the name read.
+            if name.unicodeScalars.contains("\u{FFFD}") { ignore(path, reason: "the file name is not valid UTF-8") }
+            return
+        }
         guard probe.kind == .regular else {
             if probe.kind == .other { ignore(path, reason: "not a regular file (symlink, FIFO, socket or device)") }
+            return
+        }
+        // Another name of the same file may live outside the drop root. (OpenSSH's rename
+        // is link + unlink: two names only for an instant, long before the settle time.)
+        guard probe.linkCount == 1 else {
+            ignore(path, reason: "the file has \(probe.linkCount) hard links; upload a copy, not a link")
             return
         }
         let handled = shared.withLock { state in

@@ -40,16 +40,23 @@ public struct LineLogHandler: LogHandler {
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 
-    /// Values with spaces, quotes or `=` are quoted, so lines stay machine-readable.
+    /// Values with spaces, quotes, `=`, backslashes or control characters are quoted, and
+    /// control characters escaped, so a line stays one machine-readable line whatever a file
+    /// name holds (a name with a newline cannot forge a second log line).
     static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" }) else { return value }
+        func special(_ s: Unicode.Scalar) -> Bool { s == " " || s == "\"" || s == "=" || s == "\\" || s.value < 0x20 || s.value == 0x7F }
+        guard value.isEmpty || value.unicodeScalars.contains(where: special) else { return value }
         var escaped = ""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\"": escaped += "\\\""
             case "\\": escaped += "\\\\"
             case "\n": escaped += "\\n"
-            default: escaped.append(character)
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return "\"\(escaped)\""

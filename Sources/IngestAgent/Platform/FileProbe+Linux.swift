@@ -13,6 +13,8 @@ struct FileProbe: Equatable {
     var size: Int64
     /// Modification time in nanoseconds since the epoch.
     var mtimeNanoseconds: Int64
+    /// How many names the file has (hard links).
+    var linkCount: Int = 1
 
     /// Probes `path`; nil when it does not exist (any more).
     static func probe(_ path: String) -> FileProbe? {
@@ -26,7 +28,8 @@ struct FileProbe: Equatable {
         }
         return FileProbe(
             kind: kind, size: Int64(info.st_size),
-            mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+            mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            linkCount: Int(info.st_nlink))
     }
 
     /// Whether another process has `path` open for writing, by trying a read lease: the

@@ -37,7 +37,10 @@ enum Files {
 
     /// Removes a file; a missing file is fine.
     static func remove(_ path: String) throws(SystemError) {
-        if unlink(path) != 0 && errno != ENOENT { throw SystemError(operation: "unlink", path: path, errno: errno) }
+        // A name too long to exist (the status or rejects name of a 255-byte upload) is gone.
+        if unlink(path) != 0 && errno != ENOENT && errno != ENAMETOOLONG {
+            throw SystemError(operation: "unlink", path: path, errno: errno)
+        }
     }
 
     /// Removes a directory and the files directly in it.
