@@ -184,6 +184,22 @@ struct AgentTests {
         })
     }
 
+    @Test func aStatusFileLostInACrashIsRewrittenAtTheNextStart() throws {
+        let harness = try AgentHarness()
+        var agent = try harness.start()
+        harness.drop("golden-components/a.csv", AgentHarness.componentsCSV(seed: 31))
+        #expect(try harness.finalStatus("golden-components/a.csv")["status"] as? String == "SUCCEEDED")
+        #expect(harness.stop(agent) == 0)
+        // As if the agent died between the job's last commit and the status write.
+        let path = harness.dropRoot + "/golden-components/a.csv.status.json"
+        try FileManager.default.removeItem(atPath: path)
+        agent = try harness.start()
+        #expect(try harness.finalStatus("golden-components/a.csv")["status"] as? String == "SUCCEEDED")
+        #expect(try harness.count("SELECT count(*) FROM import_job") == 1)
+        #expect(harness.stop(agent) == 0)
+        #expect(harness.log(1).contains("status file rewritten"))
+    }
+
     @Test func threeHundredFilesAtOnceAreEachImportedOnce() throws {
         let harness = try AgentHarness()
         let agent = try harness.start()

@@ -298,6 +298,9 @@ public final class Agent: Sendable {
                     continue  // another agent has it; a later scan finds its job
                 case .alreadySeen(let job):
                     logger.info("already imported", metadata: ["path": "\(next.path)", "job": "\(job)"])
+                    if let snapshot = try JobStore(connection: connection!).snapshot(job), try StatusFileWriter.repairIfStale(snapshot) {
+                        logger.notice("status file rewritten", metadata: ["path": "\(next.path)", "job": "\(job)"])
+                    }
                 case .duplicate(let job, let original):
                     logger.notice("duplicate content", metadata: ["path": "\(next.path)", "job": "\(job)", "duplicate_of": "\(original)"])
                 case .planned(let job, let chunks):

@@ -10,6 +10,16 @@ public enum StatusFileWriter {
         try Files.writeAtomically(bytes, to: path)
     }
 
+    /// Rewrites the status file of a job that has ended when it does not say so (a crash
+    /// between the final commit and the status write); true when it wrote.
+    @discardableResult
+    public static func repairIfStale(_ job: JobSnapshot) throws -> Bool {
+        guard job.status.isFinal, let path = job.statusPath else { return false }
+        if let current = try? read(path), current.jobId == String(job.id), current.status == job.status { return false }
+        try write(job)
+        return true
+    }
+
     /// Reads a status file.
     public static func read(_ path: String) throws -> StatusDocument {
         try JSONText.decode(StatusDocument.self, from: try Files.readAll(path))
