@@ -44,7 +44,12 @@ struct Planner<I: Importer> {
         } catch {
             rejects.abandon()
             try? Files.removeDirectory(spool.tmpDirectory(job: job))
-            let failure = ImportFailure.explaining(error)
+            var failure = ImportFailure.explaining(error)
+            // A file cut short under the planner reads as broken CSV (a quote never closed,
+            // a short last row): say what really happened.
+            if failure.code == .malformedFile, let size = FileProbe.probe(path)?.size, size != fileSize {
+                failure = Self.changedFile
+            }
             _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
             throw failure
         }
@@ -64,7 +69,7 @@ struct Planner<I: Importer> {
             rejects: rejects, progress: progress)
         sha256 = pass.sha256
         if let expectedSHA256, sha256 != expectedSHA256 {
-            throw ImportFailure(code: .io, message: "the file changed while it was being imported; it is imported again when it is complete")
+            throw Self.changedFile
         }
         let summary = pass.summary
         try rejects.finish()
@@ -101,6 +106,11 @@ struct Planner<I: Importer> {
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
         return summary
+    }
+
+    /// The failure of a plan whose file changed under it.
+    static var changedFile: ImportFailure {
+        ImportFailure(code: .io, message: "the file changed while it was being imported; it is imported again when it is complete")
     }
 
     /// What one pass over the file wrote.
