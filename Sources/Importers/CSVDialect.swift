@@ -16,6 +16,7 @@ public struct CSVDialect: Sendable, Equatable {
     /// counted (`blankRows`), not mapped.
     public var dropsBlankRecords: Bool
 
+    /// A dialect; `delimiters` must not be empty (the first is the only one when it is alone).
     public init(
         delimiters: [CSVDelimiter], relaxedColumnCount: Bool = false, relaxedQuotes: Bool = false,
         dropsBlankRecords: Bool = false

@@ -3,8 +3,11 @@ public import IngestPostgres
 /// A project, named by its `code` (DESIGN §8: the directory of an XACT route, or
 /// `--project` on the command line).
 public struct ProjectRef: Sendable, Equatable {
+    /// `project.id`.
     public var id: Int64
+    /// The company that owns the project.
     public var companyId: Int64
+    /// The project's code.
     public var code: String
 }
 

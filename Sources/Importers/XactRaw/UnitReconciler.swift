@@ -4,9 +4,13 @@
 public struct UnitReconciler: Sendable {
     /// A unit of the project as stored.
     public struct Unit: Sendable, Equatable {
+        /// `project_unit.id`.
         public var id: Int64
+        /// The grouping code the unit stands for, if it has been given one.
         public var externalCode: String?
+        /// The unit's label, unique in its project.
         public var label: String
+        /// A unit as loaded from `project_unit`.
         public init(id: Int64, externalCode: String?, label: String) {
             self.id = id
             self.externalCode = externalCode

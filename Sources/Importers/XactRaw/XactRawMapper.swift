@@ -161,6 +161,7 @@ public struct XactRawMapper: RowMapper {
 
 /// The legacy Yes/No rule (spec §1.4): `yes`/`y` and `no`/`n`, any case, trimmed.
 public enum YesNo {
+    /// True, false, or nil for anything else (empty included).
     public static func parse(_ text: String) -> Bool? {
         switch text.trimmingSpaces.lowercased() {
         case "yes", "y": true
