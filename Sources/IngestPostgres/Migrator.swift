@@ -38,9 +38,10 @@ public struct Migrator {
     ///   applied migration was edited; ``PostgresError`` when SQL fails (that migration is
     ///   rolled back, earlier ones stay).
     public func migrate() throws -> Report {
-        try connection.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", lockName)
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", lockName) }
+        try connection.withAdvisoryLock(lockName) { try migrateLocked() }
+    }
 
+    private func migrateLocked() throws -> Report {
         let quotedSchema = try connection.quoteIdentifier(schema)
         try connection.executeScript(
             """

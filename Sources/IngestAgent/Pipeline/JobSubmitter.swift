@@ -39,11 +39,19 @@ struct JobSubmitter {
         guard let probe = FileProbe.probe(path), probe.kind == .regular else {
             throw ImportFailure(code: .io, message: "\(path) is not a regular file")
         }
-        let lockKey = "nexus-ingest file \(path)"
-        guard try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", lockKey).first?.require(0, as: Bool.self) == true
-        else { return .busy }
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", lockKey) }
+        let submission = try connection.withTryAdvisoryLock("nexus-ingest file \(path)") {
+            try submitLocked(
+                path: path, probe: probe, type: type, options: options, checkSeen: checkSeen, force: force, onJob: onJob,
+                progress: progress)
+        }
+        return submission ?? .busy
+    }
 
+    /// ``submit(path:type:options:checkSeen:force:onJob:progress:)`` once this process holds the path's lock.
+    private func submitLocked(
+        path: String, probe: FileProbe, type: ImportType, options: ImportOptions, checkSeen: Bool, force: Bool,
+        onJob: @escaping (Int64) -> Void, progress: @escaping (Int) throws -> Void
+    ) throws -> Submission {
         let mtime = probe.mtimeNanoseconds / 1000
         if checkSeen, let job = try store.jobForFileVersion(path: path, size: probe.size, mtimeMicroseconds: mtime) {
             return .alreadySeen(job: job)

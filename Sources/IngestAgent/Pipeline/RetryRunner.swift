@@ -63,44 +63,49 @@ public struct RetryRunner: Sendable {
             return .replanned(snapshot)
         }
 
-        let lockKey = "nexus-ingest retry \(job)"
-        guard try connection.query(
-            "SELECT pg_try_advisory_lock(hashtextextended($1 || ' ' || current_schema(), 0))", lockKey
-        ).first?.require(0, as: Bool.self) == true
-        else { throw ImportFailure(code: .precondition, message: "another process is retrying job \(job) right now") }
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock(hashtextextended($1 || ' ' || current_schema(), 0))", lockKey) }
-
         let resume = Resume(
-            configuration: configuration, connection: connection, job: job, path: path, meta: meta,
+            configuration: configuration, connection: connection, job: job, path: path, meta: meta, options: options,
             sha256: try row.decode(5, as: String.self), size: try row.decode(6, as: Int64.self) ?? -1)
-        try ImporterRegistry.visit(type, options: options, resume)
-        let settings = configuration.pipeline
-        let spool = Spool(root: settings.spoolDirectory)
-        let publisher = StatusPublisher(store: store, job: job, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
-        publisher.publish(force: true)
-        let owner = "\(Files.hostName()):\(processID)"
-        if try connection.query("SELECT count(*) FROM import_chunk WHERE import_job_id = $1 AND state = 'PENDING'", job)
-            .first!.require(0, as: Int.self) > 0
-        {
-            ImportRunner(configuration: configuration).runWorkers(job: job, owner: owner, store: store, publisher: publisher)
-        } else {
-            try? ImporterRegistry.visit(type, options: options, FinalizeVisitor(job: job, settings: settings, connection: connection))
+        let resumed = try connection.withTryAdvisoryLock("nexus-ingest retry \(configuration.databaseSchema) \(job)") {
+            try resume.run(type: type, store: store, onProgress: onProgress)
         }
-        try? spool.discard(job: job)
-        publisher.publish(force: true)
-        return .resumed(try store.snapshot(job)!)
+        guard let resumed else {
+            throw ImportFailure(code: .precondition, message: "another process is retrying job \(job) right now")
+        }
+        return .resumed(resumed)
     }
 
-    /// Rewrites the unfinished chunks and puts the job back to RUNNING.
+    /// Rewrites the unfinished chunks, puts the job back to RUNNING, and runs it to its end.
     private struct Resume: ImporterVisitor {
         let configuration: AgentConfiguration
         let connection: PostgresConnection
         let job: Int64
         let path: String
         let meta: JSONValue
+        let options: ImportOptions
         let sha256: String?
         let size: Int64
 
+        func run(type: ImportType, store: JobStore, onProgress: @escaping (JobSnapshot) -> Void) throws -> JobSnapshot {
+            try ImporterRegistry.visit(type, options: options, self)
+            let settings = configuration.pipeline
+            let spool = Spool(root: settings.spoolDirectory)
+            let publisher = StatusPublisher(store: store, job: job, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
+            publisher.publish(force: true)
+            let owner = "\(Files.hostName()):\(processID)"
+            if try connection.query("SELECT count(*) FROM import_chunk WHERE import_job_id = $1 AND state = 'PENDING'", job)
+                .first!.require(0, as: Int.self) > 0
+            {
+                ImportRunner(configuration: configuration).runWorkers(job: job, owner: owner, store: store, publisher: publisher)
+            } else {
+                try? ImporterRegistry.visit(type, options: options, FinalizeVisitor(job: job, settings: settings, connection: connection))
+            }
+            try? spool.discard(job: job)
+            publisher.publish(force: true)
+            return try store.snapshot(job)!
+        }
+
+        /// Rewrites the unfinished chunks and puts the job back to RUNNING.
         func visit<I: Importer>(_ importer: I) throws {
             let settings = configuration.pipeline
             let spool = Spool(root: settings.spoolDirectory)
@@ -114,12 +119,14 @@ public struct RetryRunner: Sendable {
                         code: .precondition,
                         message: "\(path) is gone or no longer the file job \(job) planned; import it again")
                 }
-                guard let partitions = meta["partitions"]?.intValue,
-                    let delimiter = meta["delimiter"]?.stringValue.flatMap(CSVDelimiter.init(name:))
-                else { throw ImportFailure(code: .internalError, message: "job \(job) has no partitions or delimiter in its plan") }
+                guard let partitions = meta["partitions"]?.intValue else {
+                    throw ImportFailure(code: .internalError, message: "job \(job) has no partitions in its plan")
+                }
                 let wanted = Set(unfinished.map(\.0))
                 try? Files.removeDirectory(spool.tmpDirectory(job: job))
-                let planner = Planner(importer: importer, options: ImportOptions(json: meta["options"]), settings: settings, spool: spool, connection: connection)
+                let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
+                // The delimiter the workers read the chunks with.
+                let delimiter = ChunkWorker<I>.context(job: job, meta: meta).delimiter
                 let pass = try planner.writeChunks(
                     job: job, path: path, fileSize: size, partitions: partitions, delimiter: delimiter,
                     keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
