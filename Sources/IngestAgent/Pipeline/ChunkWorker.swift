@@ -65,21 +65,19 @@ final class ChunkWorker<I: Importer> {
             return .abandoned
         }
         let context = Self.context(job: chunk.jobId, meta: meta)
-        let delimiter = context.delimiter
-        let header = context.header
 
         let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
             let state = try connection.query(
                 "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE",
                 chunk.jobId, chunk.chunkIndex)
             guard state.first?[0] == "PENDING" else { return nil }
-            let mapper = try importer.makeMapper(header: header)
+            let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
             var lines: [Int32] = []
             let copied: Int
             do {
                 copied = try connection.copyIn(statement) { writer in
-                    let scanner = CSVScanner(source: try FileByteSource(path: chunk.path), options: CSVScannerOptions(delimiter: delimiter))
+                    let scanner = CSVScanner(source: try FileByteSource(path: chunk.path), options: CSVScannerOptions(delimiter: context.delimiter))
                     try scanner.forEachRecord { record in
                         let line = Int(record.string(at: 0)) ?? 0
                         guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {

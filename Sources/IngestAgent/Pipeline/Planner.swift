@@ -60,10 +60,15 @@ struct Planner<I: Importer> {
         rejects: RejectsWriter, sha256: inout String?, progress: (Int) throws -> Void
     ) throws -> PlanSummary {
         let partitions = settings.partitionCount(fileSize: fileSize)
-        if let problem = FileSignature.problem(startingWith: try Self.prefix(of: path, count: 8)) {
+        let dialect = importer.dialect
+        // One read of the file's start serves the signature check and, when the dialect has
+        // several candidates, the delimiter sniffing.
+        let sample = try Self.prefix(of: path, count: dialect.delimiters.count > 1 ? CSVDelimiterSniffer.sampleSize : 8)
+        if let problem = FileSignature.problem(startingWith: sample) {
             throw ImportFailure(code: .malformedFile, message: problem, line: 1)
         }
-        let delimiter = try Self.delimiter(of: path, dialect: importer.dialect)
+        let delimiter = dialect.delimiters.count > 1
+            ? CSVDelimiterSniffer.choose(sample: sample, candidates: dialect.delimiters) : dialect.delimiters[0]
         let pass = try writeChunks(
             job: job, path: path, fileSize: fileSize, partitions: partitions, delimiter: delimiter, keep: { _ in true },
             rejects: rejects, progress: progress)
@@ -226,14 +231,6 @@ struct Planner<I: Importer> {
         try Files.syncDirectory(tmp)
         return ChunkPass(
             summary: summary, header: header, rowCounts: rowCounts, byteCounts: byteCounts, sha256: source.hexDigest())
-    }
-
-    /// The dialect's only delimiter, or the one ``CSVDelimiterSniffer`` picks from the
-    /// start of the file.
-    static func delimiter(of path: String, dialect: CSVDialect) throws -> CSVDelimiter {
-        guard dialect.delimiters.count > 1 else { return dialect.delimiters[0] }
-        return CSVDelimiterSniffer.choose(
-            sample: try prefix(of: path, count: CSVDelimiterSniffer.sampleSize), candidates: dialect.delimiters)
     }
 
     /// The first `count` bytes of the file (fewer when it is shorter).

@@ -88,32 +88,39 @@ public struct Spool: Sendable {
         return jobs
     }
 
+    /// The paths of `job`'s chunk files in `directories`.
+    private func chunkFiles(of job: Int64, in directories: [String]) throws(SystemError) -> [String] {
+        var paths: [String] = []
+        for directory in directories {
+            for name in try Files.list(directory) where Self.parseChunkFileName(name)?.job == job {
+                paths.append("\(directory)/\(name)")
+            }
+        }
+        return paths
+    }
+
     /// The files `job` has in the spool.
     func countFiles(job: Int64) throws(SystemError) -> Int {
-        var count = try Files.list(tmpDirectory(job: job)).count
-        for directory in [readyDirectory, claimedDirectory] {
-            count += try Files.list(directory).filter { Self.parseChunkFileName($0)?.job == job }.count
-        }
-        return count
+        try chunkFiles(of: job, in: [readyDirectory, claimedDirectory]).count + Files.list(tmpDirectory(job: job)).count
     }
 
     /// Removes every file of `job`, claimed ones included (it has ended); returns how many.
     func purge(job: Int64) throws(SystemError) -> Int {
-        let count = try countFiles(job: job)
-        for directory in [readyDirectory, claimedDirectory] {
-            for name in try Files.list(directory) where Self.parseChunkFileName(name)?.job == job {
-                try Files.remove("\(directory)/\(name)")
-            }
-        }
-        try Files.removeDirectory(tmpDirectory(job: job))
-        return count
+        try removeFiles(of: job, in: [readyDirectory, claimedDirectory])
     }
 
     /// Removes every ready or tmp file of `job` (after it failed).
     func discard(job: Int64) throws(SystemError) {
-        for name in try Files.list(readyDirectory) where Self.parseChunkFileName(name)?.job == job {
-            try Files.remove("\(readyDirectory)/\(name)")
-        }
-        try Files.removeDirectory(tmpDirectory(job: job))
+        _ = try removeFiles(of: job, in: [readyDirectory])
+    }
+
+    /// Removes `job`'s chunk files in `directories` and its tmp directory; returns how many files.
+    private func removeFiles(of job: Int64, in directories: [String]) throws(SystemError) -> Int {
+        let paths = try chunkFiles(of: job, in: directories)
+        for path in paths { try Files.remove(path) }
+        let tmp = tmpDirectory(job: job)
+        let planned = try Files.list(tmp).count
+        try Files.removeDirectory(tmp)
+        return paths.count + planned
     }
 }
