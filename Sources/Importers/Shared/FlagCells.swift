@@ -5,13 +5,27 @@ public enum DeleteMark {
 
     /// Whether `cell` is a delete mark.
     public static func isMarked(_ cell: String) -> Bool {
-        var bytes = Array(cell.utf8)
-        while let first = bytes.first, isSpace(first) { bytes.removeFirst() }
-        while let last = bytes.last, isSpace(last) { bytes.removeLast() }
-        guard bytes.count <= 4 else { return false }
-        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 0x20 }
-        return marks.contains(String(decoding: bytes, as: UTF8.self))
+        marks.contains(flagWord(cell))
     }
+}
 
-    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+/// The legacy Yes/No rule (spec §1.4): `yes`/`y` and `no`/`n`, any case, trimmed.
+public enum YesNo {
+    /// True, false, or nil for anything else (empty included).
+    public static func parse(_ text: String) -> Bool? {
+        switch flagWord(text) {
+        case "yes", "y": true
+        case "no", "n": false
+        default: nil
+        }
+    }
+}
+
+/// A flag cell as a word to compare: ASCII whitespace trimmed, ASCII letters lower-cased.
+func flagWord(_ cell: String) -> String {
+    var bytes = Array(cell.utf8)
+    while let first = bytes.first, first == 0x20 || (first >= 0x09 && first <= 0x0D) { bytes.removeFirst() }
+    while let last = bytes.last, last == 0x20 || (last >= 0x09 && last <= 0x0D) { bytes.removeLast() }
+    for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 0x20 }
+    return String(decoding: bytes, as: UTF8.self)
 }

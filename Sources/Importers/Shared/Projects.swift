@@ -1,3 +1,4 @@
+import IngestCore
 public import IngestPostgres
 
 /// A project, named by its `code` (DESIGN §8: the directory of an XACT route, or
@@ -47,6 +48,20 @@ public enum Projects {
         try connection.query("SELECT id, company_id FROM project WHERE code = $1", code).first.map { row in
             ProjectRef(id: try row.require(0, as: Int64.self), companyId: try row.require(1, as: Int64.self), code: code)
         }
+    }
+
+    /// Records on the job which project and estimate version it works on, and returns them
+    /// as the job's facts (`projectId`, `companyId`, `projectCode`, `estimateVersionId`).
+    static func bind(
+        _ connection: PostgresConnection, job: Int64, project: ProjectRef, estimateVersion: Int64
+    ) throws -> [String: JSONValue] {
+        try connection.query(
+            "UPDATE import_job SET project_id = $2, company_id = $3, estimate_version_id = $4, updated_at = now() WHERE id = $1",
+            job, project.id, project.companyId, estimateVersion)
+        return [
+            "projectId": .int(project.id), "companyId": .int(project.companyId), "projectCode": .string(project.code),
+            "estimateVersionId": .int(estimateVersion),
+        ]
     }
 
     /// Serializes the model-building work of one project (units, particles, logical items)

@@ -65,13 +65,7 @@ public struct XactComponentsImporter: Importer {
             }
             version = try row.require(0, as: Int64.self)
         }
-        try connection.query(
-            "UPDATE import_job SET project_id = $2, company_id = $3, estimate_version_id = $4, updated_at = now() WHERE id = $1",
-            job.jobId, project.id, project.companyId, version)
-        return [
-            "projectId": .int(project.id), "companyId": .int(project.companyId), "projectCode": .string(project.code),
-            "estimateVersionId": .int(version),
-        ]
+        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
     }
 
     /// The staging table's columns, in ``encode(_:line:job:into:)`` order.

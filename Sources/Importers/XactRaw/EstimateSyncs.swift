@@ -6,6 +6,8 @@ import IngestPostgres
 struct EstimateSyncs {
     let connection: PostgresConnection
     let job: JobContext
+    /// The user the job runs for (`import_job.created_by`): who changed the prices.
+    let createdBy: String?
 
     /// Spec §6.8: the company's active cost book (highest revision) gets, per CAT::SEL of
     /// the new SOW items (upper-cased, trimmed; blank Cat left out), the average unit cost
@@ -86,7 +88,7 @@ struct EstimateSyncs {
             )
             SELECT (SELECT id FROM list), (SELECT count(*) FROM updated), (SELECT count(*) FROM created),
                    (SELECT count(*) FROM logged)
-            """, company, sow, project, version, try createdBy(), job.jobId
+            """, company, sow, project, version, createdBy, job.jobId
         ).first!
         guard let list = try row.decode(0, as: Int64.self) else {
             return ["companyPriceListId": .null, "updatedCount": 0, "createdCount": 0, "note": "no active company price list"]
@@ -145,15 +147,10 @@ struct EstimateSyncs {
             INSERT INTO golden_price_update_log (company_id, project_id, estimate_version_id, price_list_id, import_job_id,
                 changed_by, updated_count, avg_delta, avg_percent_delta, source)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9::numeric, 'XACT_ESTIMATE')
-            """, company, project, version, golden, job.jobId, try createdBy(), updated, avgDelta, avgPercentDelta)
+            """, company, project, version, golden, job.jobId, createdBy, updated, avgDelta, avgPercentDelta)
         return [
             "priceListId": .int(golden), "updatedCount": .int(updated),
             "avgDelta": .double(Double(avgDelta) ?? 0), "avgPercentDelta": .double(Double(avgPercentDelta) ?? 0),
         ]
-    }
-
-    /// The user the job runs for (`import_job.created_by`).
-    private func createdBy() throws -> String? {
-        try connection.query("SELECT created_by FROM import_job WHERE id = $1", job.jobId).first?.decode(0, as: String.self)
     }
 }

@@ -45,13 +45,7 @@ public struct XactRawImporter: Importer {
             RETURNING id
             """, project.id, job.jobId
         ).first!.require(0, as: Int64.self)
-        try connection.query(
-            "UPDATE import_job SET project_id = $2, company_id = $3, estimate_version_id = $4, updated_at = now() WHERE id = $1",
-            job.jobId, project.id, project.companyId, version)
-        return [
-            "projectId": .int(project.id), "companyId": .int(project.companyId), "projectCode": .string(project.code),
-            "estimateVersionId": .int(version),
-        ]
+        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
     }
 
     /// The `raw_xact_row` columns ``encode(_:line:job:into:)`` writes, in order.

@@ -158,25 +158,3 @@ public struct XactRawMapper: RowMapper {
     /// Rows are loaded in contiguous line ranges: no key needed.
     public func partitionKey(of record: XactRawRecord, into hasher: inout FNV1a64) {}
 }
-
-/// The legacy Yes/No rule (spec §1.4): `yes`/`y` and `no`/`n`, any case, trimmed.
-public enum YesNo {
-    /// True, false, or nil for anything else (empty included).
-    public static func parse(_ text: String) -> Bool? {
-        switch text.trimmingSpaces.lowercased() {
-        case "yes", "y": true
-        case "no", "n": false
-        default: nil
-        }
-    }
-}
-
-extension String {
-    /// Without leading and trailing ASCII whitespace.
-    var trimmingSpaces: Substring {
-        var view = Substring(self)
-        while let c = view.first, c == " " || c == "\t" || c == "\n" || c == "\r" { view = view.dropFirst() }
-        while let c = view.last, c == " " || c == "\t" || c == "\n" || c == "\r" { view = view.dropLast() }
-        return view
-    }
-}

@@ -85,10 +85,12 @@ struct XactRawModel {
             """, sowId
         ).first!.require(0, as: String.self)
 
-        let costBook = try EstimateSyncs(connection: connection, job: job).syncCostBook(
-            company: companyId, project: projectId, version: versionId, sow: sowId)
-        let golden = try EstimateSyncs(connection: connection, job: job).syncGolden(
-            company: companyId, project: projectId, version: versionId)
+        let syncs = EstimateSyncs(
+            connection: connection, job: job,
+            createdBy: try connection.query("SELECT created_by FROM import_job WHERE id = $1", job.jobId).first?
+                .decode(0, as: String.self))
+        let costBook = try syncs.syncCostBook(company: companyId, project: projectId, version: versionId, sow: sowId)
+        let golden = try syncs.syncGolden(company: companyId, project: projectId, version: versionId)
 
         let completed = try connection.query(
             """

@@ -3,14 +3,8 @@ public enum CSVHeaderName {
     /// The sanitized name: BOM (U+FEFF) and control characters (U+0000–U+001F, U+007F)
     /// dropped, then trimmed.
     public static func sanitize(_ name: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in name.unicodeScalars where scalar.value >= 0x20 && scalar.value != 0x7F && scalar.value != 0xFEFF {
-            scalars.append(scalar)
-        }
-        var text = Substring(String(scalars))
-        while let first = text.unicodeScalars.first, TextCleaning.isJavaScriptWhitespace(first) { text = text.dropFirst() }
-        while let last = text.unicodeScalars.last, TextCleaning.isJavaScriptWhitespace(last) { text = text.dropLast() }
-        return String(text)
+        TextCleaning.trimmingJavaScriptWhitespace(
+            name.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0.value != 0xFEFF })
     }
 
     /// The alias lookup key: lower-cased (ASCII), every run of characters other than

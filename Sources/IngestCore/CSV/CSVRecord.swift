@@ -69,12 +69,6 @@ public struct CSVRecord: ~Copyable {
         return true
     }
 
-    /// The content of field `index`, or `""` when the record has fewer fields (a ragged row
-    /// read by a relaxed dialect).
-    public func stringIfPresent(at index: Int) -> String {
-        index < fields.count ? string(at: index) : ""
-    }
-
     /// Every field as a string.
     public func strings() -> [String] {
         (0..<fields.count).map { string(at: $0) }

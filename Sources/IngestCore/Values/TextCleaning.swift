@@ -10,12 +10,16 @@ public enum TextCleaning {
     /// XACT raw's key-text cleaning (spec §1.2): like ``clean(_:)`` but inner whitespace is
     /// kept as it is; only the ends are trimmed. Empty stays empty.
     public static func keyText(_ text: String) -> String {
-        let kept = lineBreaksAsSpaces(text)
-        guard let first = kept.firstIndex(where: { !isJavaScriptWhitespace($0) }),
-            let last = kept.lastIndex(where: { !isJavaScriptWhitespace($0) })
+        trimmingJavaScriptWhitespace(lineBreaksAsSpaces(text))
+    }
+
+    /// `scalars` without leading and trailing ``isJavaScriptWhitespace(_:)`` (JavaScript's `trim`).
+    public static func trimmingJavaScriptWhitespace(_ scalars: some BidirectionalCollection<Unicode.Scalar>) -> String {
+        guard let first = scalars.firstIndex(where: { !isJavaScriptWhitespace($0) }),
+            let last = scalars.lastIndex(where: { !isJavaScriptWhitespace($0) })
         else { return "" }
         var view = String.UnicodeScalarView()
-        view.append(contentsOf: kept[first...last])
+        view.append(contentsOf: scalars[first...last])
         return String(view)
     }
 
