@@ -33,6 +33,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql),
         Migration(version: 2, name: "xact_retry_gc", bytes: PackageResources.m0002_xact_retry_gc_sql),
+        Migration(version: 3, name: "price_list_item_fillfactor", bytes: PackageResources.m0003_price_list_item_fillfactor_sql),
     ]
 
     /// The highest version this binary can apply.
