@@ -36,4 +36,21 @@ struct DecimalTextTests {
             return
         }
     }
+
+    /// The canonical-number shortcut gives what the general path gives: a leading space
+    /// forces the general path (it is trimmed) without changing the number.
+    @Test func shortcutAgreesWithTheGeneralPath() {
+        let alphabet: [String] = ["0", "1", "9", "-", "+", ".", ",", "$", "e", "(", ")", " ", "*", "x", "5", "00"]
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        for _ in 0..<20_000 {
+            var text = ""
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            for k in 0..<Int(state >> 60) % 8 { text += alphabet[Int((state >> UInt64(4 * k + 4)) & 0xF)] }
+            func number(_ parsed: DecimalText.Parsed) -> String? {
+                if case .number(let value) = parsed { return value }
+                return nil
+            }
+            #expect(number(DecimalText.parse(text)) == number(DecimalText.parse(" " + text)), "\(text)")
+        }
+    }
 }

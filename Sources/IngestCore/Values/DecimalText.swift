@@ -34,6 +34,10 @@ public enum DecimalText {
     /// `(5.00)` is −5.00; digits with an optional sign, decimal point and exponent. Hex,
     /// `Infinity`, `NaN` and anything else are not numbers.
     public static func parse(_ text: String, stripping: Stripping = .pricing) -> Parsed {
+        // Most cells are canonical already (`12.50`, `-3`): returned as they are, without
+        // the byte copies below (15% of an import's client time in the profile of a 1M-row
+        // Golden Components import).
+        if isCanonical(text) { return .number(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
@@ -62,6 +66,29 @@ public enum DecimalText {
             return .number(canonical.hasPrefix("-") ? String(canonical.dropFirst()) : "-" + canonical)
         }
         return .number(canonical)
+    }
+
+    /// True when `text` is `-? digits (. digits)?`, which ``parse(_:stripping:)`` returns unchanged.
+    static func isCanonical(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isCanonical($0) }
+    }
+
+    /// True when these UTF-8 bytes are `-? digits (. digits)?`: a number that
+    /// ``parse(_:stripping:)`` accepts and returns unchanged, whatever the stripping.
+    public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let integerStart = i
+        while i < bytes.count && isDigit(bytes[i]) { i += 1 }
+        guard i > integerStart else { return false }
+        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < bytes.count && isDigit(bytes[i]) { i += 1 }
+            guard i > fractionStart else { return false }
+        }
+        return i == bytes.count
     }
 
     /// Validates `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` and returns it
