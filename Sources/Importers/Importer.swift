@@ -72,6 +72,29 @@ public protocol RowMapper: Sendable {
 
     /// Feeds the record's partition key to `hasher`; rows with equal keys land in one chunk.
     func partitionKey(of record: Record, into hasher: inout FNV1a64)
+
+    /// The planner's question: the row's verdict and, for an accepted row, its partition key
+    /// fed to `hasher`, without keeping the record. The answer must be the one
+    /// ``map(_:firstField:)`` and ``partitionKey(of:into:)`` give; the default asks them, and a
+    /// mapper may answer common rows from their bytes.
+    func plan(_ record: borrowing CSVRecord, firstField: Int, into hasher: inout FNV1a64) -> RowResult<Void>
+}
+
+extension RowMapper {
+    public func plan(_ record: borrowing CSVRecord, firstField: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
+        planByMapping(record, firstField: firstField, into: &hasher)
+    }
+
+    /// ``plan(_:firstField:into:)`` by mapping the row.
+    public func planByMapping(_ record: borrowing CSVRecord, firstField: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
+        switch map(record, firstField: firstField) {
+        case .accept(let mapped):
+            partitionKey(of: mapped, into: &hasher)
+            return .accept(())
+        case .skip(let reason): return .skip(reason: reason)
+        case .reject(let reason): return .reject(reason: reason)
+        }
+    }
 }
 
 /// What a mapper made of one row.

@@ -16,6 +16,8 @@ public struct GoldenComponentsMapper: RowMapper {
     let equipment: Int?
     let description: Int?
     let names: [String]
+    /// Quantity, Labor and Equipment, the columns that must parse.
+    let numberColumns: [Int]
 
     /// Binds the mapper to `header`'s columns.
     /// - Throws: ``ImportFailure/Code/missingColumn`` when no component code column exists,
@@ -39,6 +41,42 @@ public struct GoldenComponentsMapper: RowMapper {
         description = lookup.first("Component Desc", "Description", "Component Description")
         fieldCount = header.count
         names = header
+        numberColumns = [quantity, labor, equipment].compactMap { $0 }.sorted()
+    }
+
+    /// Rows of the legacy layout whose Cat, Sel and Component Code are clean ASCII and whose
+    /// numbers are empty or canonical (nearly every row of a real export) are answered from
+    /// their bytes; other rows are mapped. Planning a 1M-row file took 2.8 s (19 MB/s) when
+    /// every row was mapped, 0.55 s (98 MB/s) with this (`scripts/bench golden-components`).
+    public func plan(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
+        if let cat, let sel, f + max(cat, sel, componentCode, numberColumns.last ?? 0) < record.fieldCount {
+            var key = hasher
+            var certain = true
+            for column in numberColumns where certain {
+                certain = record.withField(f + column) { $0.isEmpty || DecimalText.isCanonical($0) }
+            }
+            if certain, Self.feedClean(record, f + cat, upperCased: true, into: &key) {
+                key.combine(CollectionOfOne(0x1F))
+                if Self.feedClean(record, f + sel, upperCased: true, into: &key) {
+                    key.combine(CollectionOfOne(0x1F))
+                    if Self.feedClean(record, f + componentCode, upperCased: false, into: &key) {
+                        hasher = key
+                        return .accept(())
+                    }
+                }
+            }
+        }
+        return planByMapping(record, firstField: f, into: &hasher)
+    }
+
+    /// Feeds field `index` to `key` (upper-cased if asked) when it is clean ASCII, so that
+    /// cleaning would not change it; false, feeding nothing, otherwise.
+    private static func feedClean(_ record: borrowing CSVRecord, _ index: Int, upperCased: Bool, into key: inout FNV1a64) -> Bool {
+        record.withField(index) { bytes in
+            guard TextCleaning.isCleanASCII(bytes) else { return false }
+            if upperCased { key.combine(bytes.lazy.map(TextCleaning.asciiUppercased)) } else { key.combine(bytes) }
+            return true
+        }
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<GoldenComponentRecord> {

@@ -178,21 +178,20 @@ struct Planner<I: Importer> {
                     try progress(percent)
                 }
             }
-            let result: RowResult<I.Mapper.Record>
+            let result: RowResult<Void>
+            var hasher = FNV1a64()
             if let issue = record.issue, !dialect.tolerates(issue) {
                 result = .reject(reason: issue.description)
             } else if !dialect.relaxedColumnCount, record.fieldCount != mapper.fieldCount {
                 result = .reject(reason: "expected \(mapper.fieldCount) fields, found \(record.fieldCount)")
             } else {
-                result = mapper.map(record, firstField: 0)
+                result = mapper.plan(record, firstField: 0, into: &hasher)
             }
             switch result {
-            case .accept(let mapped):
+            case .accept:
                 let index: Int
                 switch importer.partitioning {
                 case .keyHash:
-                    var hasher = FNV1a64()
-                    mapper.partitionKey(of: mapped, into: &hasher)
                     index = Int(hasher.value % UInt64(partitions))
                 case .lineRange:
                     index = min(partitions - 1, Int(recordStart * Int64(partitions) / max(fileSize, 1)))
@@ -202,8 +201,14 @@ struct Planner<I: Importer> {
                     writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
                 }
                 let writer = writers[index]!
+                // The line number's digits without a String in between (one per row).
                 linePrefix.removeAll(keepingCapacity: true)
-                linePrefix.append(contentsOf: String(record.line).utf8)
+                var digits = record.line
+                repeat {
+                    linePrefix.append(UInt8(ascii: "0") + UInt8(digits % 10))
+                    digits /= 10
+                } while digits > 0
+                linePrefix.reverse()
                 linePrefix.append(delimiter.rawValue)
                 try writer.write(linePrefix)
                 try record.withRawBytes { (raw: UnsafeBufferPointer<UInt8>) throws(SystemError) in

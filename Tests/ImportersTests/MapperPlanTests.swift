@@ -1,0 +1,61 @@
+import Importers
+import IngestCore
+import Testing
+
+/// A mapper's planner answer (verdict and partition key) for every data row of `csv`, once
+/// from ``RowMapper/plan(_:firstField:into:)`` and once by mapping.
+func planBothWays<M: RowMapper>(_ csv: String, _ make: ([String]) throws -> M) throws -> [(fast: String, mapped: String)] {
+    let scanner = CSVScanner(source: MemoryByteSource(csv))
+    var mapper: M?
+    var answers: [(fast: String, mapped: String)] = []
+    func describe(_ result: RowResult<Void>, _ hasher: FNV1a64) -> String {
+        switch result {
+        case .accept: "accept \(hasher.value)"
+        case .skip(let reason): "skip \(reason)"
+        case .reject(let reason): "reject \(reason)"
+        }
+    }
+    try scanner.forEachRecord { record in
+        guard let mapper else {
+            mapper = try make(record.strings())
+            return
+        }
+        var fast = FNV1a64()
+        var mapped = FNV1a64()
+        let fastResult = mapper.plan(record, firstField: 0, into: &fast)
+        let mappedResult = mapper.planByMapping(record, firstField: 0, into: &mapped)
+        answers.append((describe(fastResult, fast), describe(mappedResult, mapped)))
+    }
+    return answers
+}
+
+@Suite("Planner answers from bytes")
+struct MapperPlanTests {
+    /// Random legacy-layout rows mixing clean cells with the ones the byte path must leave to
+    /// the mapper (spaces, lower case, tabs, non-ASCII, quotes, empty cells, numbers with
+    /// `$`, `,`, exponents, words).
+    @Test func goldenComponentsAnswersAsMappingDoes() throws {
+        let keys = ["DRY", "dry", " DRY", "DRY ", "D  RY", "D RY", "", "Wtr", "É", "\"Q,\"\"X\"\"\"", "\"a\tb\"", "RFG>"]
+        let numbers = ["", "1", "-2.50", "0.5", "1,000", "$3", "abc", " 4", "1e3", ".", "7.", "-", "(5)"]
+        let codes = ["C1", "", " c2 ", "\"x\ty\"", "LAB-1", "é", "A B"]
+        var state: UInt64 = 0x5DEE_CE66_D1CE_4E5B
+        func pick(_ values: [String]) -> String {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return values[Int(state >> 33) % values.count]
+        }
+        var csv = "Cat,Sel,Activity,Desc,Component Code,Qty,Material,Labor,Equipment\n"
+        for _ in 0..<5_000 {
+            csv += [pick(keys), pick(keys), pick(keys), "desc", pick(codes), pick(numbers), pick(numbers), pick(numbers), pick(numbers)]
+                .joined(separator: ",") + "\n"
+        }
+        let answers = try planBothWays(csv) { try GoldenComponentsMapper(header: $0) }
+        #expect(answers.count == 5_000)
+        for (index, answer) in answers.enumerated() {
+            #expect(answer.fast == answer.mapped, "row \(index + 2)")
+        }
+        // Both paths ran: most rows were accepted, some skipped or rejected.
+        #expect(answers.filter { $0.fast.hasPrefix("accept") }.count > 500)
+        #expect(answers.contains { $0.fast.hasPrefix("reject") })
+        #expect(answers.contains { $0.fast.hasPrefix("skip") })
+    }
+}
