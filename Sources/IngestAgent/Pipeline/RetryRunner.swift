@@ -1,5 +1,5 @@
-public import Importers
-public import IngestCore
+import Importers
+import IngestCore
 import IngestPostgres
 
 /// `nexus-ingest retry JOB` (DESIGN §3 Q5): finishes a FAILED job by running only what it

@@ -117,14 +117,19 @@ enum Files {
         if path.hasPrefix("/") { return path }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return String(cString: buffer) + "/" + path
+        return Self.string(fromNULTerminated: buffer) + "/" + path
     }
 
     /// This host's name, for chunk owners.
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        return Self.string(fromNULTerminated: buffer)
+    }
+
+    /// The text of a C buffer up to its first NUL.
+    private static func string(fromNULTerminated buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
