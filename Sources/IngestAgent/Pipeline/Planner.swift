@@ -13,8 +13,9 @@ struct PlanSummary: Sendable, Equatable {
 }
 
 /// Plans one upload (DESIGN §1.3): one streaming pass that hashes the file, checks the
-/// header, maps and validates every row, writes rejects, and appends each good row's raw
-/// bytes — prefixed with its line number — to the chunk file its partition key selects.
+/// header, validates every row (``RowMapper/plan(_:firstField:into:)``), writes rejects, and
+/// appends each good row's raw bytes — prefixed with its line number — to the chunk file its
+/// partition key selects.
 /// The plan is committed in one transaction; only then do the chunks become claimable.
 struct Planner<I: Importer> {
     let importer: I
@@ -127,7 +128,7 @@ struct Planner<I: Importer> {
         var sha256: String
     }
 
-    /// Reads the file once: hashes it, checks the header, maps every row, reports rejects to
+    /// Reads the file once: hashes it, checks the header, validates every row, reports rejects to
     /// `rejects` (when given), and appends each accepted row whose chunk index `keep`
     /// accepts — raw bytes prefixed with its line number — to that chunk's file under
     /// `spool/tmp/<job>/` (closed and fsynced). The same file, partitions and delimiter give
