@@ -49,24 +49,29 @@ public struct GoldenComponentsMapper: RowMapper {
     /// their bytes; other rows are mapped. Planning a 1M-row file took 2.8 s (19 MB/s) when
     /// every row was mapped, 0.55 s (98 MB/s) with this (`scripts/bench golden-components`).
     public func plan(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
-        if let cat, let sel, f + max(cat, sel, componentCode, numberColumns.last ?? 0) < record.fieldCount {
-            var key = hasher
-            var certain = true
-            for column in numberColumns where certain {
-                certain = record.withField(f + column) { $0.isEmpty || DecimalText.isCanonical($0) }
-            }
-            if certain, Self.feedClean(record, f + cat, upperCased: true, into: &key) {
-                key.combine(CollectionOfOne(0x1F))
-                if Self.feedClean(record, f + sel, upperCased: true, into: &key) {
-                    key.combine(CollectionOfOne(0x1F))
-                    if Self.feedClean(record, f + componentCode, upperCased: false, into: &key) {
-                        hasher = key
-                        return .accept(())
-                    }
-                }
-            }
+        guard let key = keyFromBytes(record, firstField: f, continuing: hasher) else {
+            return planByMapping(record, firstField: f, into: &hasher)
         }
-        return planByMapping(record, firstField: f, into: &hasher)
+        hasher = key
+        return .accept(())
+    }
+
+    /// `hasher` fed with the key ``partitionKey(of:into:)`` would feed, when the row's bytes
+    /// show that ``map(_:firstField:)`` accepts it; nil when it takes mapping to tell.
+    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int, continuing hasher: FNV1a64) -> FNV1a64? {
+        guard let cat, let sel, f + max(cat, sel, componentCode, numberColumns.last ?? 0) < record.fieldCount else {
+            return nil
+        }
+        for column in numberColumns {
+            guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0) }) else { return nil }
+        }
+        var key = hasher
+        guard Self.feedClean(record, f + cat, upperCased: true, into: &key) else { return nil }
+        key.combine(CollectionOfOne(0x1F))
+        guard Self.feedClean(record, f + sel, upperCased: true, into: &key) else { return nil }
+        key.combine(CollectionOfOne(0x1F))
+        guard Self.feedClean(record, f + componentCode, upperCased: false, into: &key) else { return nil }
+        return key
     }
 
     /// Feeds field `index` to `key` (upper-cased if asked) when it is clean ASCII, so that

@@ -107,10 +107,8 @@ public enum TextCleaning {
 
     /// ASCII letters upper-cased; everything else kept.
     public static func asciiUppercased(_ text: String) -> String {
-        if !text.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { return text }
-        var bytes = Array(text.utf8)
-        for i in bytes.indices where bytes[i] >= 0x61 && bytes[i] <= 0x7A { bytes[i] -= 0x20 }
-        return String(decoding: bytes, as: UTF8.self)
+        if text.utf8.allSatisfy({ asciiUppercased($0) == $0 }) { return text }
+        return String(decoding: text.utf8.map(asciiUppercased), as: UTF8.self)
     }
 
     /// JavaScript's `\s` (and `trim`'s set): ASCII tab to carriage return, space, and the
