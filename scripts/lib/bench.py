@@ -273,7 +273,7 @@ class Section:
         return "\n".join(lines)
 
 
-def measure(section, label, route, workers_list, reset, outputs=None, copy_what=""):
+def measure(section, label, route, workers_list, reset, outputs=None):
     """Runs the agent imports (reset before each), then the baselines once the output exists."""
     section.runs.setdefault(label, {})
     for workers in workers_list:
@@ -285,14 +285,22 @@ def measure(section, label, route, workers_list, reset, outputs=None, copy_what=
             section.runs[label].setdefault(workers, []).append(run)
         if outputs and not section.copy_s:
             section.copy_s, section.copy_rows = copy_baseline(outputs)
-            section.copy_what = copy_what
+            section.copy_what = ", ".join(table for table, _ in outputs)
             log(f"{section.title}: psql \\copy {section.copy_s:.2f} s ({section.copy_rows} rows)")
 
 
 def baselines(section):
+    """`cat` and pgloader of the section's file."""
     section.cat_s = cat_baseline(section.path)
     section.pgloader_s, section.pgloader_rows = pgloader_baseline(section.path, section.input_rows)
     log(f"{section.title}: cat {section.cat_s:.2f} s, pgloader {section.pgloader_s:.2f} s")
+
+
+def measured(section, route, reset, outputs):
+    """The agent imports with every worker count, and all the baselines."""
+    measure(section, "agent", route, WORKERS, reset, outputs)
+    baselines(section)
+    return section
 
 
 def generated(name, *arguments):
@@ -317,17 +325,14 @@ def golden_components(rows):
         psql("""INSERT INTO price_list_item (price_list_id, cat, sel, activity, description, canonical_key_hash)
                 SELECT (SELECT id FROM price_list), * FROM bench_items;
                 DROP TABLE bench_items; ANALYZE""")
-    measure(section, "agent", "golden-components", WORKERS, reset,
-            [("price_list_component", "true")], "price_list_component")
-    baselines(section)
-    return section
+    return measured(section, "golden-components", reset, [("price_list_component", "true")])
 
 
 def golden_petl():
     path = generated(f"golden-petl-{PETL_ROWS}.csv", "generate-petl", str(PETL_ROWS))
     section = Section(f"Golden PETL, {PETL_ROWS:,} rows", path, PETL_ROWS)
     active = ("price_list_item", "price_list_id = (SELECT id FROM price_list WHERE kind = 'GOLDEN' AND is_active)")
-    measure(section, "agent", "golden-petl/replace", WORKERS, fresh_schema, [active], "price_list_item")
+    measure(section, "agent", "golden-petl/replace", WORKERS, fresh_schema, [active])
 
     # The revision to merge over: a longer export of the same generator (a different file,
     # or the agent would take the drop as a duplicate), so every row of the merged file
@@ -362,19 +367,17 @@ def xact_project():
 
 def xact_raw():
     raw, _ = xact_files()
-    section = Section(f"XACT raw estimate, {XACT_LINES:,} lines", raw, data_rows(raw))
-    measure(section, "agent", "xact-raw/BENCH", WORKERS, xact_project,
-            [("raw_xact_row", "true"), ("sow_logical_item", "true"), ("sow_item", "true")],
-            "raw_xact_row, sow_logical_item, sow_item")
-    section.notes.append("Finalize (units, particles, logical items, SOW, SOW items, the syncs) is included.")
-    baselines(section)
-    return section
+    section = Section(f"XACT raw estimate, {XACT_LINES:,} lines", raw, data_rows(raw),
+                      notes=["Finalize (units, particles, logical items, SOW, SOW items, the syncs) is included."])
+    return measured(section, "xact-raw/BENCH", xact_project,
+                    [("raw_xact_row", "true"), ("sow_logical_item", "true"), ("sow_item", "true")])
 
 
 def xact_components():
     raw, components = xact_files()
     section = Section(f"XACT components, {XACT_COMPONENTS:,} rows over a {XACT_LINES:,}-line estimate", components,
-                      data_rows(components))
+                      data_rows(components),
+                      notes=["The allocation to SOW items (one `INSERT … SELECT` in finalize) is included."])
     xact_project()
     subprocess.run([CLI, "import", str(raw), "--type", "xact-raw", "--project", "BENCH"], check=True,
                    env=cli_env(), stdout=subprocess.DEVNULL)
@@ -383,12 +386,8 @@ def xact_components():
         psql("""TRUNCATE sow_component_allocation, component_summary, raw_component_row;
                 UPDATE estimate_version SET components_import_job_id = NULL;
                 DELETE FROM import_job WHERE type = 'XACT_COMPONENTS'""")
-    measure(section, "agent", "xact-components/BENCH", WORKERS, reset,
-            [("raw_component_row", "true"), ("component_summary", "true"), ("sow_component_allocation", "true")],
-            "raw_component_row, component_summary, sow_component_allocation")
-    section.notes.append("The allocation to SOW items (one `INSERT … SELECT` in finalize) is included.")
-    baselines(section)
-    return section
+    return measured(section, "xact-components/BENCH", reset,
+                    [("raw_component_row", "true"), ("component_summary", "true"), ("sow_component_allocation", "true")])
 
 
 def scan():
