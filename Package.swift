@@ -17,10 +17,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libpq, found through pkg-config (`-I/usr/include/postgresql -lpq`).
@@ -58,9 +58,9 @@ let package = Package(
                 "IngestPostgres",
                 "Importers",
                 "CNexusPlatform",
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -105,10 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestAgentTests",
-            dependencies: [
-                "IngestAgent",
-                .product(name: "Configuration", package: "swift-configuration"),
-            ],
+            dependencies: ["IngestAgent"],
             swiftSettings: swiftSettings
         ),
         // End-to-end tests of the built `nexus-ingest` binary (need the test database too).

@@ -18,6 +18,13 @@ public struct Doctor {
         public var outcome: Outcome
         /// What was found, for people.
         public var detail: String
+
+        /// Creates a check's outcome.
+        public init(name: String, outcome: Outcome, detail: String) {
+            self.name = name
+            self.outcome = outcome
+            self.detail = detail
+        }
     }
 
     private let configuration: AgentConfiguration

@@ -26,13 +26,15 @@ public struct JobQueries {
         String(decoding: JSONText.encode(document, pretty: true), as: UTF8.self)
     }
 
-    /// A JSON value as compact text.
-    public static func json(_ value: JSONValue) -> String { JSONText.string(value) }
+    /// A JSON value as text: compact, or indented when `pretty`.
+    public static func json(_ value: JSONValue, pretty: Bool = false) -> String {
+        String(decoding: JSONText.encode(value, pretty: pretty), as: UTF8.self)
+    }
 
     /// The agent's metrics file, as text.
     public static func metricsText(configuration: AgentConfiguration) throws -> String {
         guard let path = configuration.agent.metricsFile else {
-            throw ConfigurationError(path: "metrics_file", message: "no metrics file is configured")
+            throw ConfigurationError(code: .notConfigured, key: "metrics_file", message: "no metrics file is configured")
         }
         return String(decoding: try Files.readAll(path), as: UTF8.self)
     }

@@ -9,8 +9,14 @@ struct Doctor: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let configuration = try await options.loadConfiguration()
-        let checks = IngestAgent.Doctor(configuration: configuration).run()
+        let checks: [IngestAgent.Doctor.Check]
+        do {
+            let configuration = try ConfigurationLoader.load(configPath: options.config, environment: processEnvironment())
+            checks = IngestAgent.Doctor(configuration: configuration).run()
+        } catch {
+            // Nothing else can be checked against a configuration the agent would refuse.
+            checks = error.problems.map { .init(name: "configuration", outcome: .failed, detail: "\($0)") }
+        }
         for check in checks {
             let label = check.outcome.rawValue.padding(toLength: 8)
             print("\(label) \(check.name): \(check.detail)")

@@ -23,7 +23,7 @@ struct GC: AsyncParsableCommand {
 
     func run() async throws {
         guard failedOlderThan >= 0 else { throw ValidationError("--failed-older-than must not be negative") }
-        let configuration = try await options.loadConfiguration()
+        let configuration = try options.loadConfiguration()
         let report: GarbageCollector.Report
         do {
             report = try GarbageCollector(configuration: configuration).run(dryRun: dryRun, failedOlderThanHours: failedOlderThan)

@@ -11,12 +11,18 @@ struct GlobalOptions: ParsableArguments {
     var config: String?
 
     /// The configuration from `--config`, the config file and `NEXUS_INGEST_*` variables.
-    /// A configuration that cannot be read ends the command with a message and exit code 1.
-    func loadConfiguration() async throws -> AgentConfiguration {
+    /// A configuration that cannot be used ends the command with every problem, one per
+    /// line, and exit code 1.
+    func loadConfiguration() throws -> AgentConfiguration {
+        try resolveConfiguration().configuration
+    }
+
+    /// The configuration with the source of every setting; exits like ``loadConfiguration()``.
+    func resolveConfiguration() throws -> ResolvedConfiguration {
         do {
-            return try await ConfigurationLoader.load(configPath: config, environment: processEnvironment())
+            return try ConfigurationLoader.resolve(configPath: config, environment: processEnvironment())
         } catch {
-            printError("nexus-ingest: cannot load the configuration: \(error)")
+            for problem in error.problems { printError("nexus-ingest: configuration: \(problem)") }
             throw ExitCode.failure
         }
     }

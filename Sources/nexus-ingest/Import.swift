@@ -71,7 +71,7 @@ struct Import: AsyncParsableCommand {
             }
             importOptions.mode = parsed
         }
-        var configuration = try await options.loadConfiguration()
+        var configuration = try options.loadConfiguration()
         if let workers { configuration.pipeline.workers = max(1, workers) }
         if let spool { configuration.pipeline.spoolDirectory = spool }
         if let chunks {

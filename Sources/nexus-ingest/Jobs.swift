@@ -22,7 +22,7 @@ struct Jobs: AsyncParsableCommand {
             }
             filter = parsed
         }
-        let configuration = try await options.loadConfiguration()
+        let configuration = try options.loadConfiguration()
         let jobs = try JobQueries(configuration: configuration).jobs(status: filter, limit: max(1, limit))
         print("ID".padding(to: 8) + "TYPE".padding(to: 23) + "STATUS".padding(to: 11) + "PROG".padding(to: 6) + "CHUNKS".padding(to: 9) + "FILE")
         for job in jobs {

@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let configuration = try await options.loadConfiguration()
+        let configuration = try options.loadConfiguration()
         do {
             let connection = try PostgresConnection(conninfo: configuration.conninfo)
             let report = try Migrator(connection: connection, schema: configuration.databaseSchema).migrate()

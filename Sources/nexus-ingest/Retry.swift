@@ -25,7 +25,7 @@ struct Retry: AsyncParsableCommand {
     var workers: Int?
 
     func run() async throws {
-        var configuration = try await options.loadConfiguration()
+        var configuration = try options.loadConfiguration()
         if let workers { configuration.pipeline.workers = max(1, workers) }
         let progress = ProgressDisplay(interactive: isatty(1) == 1)
         let outcome: RetryRunner.Outcome

@@ -13,7 +13,8 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let configuration = try await options.loadConfiguration()
+        let resolved = try options.resolveConfiguration()
+        let configuration = resolved.configuration
         let level = Logger.Level(rawValue: configuration.agent.logLevel) ?? .info
         let format = configuration.agent.logFormat
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: format) }
@@ -33,7 +34,9 @@ struct Run: AsyncParsableCommand {
                 services: [
                     .init(service: AgentService(agent: agent), successTerminationBehavior: .gracefullyShutdownGroup),
                     .init(
-                        service: ReloadService(agent: agent, logger: logger) { try await options.loadConfiguration() },
+                        service: ReloadService(agent: agent, started: resolved, logger: logger) {
+                            try ConfigurationLoader.resolve(configPath: options.config, environment: processEnvironment())
+                        },
                         successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

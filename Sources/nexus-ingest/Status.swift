@@ -24,7 +24,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         if metrics {
-            let configuration = try await options.loadConfiguration()
+            let configuration = try options.loadConfiguration()
             do {
                 print(try JobQueries.metricsText(configuration: configuration), terminator: "")
             } catch {
@@ -36,7 +36,7 @@ struct Status: AsyncParsableCommand {
         let target = self.target!
         let document: StatusDocument
         if let id = Int64(target) {
-            let configuration = try await options.loadConfiguration()
+            let configuration = try options.loadConfiguration()
             guard let job = try JobQueries(configuration: configuration).job(id) else {
                 printError("nexus-ingest status: no job \(id)")
                 throw ExitCode.failure

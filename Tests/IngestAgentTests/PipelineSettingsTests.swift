@@ -3,8 +3,8 @@ import Testing
 
 @Suite("Pipeline settings")
 struct PipelineSettingsTests {
-    @Test func environmentSetsThePipelineKeys() async throws {
-        let configuration = try await ConfigurationLoader.load(configPath: nil, environment: [
+    @Test func environmentSetsThePipelineKeys() throws {
+        let configuration = try ConfigurationLoader.load(configPath: nil, environment: [
             "NEXUS_INGEST_SPOOL_DIR": "/tmp/s", "NEXUS_INGEST_WORKERS": "3", "NEXUS_INGEST_CHUNKS": "5",
             "NEXUS_INGEST_MAX_REJECTS": "10", "NEXUS_INGEST_MAX_REJECT_RATIO": "0.25",
         ])
@@ -15,9 +15,9 @@ struct PipelineSettingsTests {
         #expect(configuration.pipeline.maxRejectRatio == 0.25)
     }
 
-    @Test func badChunksAreRefused() async throws {
-        await #expect(throws: ConfigurationError.self) {
-            try await ConfigurationLoader.load(configPath: nil, environment: ["NEXUS_INGEST_CHUNKS": "many"])
+    @Test func badChunksAreRefused() {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(configPath: nil, environment: ["NEXUS_INGEST_CHUNKS": "many"])
         }
     }
 

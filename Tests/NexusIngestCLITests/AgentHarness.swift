@@ -31,7 +31,7 @@ final class AgentHarness: @unchecked Sendable {
     deinit {
         for process in processes where process.isRunning { process.terminate() }
         try? connection.executeScript("DROP SCHEMA IF EXISTS \(try! connection.quoteIdentifier(schema)) CASCADE")
-        if getenv("NEXUS_INGEST_KEEP_AGENT_ROOT") == nil { try? FileManager.default.removeItem(atPath: root) }
+        if getenv("NEXUS_INGEST_TEST_KEEP_AGENT_ROOT") == nil { try? FileManager.default.removeItem(atPath: root) }
     }
 
     var environment: [String: String] {
@@ -47,7 +47,7 @@ final class AgentHarness: @unchecked Sendable {
     @discardableResult
     func start(extra: [String: String] = [:]) throws -> Process {
         let log = root + "/agent-\(processes.count).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = nexusIngestBinary
         process.arguments = ["run"]

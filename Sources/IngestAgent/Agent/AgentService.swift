@@ -31,16 +31,22 @@ public struct AgentService: Service {
     }
 }
 
-/// Reloads the configuration on SIGHUP: what can change without a restart is applied; a
-/// configuration that does not load is logged and the running one kept.
+/// Reloads the configuration on SIGHUP: what can change without a restart is applied, and
+/// each changed setting that needs a restart is named in the log; a configuration that does
+/// not load is logged with every problem and the running one kept.
 public struct ReloadService: Service {
     private let agent: Agent
+    private let started: ResolvedConfiguration
     private let logger: Logger
-    private let load: @Sendable () async throws -> AgentConfiguration
+    private let load: @Sendable () throws -> ResolvedConfiguration
 
-    /// `load` reads the configuration again (same file and environment as at start).
-    public init(agent: Agent, logger: Logger, load: @escaping @Sendable () async throws -> AgentConfiguration) {
+    /// `started` is the configuration the agent runs with; `load` reads it again (same file
+    /// and environment as at start).
+    public init(
+        agent: Agent, started: ResolvedConfiguration, logger: Logger, load: @escaping @Sendable () throws -> ResolvedConfiguration
+    ) {
         self.agent = agent
+        self.started = started
         self.logger = logger
         self.load = load
     }
@@ -49,7 +55,15 @@ public struct ReloadService: Service {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             SystemdNotify.send("RELOADING=1")
             do {
-                agent.reload(try await load())
+                let new = try load()
+                for key in started.restartOnlyChanges(to: new) {
+                    logger.warning("setting changed; it takes effect after a restart", metadata: ["key": "\(key)"])
+                }
+                agent.reload(new.configuration)
+            } catch let error as ConfigurationError {
+                logger.error("configuration reload failed; keeping the running configuration", metadata: [
+                    "error": "\(error.problems.map(\.description).joined(separator: "; "))",
+                ])
             } catch {
                 logger.error("configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             }

@@ -13,6 +13,35 @@ public struct RouteTable: Sendable, Equatable {
         public var pattern: [String]
         public var type: ImportType
         public var mode: ImportOptions.Mode
+
+        /// Parses one `PATTERN=TYPE[:MODE]` entry.
+        /// - Throws: ``EntryError`` saying what is wrong with it.
+        public init(entry: String) throws(EntryError) {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard parts.count == 2, let type = ImportType(cliName: target.first ?? "") else {
+                let types = ImportType.allCases.map(\.cliName).joined(separator: ", ")
+                throw EntryError(message: "'\(entry)' is not PATTERN=TYPE[:MODE] with a known TYPE (\(types))")
+            }
+            mode = .merge
+            if target.count == 2 {
+                guard let parsed = ImportOptions.Mode(rawValue: target[1]) else {
+                    throw EntryError(message: "'\(entry)': unknown mode '\(target[1])' (merge or replace)")
+                }
+                mode = parsed
+            }
+            pattern = parts[0].split(separator: "/").map(String.init)
+            guard !pattern.isEmpty, !pattern.contains("..") else {
+                throw EntryError(message: "'\(entry)': bad directory pattern (directories below drop_root, `*` for one directory)")
+            }
+            self.type = type
+        }
+    }
+
+    /// A route entry that cannot be parsed.
+    public struct EntryError: Error, Sendable {
+        /// What is wrong with the entry.
+        public var message: String
     }
 
     /// What a matched upload imports as.
@@ -38,25 +67,10 @@ public struct RouteTable: Sendable, Equatable {
     /// Parses `PATTERN=TYPE[:MODE]` entries.
     /// - Throws: ``ConfigurationError`` naming a malformed entry.
     public init(entries: [String]) throws(ConfigurationError) {
-        routes = []
-        for entry in entries {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
-            guard parts.count == 2, let type = ImportType(cliName: target.first ?? "") else {
-                throw ConfigurationError(path: "routes", message: "'\(entry)' is not PATTERN=TYPE[:MODE] with a known TYPE")
-            }
-            var mode = ImportOptions.Mode.merge
-            if target.count == 2 {
-                guard let parsed = ImportOptions.Mode(rawValue: target[1]) else {
-                    throw ConfigurationError(path: "routes", message: "'\(entry)': unknown mode '\(target[1])'")
-                }
-                mode = parsed
-            }
-            let pattern = parts[0].split(separator: "/").map(String.init)
-            guard !pattern.isEmpty, !pattern.contains(".."), !pattern.contains("") else {
-                throw ConfigurationError(path: "routes", message: "'\(entry)': bad directory pattern")
-            }
-            routes.append(Route(pattern: pattern, type: type, mode: mode))
+        do {
+            routes = try entries.map { entry throws(EntryError) in try Route(entry: entry) }
+        } catch {
+            throw ConfigurationError(code: .invalidValue, key: "routes", message: error.message)
         }
     }
 
