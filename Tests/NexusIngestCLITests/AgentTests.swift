@@ -30,13 +30,13 @@ struct AgentTests {
         harness.drop("unrouted/other.csv", AgentHarness.componentsCSV(seed: 3))
         harness.drop("golden-components/notes.csv.rejects.csv", "x")
         let outside = harness.root + "/outside.csv"
-        FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 4).utf8))
+        _ = FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 4).utf8))
         try FileManager.default.createSymbolicLink(atPath: harness.dropRoot + "/golden-components/link.csv", withDestinationPath: outside)
         #expect(mkfifo(harness.dropRoot + "/golden-components/fifo.csv", 0o644) == 0)
 
         // A new project directory that already holds a file (moved in whole).
         try FileManager.default.createDirectory(atPath: harness.root + "/P7", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: harness.root + "/P7/estimate.csv", contents: Data("#,Desc\n1,x\n".utf8))
+        _ = FileManager.default.createFile(atPath: harness.root + "/P7/estimate.csv", contents: Data("#,Desc\n1,x\n".utf8))
         try FileManager.default.createDirectory(atPath: harness.dropRoot + "/xact-raw", withIntermediateDirectories: true)
         try FileManager.default.moveItem(atPath: harness.root + "/P7", toPath: harness.dropRoot + "/xact-raw/P7")
 
@@ -126,7 +126,7 @@ struct AgentTests {
         let directory = harness.dropRoot + "/golden-components"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outside = harness.root + "/outside.csv"
-        FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 21).utf8))
+        _ = FileManager.default.createFile(atPath: outside, contents: Data(AgentHarness.componentsCSV(seed: 21).utf8))
         #expect(link(outside, directory + "/hardlink.csv") == 0)
         // A Unix socket, and (as root) a character device.
         let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -206,7 +206,7 @@ struct AgentTests {
         let staging = harness.root + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         for i in 0..<300 {
-            FileManager.default.createFile(atPath: "\(staging)/f\(i).csv", contents: Data(AgentHarness.componentsCSV(seed: 100 + i, rows: 2).utf8))
+            _ = FileManager.default.createFile(atPath: "\(staging)/f\(i).csv", contents: Data(AgentHarness.componentsCSV(seed: 100 + i, rows: 2).utf8))
         }
         for i in 0..<300 {
             try FileManager.default.moveItem(atPath: "\(staging)/f\(i).csv", toPath: harness.dropRoot + "/golden-components/f\(i).csv")
@@ -293,7 +293,7 @@ struct AgentSignalTests {
     @Test func sighupReloadsRoutesAndKeepsTheOldConfigurationWhenTheNewOneIsBad() throws {
         let harness = try AgentHarness()
         let config = harness.root + "/nexus-ingest.yaml"
-        FileManager.default.createFile(atPath: config, contents: Data("routes:\n  - golden-components=golden-components\n".utf8))
+        _ = FileManager.default.createFile(atPath: config, contents: Data("routes:\n  - golden-components=golden-components\n".utf8))
         // NOTIFY_SOCKET: a datagram socket of the test's own, as systemd provides.
         let socketPath = harness.root + "/notify.sock"
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
@@ -319,7 +319,7 @@ struct AgentSignalTests {
         #expect(nextNotification() == "READY=1")
 
         // A new route appears on SIGHUP.
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: config,
             contents: Data("routes:\n  - golden-components=golden-components\n  - extra=golden-components\n".utf8))
         kill(agent.processIdentifier, SIGHUP)
@@ -330,13 +330,33 @@ struct AgentSignalTests {
         #expect(try harness.finalStatus("extra/routed.csv")["status"] as? String == "SUCCEEDED")
 
         // A broken file is refused and the running configuration stays.
-        FileManager.default.createFile(atPath: config, contents: Data("routes: [unclosed\n".utf8))
+        _ = FileManager.default.createFile(atPath: config, contents: Data("routes: [unclosed\n".utf8))
         kill(agent.processIdentifier, SIGHUP)
         #expect(nextNotification() == "RELOADING=1")
         #expect(nextNotification() == "READY=1")
         try waitUntil(seconds: 10) { harness.log(0).contains("configuration reload failed") }
         harness.drop("golden-components/still.csv", AgentHarness.componentsCSV(seed: 78))
         #expect(try harness.finalStatus("golden-components/still.csv")["status"] as? String == "SUCCEEDED")
+
+        // So is a value of the wrong type or a misspelt key, and the log says why.
+        _ = FileManager.default.createFile(
+            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmax_rejects: 5O\nsettle_secnds: 1\n".utf8))
+        kill(agent.processIdentifier, SIGHUP)
+        #expect(nextNotification() == "RELOADING=1")
+        #expect(nextNotification() == "READY=1")
+        try waitUntil(seconds: 10) { harness.log(0).components(separatedBy: "configuration reload failed").count == 3 }
+        let failure = harness.log(0).components(separatedBy: "\n").last { $0.contains("configuration reload failed") } ?? ""
+        #expect(failure.contains("line 3: max_rejects: '5O' is not a whole number"))
+        #expect(failure.contains("line 4: settle_secnds: unknown key; did you mean 'settle_seconds'?"))
+
+        // A setting that needs a restart is named when it changes.
+        _ = FileManager.default.createFile(
+            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmigrate_on_start: false\n".utf8))
+        kill(agent.processIdentifier, SIGHUP)
+        #expect(nextNotification() == "RELOADING=1")
+        #expect(nextNotification() == "READY=1")
+        try waitUntil(seconds: 10) { harness.log(0).contains("takes effect after a restart") }
+        #expect(harness.log(0).contains("key=migrate_on_start"))
 
         #expect(harness.stop(agent) == 0)
         #expect(nextNotification() == "STOPPING=1")

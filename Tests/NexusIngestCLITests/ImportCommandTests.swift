@@ -44,7 +44,7 @@ struct ImportCommandTests {
 
         // Plain open/write/close, as an SFTP server writes an upload.
         let upload = directory + "/components.csv"
-        FileManager.default.createFile(atPath: upload, contents: nil)
+        _ = FileManager.default.createFile(atPath: upload, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: upload))
         try handle.write(contentsOf: Data("Code,Description,Quantity,Unit Price\nWTRDHM,Dehumidifier - Large,3,80\n".utf8))
         try handle.close()
@@ -69,7 +69,7 @@ struct ImportCommandTests {
 
         // A file with a missing column fails: exit 1 and the reason.
         let bad = directory + "/bad.csv"
-        FileManager.default.createFile(atPath: bad, contents: Data("Cat,Qty\nDRY,1\n".utf8))
+        _ = FileManager.default.createFile(atPath: bad, contents: Data("Cat,Qty\nDRY,1\n".utf8))
         let failed = try runNexusIngest(["import", bad, "--type", "golden-components"], environment: environment)
         #expect(failed.status == 1)
         #expect(failed.output.contains("FAILED"))
@@ -84,7 +84,7 @@ struct ImportCommandTests {
         let workspace = try CommandWorkspace()
         let (directory, environment) = (workspace.directory, workspace.environment)
         let upload = directory + "/golden.csv"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: upload, contents: Data("Cat,Sel,Activity,Desc,Unit Cost,Delete\nDRY,1/2,Replace,Board,1,Yes\n".utf8))
 
         let replaced = try runNexusIngest(["import", upload, "--type", "golden-petl", "--mode", "replace"], environment: environment)
@@ -142,7 +142,7 @@ struct ImportCommandTests {
         // A components import without a Golden list fails at prepare (no plan): retry plans
         // the file again as a new job, which fails the same way.
         let upload = directory + "/components.csv"
-        FileManager.default.createFile(atPath: upload, contents: Data("Code,Quantity\nDRY1/2,1\n".utf8))
+        _ = FileManager.default.createFile(atPath: upload, contents: Data("Code,Quantity\nDRY1/2,1\n".utf8))
         let failed = try runNexusIngest(["import", upload, "--type", "golden-components"], environment: environment)
         #expect(failed.status != 0)
         let retried = try runNexusIngest(["retry", "1"], environment: environment)

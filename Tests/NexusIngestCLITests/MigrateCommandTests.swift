@@ -99,8 +99,8 @@ struct MigrateCommandTests {
     @Test func missingConfigFileFailsClearly() throws {
         let result = try runNexusIngest(["doctor", "--config", "/nonexistent/n.yaml"], environment: [:])
         #expect(result.status == 1)
-        #expect(result.output.contains("cannot load the configuration"))
-        #expect(result.output.contains("/nonexistent/n.yaml"))
+        #expect(result.output.contains(
+            "failed   configuration: config file /nonexistent/n.yaml: the config file does not exist or is not readable"))
     }
 
     @Test func versionIsPrinted() throws {

@@ -37,14 +37,15 @@ public enum ConfigurationLoader {
 
         let keys = ConfigurationKey.all
         var problems = file?.problems ?? []
-        var written: [String: RawSetting] = [:]
+        var fromFile: [String: RawSetting] = [:]
         for (key, raw) in file?.settings ?? [] {
             if keys.contains(where: { $0.name == key }) {
-                written[key] = raw
+                fromFile[key] = raw
             } else {
                 problems.append(unknownFileKey(key, source: raw.source, keys: keys))
             }
         }
+        var fromEnvironment: [String: RawSetting] = [:]
         for (variable, value) in environment.sorted(by: { $0.key < $1.key })
         where variable.hasPrefix(ConfigurationKey.environmentPrefix) && !ConfigurationKey.isReservedVariable(variable) {
             guard let key = keys.first(where: { $0.environmentVariable == variable }) else {
@@ -54,19 +55,21 @@ public enum ConfigurationLoader {
             // An empty variable means "not set", except for text, where empty is a value.
             if value.isEmpty, !key.acceptsEmptyText { continue }
             let source = ConfigurationSource.environment(variable: variable)
-            written[key.name] = RawSetting(shape: .scalar(.init(text: value, source: source)), source: source)
+            fromEnvironment[key.name] = RawSetting(shape: .scalar(.init(text: value, source: source)), source: source)
         }
 
+        // The environment wins, but a bad value in the file is reported all the same: it
+        // would take effect the day the variable is gone.
         var settings: [ResolvedConfiguration.Setting] = []
         for key in keys {
-            guard let raw = written[key.name] else {
-                settings.append(.init(key: key, value: key.defaultValue, source: .defaultValue))
-                continue
+            var effective = ResolvedConfiguration.Setting(key: key, value: key.defaultValue, source: .defaultValue)
+            for raw in [fromFile[key.name], fromEnvironment[key.name]].compactMap({ $0 }) {
+                switch key.parse(raw) {
+                case .success(let value): effective = .init(key: key, value: value, source: raw.source)
+                case .failure(let error): problems += error.problems
+                }
             }
-            switch key.parse(raw) {
-            case .success(let value): settings.append(.init(key: key, value: value, source: raw.source))
-            case .failure(let error): problems += error.problems
-            }
+            settings.append(effective)
         }
         guard problems.isEmpty else { throw ConfigurationError(problems.sorted { $0.order < $1.order }) }
         return ResolvedConfiguration(configFile: filePath, settings: settings)
