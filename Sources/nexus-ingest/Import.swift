@@ -21,7 +21,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "golden-petl or golden-components (xact-raw, xact-components: not yet).")
+    @Option(help: "golden-petl, golden-components, xact-raw or xact-components.")
     var type: String
 
     @Option(help: "Golden PETL: merge (default) or replace.")
@@ -102,10 +102,13 @@ struct Import: AsyncParsableCommand {
     }
 }
 
-/// A progress bar on a terminal, plain lines otherwise.
+/// A progress bar on a terminal, plain lines otherwise. While chunks load, a terminal also
+/// sees rows loaded, the rate and the time left.
 final class ProgressDisplay: @unchecked Sendable {
     private let interactive: Bool
     private var lastLine = ""
+    /// When rows were first seen loading, and how many there were then.
+    private var rateStart: (seconds: Double, rows: Int)?
 
     init(interactive: Bool) { self.interactive = interactive }
 
@@ -115,20 +118,56 @@ final class ProgressDisplay: @unchecked Sendable {
             let width = 30
             let filled = width * job.progress / 100
             let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-            let line = "\r[\(bar)] \(job.progress)%  \(message)"
+            let line = "\r[\(bar)] \(job.progress)%  \(rowsText(job) ?? message)"
             print(line.padding(to: lastLine.count), terminator: "")
             fflush(nil)
             lastLine = line
         } else {
-            let line = "job \(job.id) \(job.status.rawValue) \(job.progress)% \(message)"
+            let rows = job.rows.map { " (\($0.loaded)/\($0.total) rows)" } ?? ""
+            let line = "job \(job.id) \(job.status.rawValue) \(job.progress)% \(message)\(rows)"
             if line != lastLine { print(line) }
             lastLine = line
         }
     }
 
+    /// `120,000/300,000 rows  45.2k rows/s  4s left`, while rows load.
+    private func rowsText(_ job: JobSnapshot) -> String? {
+        guard job.status == .running, let rows = job.rows, rows.total > 0, rows.loaded < rows.total else { return nil }
+        var text = "\(grouped(rows.loaded))/\(grouped(rows.total)) rows"
+        let now = monotonicSeconds()
+        guard let start = rateStart else {
+            rateStart = (now, rows.loaded)
+            return text
+        }
+        let elapsed = now - start.seconds
+        guard elapsed > 0.5, rows.loaded > start.rows else { return text }
+        let rate = Double(rows.loaded - start.rows) / elapsed
+        text += "  " + (rate >= 1000 ? "\(Double(Int(rate / 100)) / 10)k" : "\(Int(rate))") + " rows/s"
+        text += "  \(Int((Double(rows.total - rows.loaded) / rate).rounded(.up)))s left"
+        return text
+    }
+
     func finish() {
         if interactive && !lastLine.isEmpty { print("") }
     }
+}
+
+/// 1234567 as `1,234,567`.
+private func grouped(_ value: Int) -> String {
+    let digits = Array(String(value))
+    var text = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { text.append(",") }
+        text.append(digit)
+    }
+    return text
+}
+
+/// Seconds on the monotonic clock.
+private func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
 extension String {

@@ -65,6 +65,11 @@ final class ChunkWorker<I: Importer> {
             return .abandoned
         }
         let context = Self.context(job: chunk.jobId, meta: meta)
+        // Names the chunk in pg_stat_activity, so that readers of the job see its COPY's
+        // rows in pg_stat_progress_copy (JobStore.rowProgress) while it loads.
+        try connection.query(
+            "SELECT set_config('application_name', $1, false)", JobStore.applicationName(job: chunk.jobId, chunk: chunk.chunkIndex))
+        defer { _ = try? connection.query("RESET application_name") }
 
         let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
             let state = try connection.query(
@@ -102,14 +107,18 @@ final class ChunkWorker<I: Importer> {
                 """,
                 chunk.jobId, chunk.chunkIndex, copied, counts.writtenRows,
                 JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
+            // Progress by rows (chunks differ in size), as readers see it while chunks load.
             let progress = try connection.query(
                 """
-                UPDATE import_job SET completed_chunks = completed_chunks + 1,
-                    progress = LEAST(90, 10 + floor(80.0 * (completed_chunks + 1) / total_chunks)::int),
-                    message = 'Loaded ' || (completed_chunks + 1) || '/' || total_chunks || ' chunk(s)',
+                UPDATE import_job j SET completed_chunks = j.completed_chunks + 1,
+                    progress = LEAST(90, 10 + floor(80.0 * CASE WHEN r.total > 0 THEN r.done::numeric / r.total
+                                                          ELSE (j.completed_chunks + 1)::numeric / j.total_chunks END)::int),
+                    message = 'Loaded ' || (j.completed_chunks + 1) || '/' || j.total_chunks || ' chunk(s)',
                     updated_at = now()
-                WHERE id = $1 AND status = 'RUNNING'
-                RETURNING completed_chunks, total_chunks
+                FROM (SELECT coalesce(sum(input_rows) FILTER (WHERE state = 'DONE'), 0) AS done, coalesce(sum(input_rows), 0) AS total
+                      FROM import_chunk WHERE import_job_id = $1) r
+                WHERE j.id = $1 AND j.status = 'RUNNING'
+                RETURNING j.completed_chunks, j.total_chunks
                 """, chunk.jobId)
             guard let counters = progress.first else {
                 throw ImportFailure(code: .chunkFailed, message: "job \(chunk.jobId) stopped running while chunk \(chunk.chunkIndex) loaded", chunk: chunk.chunkIndex)

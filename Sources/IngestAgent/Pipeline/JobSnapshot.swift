@@ -2,6 +2,17 @@ public import IngestCore
 
 /// One `import_job` row, as the CLI, status files and workers read it.
 public struct JobSnapshot: Sendable, Equatable {
+    /// Data rows of the plan, and how many of them are loaded.
+    public struct Rows: Sendable, Equatable {
+        public var loaded: Int
+        public var total: Int
+
+        public init(loaded: Int, total: Int) {
+            self.loaded = loaded
+            self.total = total
+        }
+    }
+
     public var id: Int64
     public var type: ImportType
     public var status: JobStatus
@@ -24,6 +35,8 @@ public struct JobSnapshot: Sendable, Equatable {
     public var finishedAt: String?
     /// The earlier job whose identical content made this one a duplicate.
     public var duplicateOf: Int64?
+    /// Rows loaded of the plan's rows; nil before the plan, and in job lists.
+    public var rows: Rows?
 
     /// The rejects file next to the upload.
     public var rejectsPath: String? { csvPath.map { $0 + ".rejects.csv" } }
@@ -38,6 +51,7 @@ public struct JobSnapshot: Sendable, Equatable {
             status: status, progress: progress, totalChunks: totalChunks, completedChunks: completedChunks,
             message: message, createdAt: createdAt, startedAt: startedAt, updatedAt: updatedAt, finishedAt: finishedAt,
             result: result, error: error, rejects: StatusDocument.Rejects(count: rejectsCount, file: rejectsFile),
-            duplicateOf: duplicateOf.map { String($0) })
+            duplicateOf: duplicateOf.map { String($0) },
+            rows: rows.map { StatusDocument.Rows(loaded: $0.loaded, total: $0.total) })
     }
 }

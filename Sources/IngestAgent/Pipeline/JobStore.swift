@@ -139,9 +139,45 @@ struct JobStore {
         }
     }
 
-    /// Reads one job.
+    /// Reads one job, with its rows loaded so far once it has a plan.
     func snapshot(_ job: Int64) throws -> JobSnapshot? {
-        try connection.query("SELECT \(Self.selectColumns) FROM import_job WHERE id = $1", job).first.map(Self.snapshot)
+        guard var snapshot = try connection.query("SELECT \(Self.selectColumns) FROM import_job WHERE id = $1", job).first
+            .map(Self.snapshot)
+        else { return nil }
+        if snapshot.totalChunks != nil {
+            snapshot.rows = try rowProgress(job)
+            if snapshot.status == .running, let rows = snapshot.rows, rows.total > 0 {
+                // Between chunk commits the rows being copied move the progress on.
+                snapshot.progress = max(snapshot.progress, min(90, 10 + 80 * rows.loaded / rows.total))
+            }
+        }
+        return snapshot
+    }
+
+    /// The `application_name` a worker's connection has while it loads a chunk.
+    static func applicationName(job: Int64, chunk: Int) -> String { "nexus-ingest job \(job) chunk \(chunk)" }
+
+    /// The planned data rows of a job and how many of them are loaded: all rows of DONE
+    /// chunks, plus the rows that PENDING chunks' COPY has sent so far, read from
+    /// `pg_stat_progress_copy` of the backend named after the chunk (``applicationName(job:chunk:)``),
+    /// so that it works for workers of any agent or host without a write on the load path.
+    func rowProgress(_ job: Int64) throws -> JobSnapshot.Rows {
+        let row = try connection.query(
+            """
+            SELECT coalesce(sum(c.input_rows), 0),
+                   coalesce(sum(CASE WHEN c.state = 'DONE' THEN c.input_rows
+                                     WHEN c.state = 'PENDING' THEN LEAST(c.input_rows, coalesce(p.tuples, 0))
+                                     ELSE 0 END), 0)
+            FROM import_chunk c
+            LEFT JOIN (SELECT a.application_name, max(p.tuples_processed) AS tuples
+                       FROM pg_stat_progress_copy p JOIN pg_stat_activity a ON a.pid = p.pid
+                       WHERE a.application_name LIKE 'nexus-ingest job % chunk %'
+                       GROUP BY a.application_name) p
+              ON p.application_name = 'nexus-ingest job ' || c.import_job_id || ' chunk ' || c.chunk_index
+            WHERE c.import_job_id = $1
+            """, job
+        ).first!
+        return JobSnapshot.Rows(loaded: try row.require(1), total: try row.require(0))
     }
 
     /// The latest jobs, newest first.

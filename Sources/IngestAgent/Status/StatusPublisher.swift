@@ -19,9 +19,15 @@ final class StatusPublisher {
     }
 
     /// Reads the job and rewrites the status file if it changed. Unless `force`, a change of
-    /// progress alone waits for the interval; a change of status never waits.
+    /// progress alone waits for the interval; a change of status never waits. Progress and
+    /// rows loaded never go backwards in the file, not even across a restart of the agent (a
+    /// chunk that is retried sends its rows again).
     func publish(force: Bool) {
-        guard let snapshot = try? store.snapshot(job), snapshot != last else { return }
+        guard var snapshot = try? store.snapshot(job) else { return }
+        let floor = last.map { ($0.progress, $0.rows?.loaded ?? 0) } ?? writtenFloor(snapshot)
+        snapshot.progress = max(snapshot.progress, floor.0)
+        if let rows = snapshot.rows { snapshot.rows?.loaded = min(rows.total, max(rows.loaded, floor.1)) }
+        guard snapshot != last else { return }
         let now = monotonicMilliseconds()
         let statusChanged = snapshot.status != last?.status
         guard force || statusChanged || now - lastWrite >= Int64(intervalMilliseconds) else { return }
@@ -35,5 +41,13 @@ final class StatusPublisher {
         last = snapshot
         lastWrite = now
         onChange(snapshot)
+    }
+
+    /// The progress and rows loaded of this job's status file as an earlier process wrote it.
+    private func writtenFloor(_ snapshot: JobSnapshot) -> (Int, Int) {
+        guard let path = snapshot.statusPath, let written = try? StatusFileWriter.read(path), written.jobId == String(job) else {
+            return (0, 0)
+        }
+        return (written.progress, written.rows?.loaded ?? 0)
     }
 }

@@ -22,8 +22,21 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         }
     }
 
-    /// The version of this document's layout.
-    public static let currentSchemaVersion = 1
+    /// The data rows of the plan and how many are loaded (while chunks load, too).
+    public struct Rows: Sendable, Equatable, Codable {
+        /// Rows loaded so far, including those a chunk's COPY has sent but not yet committed.
+        public var loaded: Int
+        /// Data rows the plan holds (rejected rows not counted).
+        public var total: Int
+
+        public init(loaded: Int, total: Int) {
+            self.loaded = loaded
+            self.total = total
+        }
+    }
+
+    /// The version of this document's layout (2: `rows`).
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int = StatusDocument.currentSchemaVersion
     public var jobId: String
@@ -44,13 +57,14 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var error: JSONValue?
     public var rejects: Rejects
     public var duplicateOf: String?
+    public var rows: Rows?
 
     /// Creates a document.
     public init(
         jobId: String, file: String, size: Int64, sha256: String?, type: String, status: JobStatus, progress: Int,
         totalChunks: Int?, completedChunks: Int?, message: String?, createdAt: String, startedAt: String?,
         updatedAt: String, finishedAt: String?, result: JSONValue?, error: JSONValue?, rejects: Rejects,
-        duplicateOf: String? = nil
+        duplicateOf: String? = nil, rows: Rows? = nil
     ) {
         self.jobId = jobId
         self.file = file
@@ -70,11 +84,12 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         self.error = error
         self.rejects = rejects
         self.duplicateOf = duplicateOf
+        self.rows = rows
     }
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, jobId, file, size, sha256, type, status, progress, totalChunks, completedChunks, message,
-            createdAt, startedAt, updatedAt, finishedAt, result, error, rejects, duplicateOf
+            createdAt, startedAt, updatedAt, finishedAt, result, error, rejects, duplicateOf, rows
     }
 
     /// Every key is always written (null when unknown), so readers need no optional keys.
@@ -99,5 +114,6 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         try c.encode(error, forKey: .error)
         try c.encode(rejects, forKey: .rejects)
         try c.encode(duplicateOf, forKey: .duplicateOf)
+        try c.encode(rows, forKey: .rows)
     }
 }
