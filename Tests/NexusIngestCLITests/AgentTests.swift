@@ -358,6 +358,21 @@ struct AgentSignalTests {
         try waitUntil(seconds: 10) { harness.log(0).contains("takes effect after a restart") }
         #expect(harness.log(0).contains("key=migrate_on_start"))
 
+        // Reject limits apply to the next file after SIGHUP: one bad row fails under
+        // max_rejects 0 and imports under max_rejects 5, in the same running agent.
+        let oneBadRow = AgentHarness.componentsCSV(seed: 79) + "DRYS7,Bad,not-a-number,1.5\n"
+        harness.drop("golden-components/strict.csv", oneBadRow)
+        #expect(try harness.finalStatus("golden-components/strict.csv")["status"] as? String == "FAILED")
+        _ = FileManager.default.createFile(
+            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmax_rejects: 5\n".utf8))
+        kill(agent.processIdentifier, SIGHUP)
+        #expect(nextNotification() == "RELOADING=1")
+        #expect(nextNotification() == "READY=1")
+        harness.drop("golden-components/tolerant.csv", oneBadRow.replacingOccurrences(of: "Part 79", with: "Part 80"))
+        let tolerant = try harness.finalStatus("golden-components/tolerant.csv")
+        #expect(tolerant["status"] as? String == "SUCCEEDED")
+        #expect((tolerant["rejects"] as? [String: Any])?["count"] as? Int == 1)
+
         #expect(harness.stop(agent) == 0)
         #expect(nextNotification() == "STOPPING=1")
     }

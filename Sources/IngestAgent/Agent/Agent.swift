@@ -72,6 +72,13 @@ public final class Agent: Sendable {
 
     private var isStopping: Bool { shared.withLock { $0.stopping } }
 
+    /// The configuration as the last reload left it: what the next file and chunk use.
+    private var currentConfiguration: AgentConfiguration {
+        var current = configuration
+        (current.agent, current.pipeline) = shared.withLock { ($0.settings, $0.pipeline) }
+        return current
+    }
+
     /// Runs until ``requestStop()``; returns after the graceful stop. `onReady` is called
     /// once recovery is done and the threads run.
     /// - Throws: when the drop root, spool or database cannot be used at start.
@@ -262,9 +269,7 @@ public final class Agent: Sendable {
                     lastClaimCheck = monotonicMilliseconds()
                     if connection?.isOpen != true { connection = try? connect() }
                     if let connection {
-                        var configuration = self.configuration
-                        configuration.agent = settings
-                        try? Recovery(configuration: configuration, connection: connection, spool: spool, host: host, logger: logger)
+                        try? Recovery(configuration: currentConfiguration, connection: connection, spool: spool, host: host, logger: logger)
                             .releaseClaims()
                     }
                 }
@@ -276,7 +281,8 @@ public final class Agent: Sendable {
                 if connection?.isOpen != true { connection = try connect() }
                 let started = monotonicMilliseconds()
                 let submission = try JobSubmitter(
-                    configuration: configuration, connection: connection!, spool: spool, owner: owner, createdBy: "agent:\(host)"
+                    configuration: currentConfiguration, connection: connection!, spool: spool, owner: owner,
+                    createdBy: "agent:\(host)"
                 ).submit(
                     path: next.path, type: next.match.type, options: next.match.options, checkSeen: true, force: false,
                     onJob: { [self] job in
@@ -328,10 +334,7 @@ public final class Agent: Sendable {
 
     private func workerLoop(_ index: Int) {
         let workerOwner = "\(owner):\(index)"
-        let settings = shared.withLock { $0.pipeline }
-        let dispatcher = ChunkDispatcher(
-            settings: settings, spool: spool, owner: workerOwner,
-            connection: WorkerConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema))
+        let connection = WorkerConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         while true {
             // Claiming under the lock: once `stopping` is set, no worker takes a new chunk,
             // and `activeWorkers` counts exactly the chunks in flight.
@@ -350,6 +353,8 @@ public final class Agent: Sendable {
             defer { shared.withLock { $0.activeWorkers -= 1 } }
             shared.withLock { _ = $0.trackedJobs.insert(chunk.jobId) }
             let started = monotonicMilliseconds()
+            // Each chunk with the retry limits of the last reload.
+            let dispatcher = ChunkDispatcher(settings: shared.withLock { $0.pipeline }, spool: spool, owner: workerOwner, connection: connection)
             let outcome = dispatcher.process(chunk)
             let metadata: Logger.Metadata = [
                 "job": "\(chunk.jobId)", "chunk": "\(chunk.chunkIndex)", "ms": "\(monotonicMilliseconds() - started)",
