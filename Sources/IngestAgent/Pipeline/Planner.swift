@@ -70,9 +70,10 @@ struct Planner<I: Importer> {
         }
         let delimiter = dialect.delimiters.count > 1
             ? CSVDelimiterSniffer.choose(sample: sample, candidates: dialect.delimiters) : dialect.delimiters[0]
+        let partitionFunction = PartitionFunction.current
         let pass = try writeChunks(
-            job: job, path: path, fileSize: fileSize, partitions: partitions, delimiter: delimiter, keep: { _ in true },
-            rejects: rejects, progress: progress)
+            job: job, path: path, fileSize: fileSize, partitions: partitions, partitionFunction: partitionFunction,
+            delimiter: delimiter, keep: { _ in true }, rejects: rejects, progress: progress)
         sha256 = pass.sha256
         if let expectedSHA256, sha256 != expectedSHA256 {
             throw Self.changedFile
@@ -95,6 +96,7 @@ struct Planner<I: Importer> {
             "strategy": .string(importer.strategy),
             "options": options.json,
             "partitions": .int(Int64(partitions)),
+            "partitionFunction": .string(partitionFunction.rawValue),
             "chunkCount": .int(Int64(summary.chunkIndexes.count)),
             "delimiter": .string(delimiter.description),
             "header": .array(header.map { .string($0) }),
@@ -131,11 +133,11 @@ struct Planner<I: Importer> {
     /// Reads the file once: hashes it, checks the header, validates every row, reports rejects to
     /// `rejects` (when given), and appends each accepted row whose chunk index `keep`
     /// accepts — raw bytes prefixed with its line number — to that chunk's file under
-    /// `spool/tmp/<job>/` (closed and fsynced). The same file, partitions and delimiter give
-    /// the same chunks, byte for byte: `retry` relies on it.
+    /// `spool/tmp/<job>/` (closed and fsynced). The same file, partitions, partition function
+    /// and delimiter give the same chunks, byte for byte: `retry` relies on it.
     func writeChunks(
-        job: Int64, path: String, fileSize: Int64, partitions: Int, delimiter: CSVDelimiter, keep: (Int) -> Bool,
-        rejects: RejectsWriter?, progress: (Int) throws -> Void
+        job: Int64, path: String, fileSize: Int64, partitions: Int, partitionFunction: PartitionFunction,
+        delimiter: CSVDelimiter, keep: (Int) -> Bool, rejects: RejectsWriter?, progress: (Int) throws -> Void
     ) throws -> ChunkPass {
         let dialect = importer.dialect
         let tmp = spool.tmpDirectory(job: job)
@@ -193,7 +195,7 @@ struct Planner<I: Importer> {
                 let index: Int
                 switch importer.partitioning {
                 case .keyHash:
-                    index = Int(hasher.value % UInt64(partitions))
+                    index = partitionFunction.partition(hasher.value, count: partitions)
                 case .lineRange:
                     index = min(partitions - 1, Int(recordStart * Int64(partitions) / max(fileSize, 1)))
                 }

@@ -127,9 +127,16 @@ public struct RetryRunner: Sendable {
                 let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
                 // The delimiter the workers read the chunks with.
                 let delimiter = ChunkWorker<I>.context(job: job, meta: meta).delimiter
+                // Plans made before the partition function was recorded used the first one.
+                let recorded = meta["partitionFunction"]?.stringValue ?? PartitionFunction.fnvModulo.rawValue
+                guard let partitionFunction = PartitionFunction(rawValue: recorded) else {
+                    throw ImportFailure(
+                        code: .precondition,
+                        message: "job \(job) was planned with partition function '\(recorded)', unknown to this nexus-ingest; retry it with the version that planned it")
+                }
                 let pass = try planner.writeChunks(
-                    job: job, path: path, fileSize: size, partitions: partitions, delimiter: delimiter,
-                    keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
+                    job: job, path: path, fileSize: size, partitions: partitions, partitionFunction: partitionFunction,
+                    delimiter: delimiter, keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
                 let rewritten = unfinished.allSatisfy { chunk in
                     chunk.1.map { pass.rowCounts[chunk.0] == $0 } ?? true && chunk.2.map { pass.byteCounts[chunk.0] == $0 } ?? true
                 }
