@@ -34,6 +34,7 @@ public enum Migrations {
         Migration(version: 1, name: "initial_schema", bytes: PackageResources.m0001_initial_schema_sql),
         Migration(version: 2, name: "xact_retry_gc", bytes: PackageResources.m0002_xact_retry_gc_sql),
         Migration(version: 3, name: "price_list_item_fillfactor", bytes: PackageResources.m0003_price_list_item_fillfactor_sql),
+        Migration(version: 4, name: "cat_division_legacy_table", bytes: PackageResources.m0004_cat_division_legacy_table_sql),
     ]
 
     /// The highest version this binary can apply.

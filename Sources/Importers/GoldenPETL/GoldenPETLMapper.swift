@@ -3,16 +3,18 @@ public import IngestCore
 /// Maps Golden PETL rows (spec §4.1): the Xactimate price-list export layout, exact,
 /// case-sensitive header names.
 ///
-/// `Cat`, `Sel`, `Activity`, `Desc` (the price's identity) and `Unit Cost` are required;
-/// `Group Code`, `Group Description`, `Unit`, `Coverage`, `Owner`, `Original Vendor`, `Date`
-/// and `Delete` (or `delete`, `DELETE`) are read when present; every column is kept in the
-/// raw JSON. Rejects: a `Unit Cost` that is not a number, a `Date` in a date shape that is
+/// `Cat`, `Sel`, `Desc` (with Activity, the price's identity) and `Unit Cost` are required;
+/// `Activity`, `Group Code`, `Group Description`, `Unit`, `Coverage`, `Owner`,
+/// `Original Vendor`, `Date` and `Delete` (or `delete`, `DELETE`) are read when present.
+/// Older Xactimate exports have neither `Activity` nor `Unit`: as the legacy importer did,
+/// their rows read as if those cells were empty (no activity, so the canonical key's
+/// activity part is empty). Every column is kept in the raw JSON. Rejects: a `Unit Cost` that is not a number, a `Date` in a date shape that is
 /// not a calendar day, and a NUL character anywhere (PostgreSQL text cannot hold it).
 public struct GoldenPETLMapper: RowMapper {
     public let fieldCount: Int
     let cat: Int
     let sel: Int
-    let activity: Int
+    let activity: Int?
     let description: Int
     let unitCost: Int
     let groupCode: Int?
@@ -37,7 +39,7 @@ public struct GoldenPETLMapper: RowMapper {
         }
         cat = try required("Cat")
         sel = try required("Sel")
-        activity = try required("Activity")
+        activity = lookup.first("Activity")
         description = try required("Desc")
         unitCost = try required("Unit Cost")
         groupCode = lookup.first("Group Code")
@@ -82,7 +84,7 @@ public struct GoldenPETLMapper: RowMapper {
         }
         let cat = text(cat)
         let sel = text(sel)
-        let activity = ActivityCode.normalize(record.string(at: f + activity))
+        let activity = activity.flatMap { ActivityCode.normalize(record.string(at: f + $0)) }
         let description = text(description)
         return .accept(GoldenPETLRecord(
             cat: cat, sel: sel, activity: activity, description: description, groupCode: text(groupCode),

@@ -1,4 +1,4 @@
-public import IngestCore
+import IngestCore
 
 /// The columns of an XACT raw file (spec §6.2): each logical field is found through its
 /// aliases by lookup key (``CSVHeaderName/lookupKey(_:)``); the first alias present wins,
