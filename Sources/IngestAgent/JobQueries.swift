@@ -7,16 +7,12 @@ public struct JobQueries {
 
     /// Connects with `configuration`.
     public init(configuration: AgentConfiguration) throws {
-        let connection = try PostgresConnection(conninfo: configuration.conninfo)
-        try connection.setSearchPath(configuration.databaseSchema)
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         store = JobStore(connection: connection)
     }
 
     /// One job by id.
     public func job(_ id: Int64) throws -> JobSnapshot? { try store.snapshot(id) }
-
-    /// The newest job for an upload path.
-    public func latestJob(forPath path: String) throws -> JobSnapshot? { try store.latest(forPath: path) }
 
     /// The newest jobs, optionally of one status.
     public func jobs(status: JobStatus?, limit: Int) throws -> [JobSnapshot] { try store.list(status: status, limit: limit) }

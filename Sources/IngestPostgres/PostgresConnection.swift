@@ -31,6 +31,13 @@ public final class PostgresConnection {
         self.handle = handle
     }
 
+    /// Opens a connection whose `search_path` is `schema` alone: how every part of
+    /// nexus-ingest talks to its tables.
+    public convenience init(conninfo: String, schema: String) throws(PostgresError) {
+        try self.init(conninfo: conninfo)
+        try setSearchPath(schema)
+    }
+
     deinit { close() }
 
     /// Closes the connection; later commands fail with ``PostgresError/Code/connectionLost``.

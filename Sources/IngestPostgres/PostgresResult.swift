@@ -15,11 +15,6 @@ public final class PostgresResult {
     /// The number of columns.
     public var columnCount: Int { Int(PQnfields(result)) }
 
-    /// The column names, in order.
-    public var columnNames: [String] {
-        (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
-    }
-
     /// Rows affected by an INSERT, UPDATE, DELETE, COPY, …; 0 for other commands.
     public var affectedRows: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
 

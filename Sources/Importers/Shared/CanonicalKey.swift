@@ -35,19 +35,8 @@ public enum CanonicalKey {
     static func hexSHA256(_ bytes: [UInt8]) -> String {
         var hasher = SHA256()
         bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        let digest = hasher.finalize()
-        return digest.withUnsafeBytes { raw in
-            String(unsafeUninitializedCapacity: 64) { out in
-                for i in 0..<raw.count {
-                    out[2 * i] = hexDigits[Int(raw[i] >> 4)]
-                    out[2 * i + 1] = hexDigits[Int(raw[i] & 0x0F)]
-                }
-                return 64
-            }
-        }
+        return hasher.finalize().withUnsafeBytes(Hex.lowercase)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.
     public static func part(_ text: String?) -> String {

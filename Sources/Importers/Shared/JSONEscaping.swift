@@ -27,7 +27,6 @@ enum JSONEscaping {
         return .success(String(decoding: json, as: UTF8.self))
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `bytes` (UTF-8) JSON-escaped, without quotes; false when they hold a NUL
     /// (PostgreSQL text and jsonb cannot store it).
@@ -45,7 +44,7 @@ enum JSONEscaping {
             case 0x0A: out.append(0x5C); out.append(0x6E)
             case 0x0D: out.append(0x5C); out.append(0x72)
             case 0x09: out.append(0x5C); out.append(0x74)
-            default: out += [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            default: out += [0x5C, 0x75, 0x30, 0x30, Hex.digits[Int(byte >> 4)], Hex.digits[Int(byte & 0x0F)]]
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))

@@ -126,8 +126,7 @@ public final class Agent: Sendable {
     }
 
     private func connect() throws -> PostgresConnection {
-        let connection = try PostgresConnection(conninfo: configuration.conninfo)
-        try connection.setSearchPath(configuration.databaseSchema)
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         return connection
     }
 

@@ -23,8 +23,7 @@ public struct GarbageCollector: Sendable {
 
     /// Collects; with `dryRun`, only counts.
     public func run(dryRun: Bool, failedOlderThanHours: Double) throws -> Report {
-        let connection = try PostgresConnection(conninfo: configuration.conninfo)
-        try connection.setSearchPath(configuration.databaseSchema)
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         // Failed jobs whose data may go (parameter $1: hours).
         let oldFailed = "SELECT id FROM import_job WHERE status = 'FAILED' AND finished_at < now() - make_interval(secs => $1::float8 * 3600)"
         let supersededComponents = """

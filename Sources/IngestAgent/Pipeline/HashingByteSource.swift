@@ -17,9 +17,6 @@ final class HashingByteSource: CSVByteSource {
 
     /// The lowercase hex digest of the bytes read so far.
     func hexDigest() -> String {
-        hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hasher.finalize().withUnsafeBytes(Hex.lowercase)
     }
 }

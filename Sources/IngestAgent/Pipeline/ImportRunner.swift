@@ -20,8 +20,7 @@ public struct ImportRunner: Sendable {
         let settings = configuration.pipeline
         let spool = Spool(root: settings.spoolDirectory)
         try spool.create()
-        let connection = try PostgresConnection(conninfo: configuration.conninfo)
-        try connection.setSearchPath(configuration.databaseSchema)
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let store = JobStore(connection: connection)
         let owner = "\(Files.hostName()):\(processID)"
         var publisher: StatusPublisher?

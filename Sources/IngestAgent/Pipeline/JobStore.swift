@@ -190,13 +190,6 @@ struct JobStore {
         ).rows.map(Self.snapshot)
     }
 
-    /// The newest job for an upload path.
-    func latest(forPath path: String) throws -> JobSnapshot? {
-        try connection.query(
-            "SELECT \(Self.selectColumns) FROM import_job WHERE csv_path = $1 ORDER BY id DESC LIMIT 1", path
-        ).first.map(Self.snapshot)
-    }
-
     private static func snapshot(_ row: PostgresRow) throws -> JobSnapshot {
         JobSnapshot(
             id: try row.require(0),

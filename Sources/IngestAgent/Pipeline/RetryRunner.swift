@@ -30,8 +30,7 @@ public struct RetryRunner: Sendable {
     ///   FAILED, its data was garbage-collected, another retry runs, or its file is gone or
     ///   changed.
     public func run(job: Int64, createdBy: String, onProgress: @escaping (JobSnapshot) -> Void = { _ in }) throws -> Outcome {
-        let connection = try PostgresConnection(conninfo: configuration.conninfo)
-        try connection.setSearchPath(configuration.databaseSchema)
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let store = JobStore(connection: connection)
         guard let row = try connection.query(
             """

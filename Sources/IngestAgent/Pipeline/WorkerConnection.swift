@@ -10,11 +10,7 @@ final class WorkerConnection {
 
     /// Connects to `conninfo` with `search_path` set to `schema`.
     convenience init(conninfo: String, schema: String) {
-        self.init {
-            let connection = try PostgresConnection(conninfo: conninfo)
-            try connection.setSearchPath(schema)
-            return connection
-        }
+        self.init { try PostgresConnection(conninfo: conninfo, schema: schema) }
     }
 
     /// The open connection, reconnecting if it is closed or broken.

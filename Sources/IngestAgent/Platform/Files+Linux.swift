@@ -104,14 +104,6 @@ enum Files {
         }
     }
 
-    /// The size of a regular file, without following a symlink; nil if it is not a regular file.
-    static func regularFileSize(_ path: String) throws(SystemError) -> Int64? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { throw SystemError(operation: "lstat", path: path, errno: errno) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int64(info.st_size)
-    }
-
     /// The absolute form of `path` (relative to the working directory).
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }

@@ -65,9 +65,6 @@ final class InotifyWatcher: @unchecked Sendable {
         return true
     }
 
-    /// The number of directories watched.
-    var watchCount: Int { directories.count }
-
     /// Wakes a thread blocked in ``wait(milliseconds:)`` (from any thread).
     func wake() {
         var byte: UInt8 = 1
@@ -127,12 +124,7 @@ final class InotifyWatcher: @unchecked Sendable {
     static func limits() -> [String: String] {
         var limits: [String: String] = [:]
         for name in ["max_user_watches", "max_user_instances", "max_queued_events"] {
-            guard let file = fopen("/proc/sys/fs/inotify/\(name)", "r") else { continue }
-            var line = [CChar](repeating: 0, count: 64)
-            if fgets(&line, 64, file) != nil {
-                limits[name] = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimming(" \n")
-            }
-            fclose(file)
+            limits[name] = SystemFacts.procLines("/proc/sys/fs/inotify/\(name)").first?.trimming(" ")
         }
         return limits
     }

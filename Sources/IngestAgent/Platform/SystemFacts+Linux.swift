@@ -27,15 +27,15 @@ enum SystemFacts {
     /// Whether the effective capabilities include CAP_LEASE (bit 28), needed to take a read
     /// lease on another user's upload.
     static func hasLeaseCapability() -> Bool {
-        guard let file = fopen("/proc/self/status", "r") else { return false }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 512)
-        while fgets(&line, 512, file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("CapEff:"), let mask = UInt64(String(text.dropFirst(7)).trimming(" \t\n"), radix: 16) {
-                return mask & (1 << 28) != 0
-            }
+        for line in procLines("/proc/self/status") where line.hasPrefix("CapEff:") {
+            if let mask = UInt64(String(line.dropFirst(7)).trimming(" \t"), radix: 16) { return mask & (1 << 28) != 0 }
         }
         return false
+    }
+
+    /// The lines of a `/proc` (or `/sys`) file; none when it cannot be read.
+    static func procLines(_ path: String) -> [String] {
+        guard let bytes = try? Files.readAll(path) else { return [] }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

@@ -2,15 +2,12 @@
 struct CSVFieldRange: Sendable, Equatable {
     var start: UInt32
     var end: UInt32
-    /// The field was enclosed in quotes.
-    var quoted: Bool
     /// The content holds doubled quotes (`""`) that stand for one quote.
     var escaped: Bool
 
-    init(start: Int, end: Int, quoted: Bool, escaped: Bool) {
+    init(start: Int, end: Int, escaped: Bool) {
         self.start = UInt32(truncatingIfNeeded: start)
         self.end = UInt32(truncatingIfNeeded: end)
-        self.quoted = quoted
         self.escaped = escaped
     }
 }

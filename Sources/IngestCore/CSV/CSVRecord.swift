@@ -33,9 +33,6 @@ public struct CSVRecord: ~Copyable {
         Array(UnsafeBufferPointer(start: base, count: byteCount))
     }
 
-    /// Whether field `index` was enclosed in quotes.
-    public func isQuoted(_ index: Int) -> Bool { fields[index].quoted }
-
     /// Calls `body` with the content of field `index`: quotes removed, doubled quotes
     /// collapsed. No copy is made unless the field holds doubled quotes.
     public func withField<R, E: Error>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {

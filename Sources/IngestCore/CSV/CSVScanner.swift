@@ -185,7 +185,7 @@ public final class CSVScanner {
                     if i >= end && !eof { return nil }
                     contentEnd = i
                 }
-                fields.append(CSVFieldRange(start: contentStart - p, end: contentEnd - p, quoted: true, escaped: escaped))
+                fields.append(CSVFieldRange(start: contentStart - p, end: contentEnd - p, escaped: escaped))
             } else {
                 let fieldStart = i
                 while i < end {
@@ -198,7 +198,7 @@ public final class CSVScanner {
                     i += 1
                 }
                 if i >= end && !eof { return nil }
-                fields.append(CSVFieldRange(start: fieldStart - p, end: i - p, quoted: false, escaped: false))
+                fields.append(CSVFieldRange(start: fieldStart - p, end: i - p, escaped: false))
             }
 
             if i >= end {
