@@ -326,7 +326,7 @@ struct GoldenComponentsImportTests {
         let importer = GoldenComponentsImporter()
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
-        let plan = try planner.plan(job: job, path: path, fileSize: Int64(generated.csv.count)) { _ in }
+        let plan = try planner.planUpload(job: job, path: path)
         #expect(plan.chunkIndexes.count == 3)
 
         let schema = fixture.schema

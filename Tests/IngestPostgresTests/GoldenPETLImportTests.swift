@@ -236,10 +236,10 @@ struct GoldenPETLImportTests {
         let job = try fixture.importPETL(fixture.upload("bom.csv", bytes))
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         #expect(try fixture.goldenLines() == [
-            "1|ACC|ANCR|&|Anchor|164.31|∅|2020-11-02|∅|1",
-            "2|ACC|BAXL|&|Axle|710.08|∅|2022-10-18|∅|2",
-            "3|ACC|HUB|+|Hub|1413.35|∅|2023-01-13|∅|3",
-            "4|ACC|OTH|+|Other|1|∅|∅|∅|4",
+            "1|ACC|ANCR|&|Anchor|164.31|∅|2020-11-02|13|1",
+            "2|ACC|BAXL|&|Axle|710.08|∅|2022-10-18|13|2",
+            "3|ACC|HUB|+|Hub|1413.35|∅|2023-01-13|13|3",
+            "4|ACC|OTH|+|Other|1|∅|∅|13|4",
         ])
         #expect(try fixture.activeGolden() == ["1|Golden Price List (2023-01-13)|2023-01-13"])
 
@@ -495,7 +495,7 @@ struct GoldenPETLImportTests {
         try store.markRunning(job, message: "Planning")
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
-        _ = try planner.plan(job: job, path: path, fileSize: size) { _ in }
+        _ = try planner.planUpload(job: job, path: path)
         let worker = ChunkWorker(
             importer: importer, settings: settings, spool: spool, owner: "test:1:0",
             connection: WorkerConnection(conninfo: TestDatabase.url!, schema: fixture.schema))

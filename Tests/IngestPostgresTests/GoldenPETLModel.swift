@@ -37,7 +37,7 @@ struct ModelItem {
 /// independent of the importer: dictionaries keyed by the normalized key string, rows in
 /// file order, the generator's values rather than parsed CSV.
 struct ExpectedGoldenList {
-    /// `cat_division` of the initial migration, by upper-case Cat.
+    /// The `cat_division` rows of the Cats the generated files use (migrations 1 and 4), by upper-case Cat.
     static let divisions = [
         "CLN": "01", "LAB": "01", "WTR": "01", "DMO": "02", "CNC": "03", "FRM": "06", "INS": "07", "RFG": "07",
         "DOR": "08", "DRY": "09", "PNT": "09", "FCC": "09", "PLM": "15", "HVC": "15", "ELE": "16",

@@ -115,6 +115,15 @@ final class PipelineFixture {
     }
 }
 
+extension Planner {
+    /// Plans the upload at `path` as it is now, with no duplicate search.
+    func planUpload(job: Int64, path: String) throws -> PlanSummary {
+        let outcome = try plan(job: job, path: path, file: FileProbe.probe(path)!, duplicateOf: { _ in nil }, progress: { _ in })
+        guard case .planned(let summary) = outcome else { throw ImportFailure(code: .internalError, message: "not planned: \(outcome)") }
+        return summary
+    }
+}
+
 /// The items of the spec's §10.1 sample, as a Golden list would hold them.
 let sampleGoldenItems: [(String, String, String, String)] = [
     ("DRY", "1/2", "+", "Drywall - 1/2\" hung, taped, floated, ready for paint"),

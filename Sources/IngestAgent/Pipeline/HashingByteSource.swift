@@ -6,14 +6,20 @@ import IngestCore
 final class HashingByteSource: CSVByteSource {
     private let upstream: FileByteSource
     private var hasher = SHA256()
+    /// Bytes read so far.
+    private(set) var bytesRead: Int64 = 0
 
     init(_ upstream: FileByteSource) { self.upstream = upstream }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = try upstream.read(into: buffer)
         if n > 0 { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+        bytesRead += Int64(n)
         return n
     }
+
+    /// Size and mtime of the open file now (``FileByteSource/status()``).
+    func status() -> (size: Int64, mtimeNanoseconds: Int64)? { upstream.status() }
 
     /// The lowercase hex digest of the bytes read so far.
     func hexDigest() -> String {

@@ -61,11 +61,12 @@ struct JobStore {
         ).first?.require(0, as: Int64.self)
     }
 
-    /// Ends a QUEUED job as a duplicate of `original`: SUCCEEDED, nothing imported again.
+    /// Ends a job whose content turned out to be imported already as a duplicate of
+    /// `original`: SUCCEEDED, nothing imported again.
     func markDuplicate(_ job: Int64, of original: Int64, sha256: String) throws {
         try connection.query(
             """
-            UPDATE import_job SET status = 'SUCCEEDED', progress = 100, started_at = now(), finished_at = now(),
+            UPDATE import_job SET status = 'SUCCEEDED', progress = 100, started_at = coalesce(started_at, now()), finished_at = now(),
                 updated_at = now(), duplicate_of = $2::bigint, file_sha256 = $3,
                 message = 'Duplicate of job ' || $2::bigint::text || ': this content was imported already',
                 result_json = jsonb_build_object('duplicateOf', $2::bigint)

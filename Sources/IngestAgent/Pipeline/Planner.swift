@@ -12,10 +12,20 @@ struct PlanSummary: Sendable, Equatable {
     var blankRows = 0
 }
 
+/// What planning an upload came to.
+enum PlanOutcome: Equatable {
+    /// The plan is committed and its chunks are claimable.
+    case planned(PlanSummary)
+    /// The content was imported before: the job is SUCCEEDED as a duplicate of that job, and
+    /// nothing was prepared or made claimable.
+    case duplicate(of: Int64)
+}
+
 /// Plans one upload (DESIGN §1.3): one streaming pass that hashes the file, checks the
 /// header, validates every row (``RowMapper/plan(_:firstField:into:)``), writes rejects, and
 /// appends each good row's raw bytes — prefixed with its line number — to the chunk file its
-/// partition key selects.
+/// partition key selects. The file is read once: its SHA-256 comes from that pass, and only
+/// then are duplicates looked for and the importer's `prepare` run.
 /// The plan is committed in one transaction; only then do the chunks become claimable.
 struct Planner<I: Importer> {
     let importer: I
@@ -26,29 +36,39 @@ struct Planner<I: Importer> {
 
     private var store: JobStore { JobStore(connection: connection) }
 
-    /// Plans `job`. On failure the job is FAILED with the reason, nothing is claimable and
-    /// the tmp files are gone; the error is rethrown. `progress` sees planning progress
-    /// (0–10) and may throw to abandon the plan. `expectedSHA256`, when given, must match
-    /// the content read, or the file changed under the planner and the job fails.
-    func plan(job: Int64, path: String, fileSize: Int64, expectedSHA256: String? = nil, progress: (Int) throws -> Void) throws -> PlanSummary {
+    /// Plans `job` for the upload at `path`, which `file` probed before. On failure the job
+    /// is FAILED with the reason, nothing is claimable and the tmp files are gone; the error
+    /// is rethrown. `duplicateOf` is asked, with the content's SHA-256, for an earlier job
+    /// that imported the same content (nil: none, or `--force`). `progress` sees planning
+    /// progress (0–10) and may throw to abandon the plan.
+    func plan(
+        job: Int64, path: String, file: FileProbe, duplicateOf: (String) throws -> Int64?, progress: (Int) throws -> Void
+    ) throws -> PlanOutcome {
         let rejects = RejectsWriter(uploadPath: path)
         var sha256: String?
         do {
-            let facts = try connection.transaction { connection in
-                try importer.prepare(connection, job: JobContext(jobId: job))
+            // What the job is, recorded first: `retry` plans a job that failed here again with it.
+            try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json])
+            let (pass, delimiter, partitions) = try scan(job: job, path: path, fileSize: file.size, rejects: rejects, progress: progress)
+            sha256 = pass.sha256
+            // What was read must be the whole file as it was when the job began.
+            guard pass.bytesRead == file.size, let now = pass.status, now.size == file.size,
+                  now.mtimeNanoseconds == file.mtimeNanoseconds
+            else { throw Self.changedFile }
+            if let original = try duplicateOf(pass.sha256) {
+                rejects.abandon()
+                try? Files.removeDirectory(spool.tmpDirectory(job: job))
+                try store.markDuplicate(job, of: original, sha256: pass.sha256)
+                return .duplicate(of: original)
             }
-            try store.saveMeta(
-                job, meta: ["strategy": .string(importer.strategy), "options": options.json, "importer": .object(facts)])
-            return try scanAndRecord(
-                job: job, path: path, fileSize: fileSize, expectedSHA256: expectedSHA256, facts: facts, rejects: rejects,
-                sha256: &sha256, progress: progress)
+            return .planned(try record(job: job, pass: pass, delimiter: delimiter, partitions: partitions, rejects: rejects))
         } catch {
             rejects.abandon()
             try? Files.removeDirectory(spool.tmpDirectory(job: job))
             var failure = ImportFailure.explaining(error)
             // A file cut short under the planner reads as broken CSV (a quote never closed,
             // a short last row): say what really happened.
-            if failure.code == .malformedFile, let size = FileProbe.probe(path)?.size, size != fileSize {
+            if failure.code == .malformedFile, let size = FileProbe.probe(path)?.size, size != file.size {
                 failure = Self.changedFile
             }
             _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
@@ -56,10 +76,10 @@ struct Planner<I: Importer> {
         }
     }
 
-    private func scanAndRecord(
-        job: Int64, path: String, fileSize: Int64, expectedSHA256: String?, facts: [String: JSONValue],
-        rejects: RejectsWriter, sha256: inout String?, progress: (Int) throws -> Void
-    ) throws -> PlanSummary {
+    /// The pass over the file, with the partition count and the delimiter it used.
+    private func scan(
+        job: Int64, path: String, fileSize: Int64, rejects: RejectsWriter, progress: (Int) throws -> Void
+    ) throws -> (ChunkPass, CSVDelimiter, Int) {
         let partitions = settings.partitionCount(fileSize: fileSize)
         let dialect = importer.dialect
         // One read of the file's start serves the signature check and, when the dialect has
@@ -70,17 +90,23 @@ struct Planner<I: Importer> {
         }
         let delimiter = dialect.delimiters.count > 1
             ? CSVDelimiterSniffer.choose(sample: sample, candidates: dialect.delimiters) : dialect.delimiters[0]
-        let partitionFunction = PartitionFunction.current
         let pass = try writeChunks(
-            job: job, path: path, fileSize: fileSize, partitions: partitions, partitionFunction: partitionFunction,
+            job: job, path: path, fileSize: fileSize, partitions: partitions, partitionFunction: .current,
             delimiter: delimiter, keep: { _ in true }, rejects: rejects, progress: progress)
-        sha256 = pass.sha256
-        if let expectedSHA256, sha256 != expectedSHA256 {
-            throw Self.changedFile
-        }
-        let summary = pass.summary
-        try rejects.finish()
+        return (pass, delimiter, partitions)
+    }
 
+    /// After the pass: the importer's `prepare`, the rejects report and limits (a job over
+    /// them fails with what prepare made, e.g. a failed estimate version, as before), then
+    /// the plan in one transaction, and the chunks made claimable.
+    private func record(job: Int64, pass: ChunkPass, delimiter: CSVDelimiter, partitions: Int, rejects: RejectsWriter) throws -> PlanSummary {
+        let summary = pass.summary
+        let facts = try connection.transaction { connection in
+            try importer.prepare(connection, job: JobContext(jobId: job))
+        }
+        // Recorded at once, so that what prepare made is found (gc) even if the plan is not.
+        try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json, "importer": .object(facts)])
+        try rejects.finish()
         if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
             let file = String(rejects.path.split(separator: "/").last!)
             throw ImportFailure(
@@ -88,18 +114,14 @@ struct Planner<I: Importer> {
                 message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
                     + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
         }
-        let header = pass.header
-        let rowCounts = pass.rowCounts
-        let byteCounts = pass.byteCounts
-
         let meta: JSONValue = [
             "strategy": .string(importer.strategy),
             "options": options.json,
             "partitions": .int(Int64(partitions)),
-            "partitionFunction": .string(partitionFunction.rawValue),
+            "partitionFunction": .string(PartitionFunction.current.rawValue),
             "chunkCount": .int(Int64(summary.chunkIndexes.count)),
             "delimiter": .string(delimiter.description),
-            "header": .array(header.map { .string($0) }),
+            "header": .array(pass.header.map { .string($0) }),
             "importer": .object(facts),
             "plan": [
                 "dataRows": .int(Int64(summary.dataRows)),
@@ -109,8 +131,8 @@ struct Planner<I: Importer> {
             ],
         ]
         try store.recordPlan(
-            job, sha256: sha256!, rejects: summary.rejectedRows, meta: meta,
-            chunks: summary.chunkIndexes.map { ($0, rowCounts[$0], byteCounts[$0]) },
+            job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: meta,
+            chunks: summary.chunkIndexes.map { ($0, pass.rowCounts[$0], pass.byteCounts[$0]) },
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
         return summary
@@ -128,6 +150,9 @@ struct Planner<I: Importer> {
         var rowCounts: [Int]
         var byteCounts: [Int64]
         var sha256: String
+        /// Bytes read, and the open file's size and mtime after the last read.
+        var bytesRead: Int64
+        var status: (size: Int64, mtimeNanoseconds: Int64)?
     }
 
     /// Reads the file once: hashes it, checks the header, validates every row, reports rejects to
@@ -238,7 +263,8 @@ struct Planner<I: Importer> {
         }
         try Files.syncDirectory(tmp)
         return ChunkPass(
-            summary: summary, header: header, rowCounts: rowCounts, byteCounts: byteCounts, sha256: source.hexDigest())
+            summary: summary, header: header, rowCounts: rowCounts, byteCounts: byteCounts, sha256: source.hexDigest(),
+            bytesRead: source.bytesRead, status: source.status())
     }
 
     /// The first `count` bytes of the file (fewer when it is shorter).

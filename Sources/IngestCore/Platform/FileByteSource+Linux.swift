@@ -24,6 +24,14 @@ public final class FileByteSource: CSVByteSource {
 
     deinit { close(fd) }
 
+    /// Size and modification time (nanoseconds since the epoch) of the open file now, from
+    /// `fstat(2)`: whether what was read is still the whole file.
+    public func status() -> (size: Int64, mtimeNanoseconds: Int64)? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return (Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
