@@ -17,6 +17,9 @@ public struct ImportFailure: Error, Sendable, Equatable, CustomStringConvertible
         public static let precondition = Code("precondition")
         /// The file could not be read, or the spool could not be written.
         public static let io = Code("io")
+        /// The upload's SHA-256 is not the one its `<file>.sha256` sidecar names (or the
+        /// sidecar cannot be read): an incomplete or wrong file; nothing is imported.
+        public static let checksumMismatch = Code("checksumMismatch")
         /// A chunk failed permanently (or ran out of retries).
         public static let chunkFailed = Code("chunkFailed")
         /// The publishing step failed.

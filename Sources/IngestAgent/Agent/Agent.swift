@@ -26,6 +26,8 @@ public final class Agent: Sendable {
         /// Files handed to the planner, by the (size, mtime) they had then.
         var seen: [String: (size: Int64, mtime: Int64)] = [:]
         var trackedJobs: Set<Int64> = []
+        /// Settled uploads whose route waits for a completion signal that is not there yet.
+        var waiting: Set<String> = []
         var activeWorkers = 0
     }
 
@@ -161,9 +163,28 @@ public final class Agent: Sendable {
                     continue
                 }
                 tracker.forget(path)
+                if let signal = missingSignal(for: path, settings: settings) {
+                    // Considered again when the signal file arrives (an event or a rescan).
+                    if shared.withLock({ $0.waiting.insert(path).inserted }) {
+                        logger.info("waiting for the completion signal", metadata: ["path": "\(path)", "signal": "\(signal)"])
+                    }
+                    continue
+                }
                 enqueue(path, settings: settings)
             }
         }
+    }
+
+    /// The signal file the route of `path` still waits for (missing, or older than the
+    /// upload, as a marker left from an earlier delivery would be); nil when it may be planned.
+    private func missingSignal(for path: String, settings: AgentSettings) -> String? {
+        guard let directory = relativeDirectory(of: path, root: settings.dropRoot),
+              let signal = settings.routes.match(directory: directory)?.completion.signalPath(for: path)
+        else { return nil }
+        guard let upload = FileProbe.probe(path), let probe = FileProbe.probe(signal), probe.kind == .regular,
+              probe.mtimeNanoseconds >= upload.mtimeNanoseconds
+        else { return signal }
+        return nil
     }
 
     /// The directory of `path` below the drop root, as components; nil outside it.
@@ -193,13 +214,22 @@ public final class Agent: Sendable {
             }
         }
         if directory == settings.dropRoot {
-            shared.withLock { state in state.seen = state.seen.filter { FileProbe.probe($0.key) != nil } }
+            shared.withLock { state in
+                state.seen = state.seen.filter { FileProbe.probe($0.key) != nil }
+                state.waiting = state.waiting.filter { FileProbe.probe($0) != nil }
+            }
         }
     }
 
     /// Starts the settle clock for `path` if it is a routed, not yet handled, regular file.
     private func consider(_ path: String, settings: AgentSettings, tracker: inout CandidateTracker) {
         let name = String(path.split(separator: "/").last ?? "")
+        // A marker or sidecar is never an upload; its arrival makes its upload worth a look.
+        if let suffix = settings.routes.signalSuffixes.first(where: { name.hasSuffix($0) && name.count > $0.count }) {
+            let upload = String(path.dropLast(suffix.count))
+            if shared.withLock({ $0.waiting.contains(upload) }) { consider(upload, settings: settings, tracker: &tracker) }
+            return
+        }
         if let reason = DropFilter.reasonToIgnore(name) {
             if !DropFilter.outputSuffixes.contains(where: { name.hasSuffix($0) }) {
                 logger.debug("ignored", metadata: ["path": "\(path)", "reason": "\(reason)"])
@@ -249,6 +279,7 @@ public final class Agent: Sendable {
         guard let directory = relativeDirectory(of: path, root: settings.dropRoot),
               let match = settings.routes.match(directory: directory) else { return }
         shared.withLock { state in
+            state.waiting.remove(path)
             guard state.queued.insert(path).inserted else { return }
             state.planQueue.append((path, match))
         }

@@ -3,21 +3,48 @@ public import IngestCore
 
 /// Where an upload goes, decided by its directory below the drop root (DESIGN §1.2).
 ///
-/// A route is written `PATTERN=TYPE[:MODE]`: PATTERN is a directory path below the drop
-/// root in which `*` stands for exactly one directory (the project, for XACT types), TYPE a
-/// command-line type name, MODE a Golden PETL mode. Files directly in the pattern's directory
-/// match; files deeper do not.
+/// A route is written `PATTERN=TYPE[:MODE][;complete_when=SIGNAL][;marker_suffix=SUFFIX]`:
+/// PATTERN is a directory path below the drop root in which `*` stands for exactly one
+/// directory (the project, for XACT types), TYPE a command-line type name, MODE a Golden PETL
+/// mode, SIGNAL what makes an upload complete (``CompletionSignal``). Files directly in the
+/// pattern's directory match; files deeper do not.
 public struct RouteTable: Sendable, Equatable {
     /// One route.
     public struct Route: Sendable, Equatable {
         public var pattern: [String]
         public var type: ImportType
         public var mode: ImportOptions.Mode
+        /// What makes an upload of this route complete.
+        public var completion: CompletionSignal = .settled
 
-        /// Parses one `PATTERN=TYPE[:MODE]` entry.
+        /// Parses one `PATTERN=TYPE[:MODE][;option=value…]` entry.
         /// - Throws: ``EntryError`` saying what is wrong with it.
         public init(entry: String) throws(EntryError) {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            var options = entry.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingASCIISpaces() }
+            let route = options.removeFirst()
+            var signal = "settled"
+            var markerSuffix = CompletionSignal.defaultMarkerSuffix
+            for option in options {
+                let pair = option.split(separator: "=", maxSplits: 1).map(String.init)
+                switch (pair.first, pair.count) {
+                case ("complete_when", 2): signal = pair[1]
+                case ("marker_suffix", 2): markerSuffix = pair[1]
+                default:
+                    throw EntryError(message: "'\(entry)': unknown route option '\(option)' (complete_when=…, marker_suffix=…)")
+                }
+            }
+            switch signal {
+            case "settled": completion = .settled
+            case "marker":
+                guard markerSuffix.hasPrefix("."), markerSuffix.count > 1, !markerSuffix.contains("/") else {
+                    throw EntryError(message: "'\(entry)': marker_suffix must start with '.' (e.g. .done)")
+                }
+                completion = .marker(suffix: markerSuffix)
+            case "checksum": completion = .checksum
+            default:
+                throw EntryError(message: "'\(entry)': complete_when must be settled, marker or checksum, not '\(signal)'")
+            }
+            let parts = route.split(separator: "=", maxSplits: 1).map(String.init)
             let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
             guard parts.count == 2, let type = ImportType(cliName: target.first ?? "") else {
                 let types = ImportType.allCases.map(\.cliName).joined(separator: ", ")
@@ -48,10 +75,13 @@ public struct RouteTable: Sendable, Equatable {
     public struct Match: Sendable, Equatable {
         public var type: ImportType
         public var options: ImportOptions
+        /// What makes an upload complete on this route.
+        public var completion: CompletionSignal
 
-        public init(type: ImportType, options: ImportOptions) {
+        public init(type: ImportType, options: ImportOptions, completion: CompletionSignal = .settled) {
             self.type = type
             self.options = options
+            self.completion = completion
         }
     }
 
@@ -88,9 +118,21 @@ public struct RouteTable: Sendable, Equatable {
                 }
                 if !matches { break }
             }
-            if matches { return Match(type: route.type, options: ImportOptions(mode: route.mode, project: project)) }
+            if matches {
+                return Match(type: route.type, options: ImportOptions(mode: route.mode, project: project), completion: route.completion)
+            }
         }
         return nil
+    }
+
+    /// The suffixes of completion signal files (markers of every route, and `.sha256`
+    /// sidecars): never uploads themselves.
+    public var signalSuffixes: [String] {
+        var suffixes = [CompletionSignal.checksumSuffix, CompletionSignal.defaultMarkerSuffix]
+        for route in routes {
+            if case .marker(let suffix) = route.completion, !suffixes.contains(suffix) { suffixes.append(suffix) }
+        }
+        return suffixes
     }
 
     /// Whether some route may match below `directory` (so the agent watches it).

@@ -12,6 +12,9 @@ struct PlanSummary: Sendable, Equatable {
     var blankRows = 0
 }
 
+/// Ends the transaction of a `prepare` that was only a check.
+private struct PrepareCheckRolledBack: Error {}
+
 /// What planning an upload came to.
 enum PlanOutcome: Equatable {
     /// The plan is committed and its chunks are claimable.
@@ -49,12 +52,21 @@ struct Planner<I: Importer> {
         do {
             // What the job is, recorded first: `retry` plans a job that failed here again with it.
             try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json])
+            try checkPrepare(job: job)
             let (pass, delimiter, partitions) = try scan(job: job, path: path, fileSize: file.size, rejects: rejects, progress: progress)
             sha256 = pass.sha256
             // What was read must be the whole file as it was when the job began.
             guard pass.bytesRead == file.size, let now = pass.status, now.size == file.size,
                   now.mtimeNanoseconds == file.mtimeNanoseconds
             else { throw Self.changedFile }
+            // A sidecar that exists is checked, whatever the route's completion signal.
+            if let expected = try ChecksumSidecar.expectedDigest(for: path), expected != pass.sha256 {
+                let name = String(path.split(separator: "/").last ?? "")
+                throw ImportFailure(
+                    code: .checksumMismatch,
+                    message: "the SHA-256 of \(name) is \(pass.sha256), but \(name)\(CompletionSignal.checksumSuffix) expects \(expected): "
+                        + "the upload is incomplete or not the file meant; nothing was imported. Upload it again with its sidecar")
+            }
             if let original = try duplicateOf(pass.sha256) {
                 rejects.abandon()
                 try? Files.removeDirectory(spool.tmpDirectory(job: job))
@@ -74,6 +86,20 @@ struct Planner<I: Importer> {
             _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
             throw failure
         }
+    }
+
+    /// Runs `prepare` in a transaction that is rolled back, before the file is read: what the
+    /// import needs (the project, an active Golden list, a version to attach to) is checked
+    /// at once, so an import that cannot succeed fails before a large file is read, and
+    /// nothing it made is kept. (`prepare` proper runs after the pass, once the content is
+    /// known not to be a duplicate.)
+    private func checkPrepare(job: Int64) throws {
+        do {
+            try connection.transaction { connection in
+                _ = try importer.prepare(connection, job: JobContext(jobId: job))
+                throw PrepareCheckRolledBack()
+            }
+        } catch is PrepareCheckRolledBack {}
     }
 
     /// The pass over the file, with the partition count and the delimiter it used.
