@@ -317,44 +317,35 @@ struct AgentSignalTests {
 
         let agent = try harness.start(extra: ["NEXUS_INGEST_CONFIG": config, "NOTIFY_SOCKET": socketPath])
         #expect(nextNotification() == "READY=1")
+        /// Writes the config file and sends SIGHUP; returns once the agent is ready again.
+        func reload(_ text: String) {
+            _ = FileManager.default.createFile(atPath: config, contents: Data(text.utf8))
+            kill(agent.processIdentifier, SIGHUP)
+            #expect(nextNotification() == "RELOADING=1")
+            #expect(nextNotification() == "READY=1")
+        }
 
         // A new route appears on SIGHUP.
-        _ = FileManager.default.createFile(
-            atPath: config,
-            contents: Data("routes:\n  - golden-components=golden-components\n  - extra=golden-components\n".utf8))
-        kill(agent.processIdentifier, SIGHUP)
-        #expect(nextNotification() == "RELOADING=1")
-        #expect(nextNotification() == "READY=1")
+        reload("routes:\n  - golden-components=golden-components\n  - extra=golden-components\n")
         try waitUntil(seconds: 10) { harness.log(0).contains("configuration reloaded") }
         harness.drop("extra/routed.csv", AgentHarness.componentsCSV(seed: 77))
         #expect(try harness.finalStatus("extra/routed.csv")["status"] as? String == "SUCCEEDED")
 
         // A broken file is refused and the running configuration stays.
-        _ = FileManager.default.createFile(atPath: config, contents: Data("routes: [unclosed\n".utf8))
-        kill(agent.processIdentifier, SIGHUP)
-        #expect(nextNotification() == "RELOADING=1")
-        #expect(nextNotification() == "READY=1")
+        reload("routes: [unclosed\n")
         try waitUntil(seconds: 10) { harness.log(0).contains("configuration reload failed") }
         harness.drop("golden-components/still.csv", AgentHarness.componentsCSV(seed: 78))
         #expect(try harness.finalStatus("golden-components/still.csv")["status"] as? String == "SUCCEEDED")
 
         // So is a value of the wrong type or a misspelt key, and the log says why.
-        _ = FileManager.default.createFile(
-            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmax_rejects: 5O\nsettle_secnds: 1\n".utf8))
-        kill(agent.processIdentifier, SIGHUP)
-        #expect(nextNotification() == "RELOADING=1")
-        #expect(nextNotification() == "READY=1")
+        reload("routes:\n  - golden-components=golden-components\nmax_rejects: 5O\nsettle_secnds: 1\n")
         try waitUntil(seconds: 10) { harness.log(0).components(separatedBy: "configuration reload failed").count == 3 }
         let failure = harness.log(0).components(separatedBy: "\n").last { $0.contains("configuration reload failed") } ?? ""
         #expect(failure.contains("line 3: max_rejects: '5O' is not a whole number"))
         #expect(failure.contains("line 4: settle_secnds: unknown key; did you mean 'settle_seconds'?"))
 
         // A setting that needs a restart is named when it changes.
-        _ = FileManager.default.createFile(
-            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmigrate_on_start: false\n".utf8))
-        kill(agent.processIdentifier, SIGHUP)
-        #expect(nextNotification() == "RELOADING=1")
-        #expect(nextNotification() == "READY=1")
+        reload("routes:\n  - golden-components=golden-components\nmigrate_on_start: false\n")
         try waitUntil(seconds: 10) { harness.log(0).contains("takes effect after a restart") }
         #expect(harness.log(0).contains("key=migrate_on_start"))
 
@@ -363,11 +354,7 @@ struct AgentSignalTests {
         let oneBadRow = AgentHarness.componentsCSV(seed: 79) + "DRYS7,Bad,not-a-number,1.5\n"
         harness.drop("golden-components/strict.csv", oneBadRow)
         #expect(try harness.finalStatus("golden-components/strict.csv")["status"] as? String == "FAILED")
-        _ = FileManager.default.createFile(
-            atPath: config, contents: Data("routes:\n  - golden-components=golden-components\nmax_rejects: 5\n".utf8))
-        kill(agent.processIdentifier, SIGHUP)
-        #expect(nextNotification() == "RELOADING=1")
-        #expect(nextNotification() == "READY=1")
+        reload("routes:\n  - golden-components=golden-components\nmax_rejects: 5\n")
         harness.drop("golden-components/tolerant.csv", oneBadRow.replacingOccurrences(of: "Part 79", with: "Part 80"))
         let tolerant = try harness.finalStatus("golden-components/tolerant.csv")
         #expect(tolerant["status"] as? String == "SUCCEEDED")
