@@ -3,8 +3,8 @@ public import IngestPostgres
 
 /// One import type, plugged into the generic pipeline (DESIGN §2).
 ///
-/// The pipeline calls, in order: ``makeMapper(header:)`` (header check) and ``prepare(_:job:)``
-/// in the planner; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:job:into:)``
+/// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
+/// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:job:into:)``
 /// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last
 /// ``finalize(_:job:)`` in the publishing transaction. The pipeline knows nothing else about
 /// any one type: a new type is a new folder beside `GoldenComponents/`.
@@ -27,6 +27,11 @@ public protocol Importer: Sendable {
     /// - Throws: ``ImportFailure`` naming the missing column and the headers found.
     func makeMapper(header: [String]) throws(ImportFailure) -> Mapper
 
+    /// Read-only checks, before the file is read, of what ``prepare(_:job:)`` will need (the
+    /// project, an active Golden list, an estimate version), so that an import that cannot
+    /// succeed fails at once. Default: nothing to check.
+    func check(_ connection: PostgresConnection) throws
+
     /// Database work before any chunk exists; returns facts saved in the job's `meta_json`
     /// (under `importer`) and handed back to the later steps in ``JobContext/facts``.
     func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
@@ -48,6 +53,7 @@ public protocol Importer: Sendable {
 extension Importer {
     public var dialect: CSVDialect { .strict }
     public var partitioning: Partitioning { .keyHash }
+    public func check(_ connection: PostgresConnection) throws {}
 }
 
 /// How the planner assigns accepted rows to chunks.

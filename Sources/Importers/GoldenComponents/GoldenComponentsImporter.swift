@@ -21,7 +21,25 @@ public struct GoldenComponentsImporter: Importer {
         try GoldenComponentsMapper(header: header)
     }
 
+    /// An active Golden list must exist.
+    public func check(_ connection: PostgresConnection) throws {
+        _ = try activeList(connection)
+    }
+
     public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let (priceListId, revision) = try activeList(connection)
+        let set = try connection.query(
+            "INSERT INTO price_list_component_set (price_list_id, import_job_id) VALUES ($1, $2) RETURNING id",
+            priceListId, job.jobId)
+        return [
+            "priceListId": .int(priceListId),
+            "priceListRevision": .int(revision),
+            "componentSetId": .int(try set.first!.require(0, as: Int64.self)),
+        ]
+    }
+
+    /// The active Golden list: id and revision.
+    private func activeList(_ connection: PostgresConnection) throws -> (Int64, Int64) {
         let active = try connection.query(
             """
             SELECT id, revision FROM price_list
@@ -30,15 +48,7 @@ public struct GoldenComponentsImporter: Importer {
         guard let list = active.first else {
             throw ImportFailure(code: .precondition, message: "No active GOLDEN price list found: import a Golden PETL file first")
         }
-        let priceListId = try list.require(0, as: Int64.self)
-        let set = try connection.query(
-            "INSERT INTO price_list_component_set (price_list_id, import_job_id) VALUES ($1, $2) RETURNING id",
-            priceListId, job.jobId)
-        return [
-            "priceListId": .int(priceListId),
-            "priceListRevision": .int(try list.require(1, as: Int64.self)),
-            "componentSetId": .int(try set.first!.require(0, as: Int64.self)),
-        ]
+        return (try list.require(0, as: Int64.self), try list.require(1, as: Int64.self))
     }
 
     public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {

@@ -18,17 +18,8 @@ public enum Projects {
     /// - Throws: ``ImportFailure/Code/precondition`` when no project is named, or the
     ///   project does not exist and `options.createsProject` is off.
     public static func resolve(_ connection: PostgresConnection, options: ImportOptions) throws -> ProjectRef {
-        guard let code = options.project, !code.isEmpty else {
-            throw ImportFailure(
-                code: .precondition,
-                message: "no project given: drop the file into a project's directory, or pass --project")
-        }
+        let code = try check(connection, options: options)
         if let found = try find(connection, code: code) { return found }
-        guard options.createsProject else {
-            throw ImportFailure(
-                code: .precondition,
-                message: "project '\(code)' does not exist; create it, or set auto_create_projects: true")
-        }
         // Concurrent imports for one new project: ON CONFLICT makes the second a lookup.
         try connection.query(
             """
@@ -42,6 +33,24 @@ public enum Projects {
             throw ImportFailure(code: .internalError, message: "project '\(code)' could not be created")
         }
         return created
+    }
+
+    /// What ``resolve(_:options:)`` would refuse, without creating anything; returns the code.
+    /// - Throws: ``ImportFailure/Code/precondition`` when no project is named, or the
+    ///   project does not exist and `options.createsProject` is off.
+    @discardableResult
+    public static func check(_ connection: PostgresConnection, options: ImportOptions) throws -> String {
+        guard let code = options.project, !code.isEmpty else {
+            throw ImportFailure(
+                code: .precondition,
+                message: "no project given: drop the file into a project's directory, or pass --project")
+        }
+        guard try options.createsProject || find(connection, code: code) != nil else {
+            throw ImportFailure(
+                code: .precondition,
+                message: "project '\(code)' does not exist; create it, or set auto_create_projects: true")
+        }
+        return code
     }
 
     static func find(_ connection: PostgresConnection, code: String) throws -> ProjectRef? {

@@ -28,6 +28,17 @@ public struct XactComponentsImporter: Importer {
     /// Resolves the project and the estimate version (spec §7.2 step 2, completed versions only).
     /// - Throws: ``ImportFailure/Code/precondition`` when the project or a usable version is missing.
     public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        let (project, version) = try target(connection)
+        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
+    }
+
+    /// The project and a usable estimate version must exist.
+    public func check(_ connection: PostgresConnection) throws {
+        _ = try target(connection)
+    }
+
+    /// The project and the estimate version the components attach to (read only).
+    private func target(_ connection: PostgresConnection) throws -> (ProjectRef, Int64) {
         var lookup = options
         lookup.createsProject = false
         let project = try Projects.resolve(connection, options: lookup)
@@ -65,7 +76,7 @@ public struct XactComponentsImporter: Importer {
             }
             version = try row.require(0, as: Int64.self)
         }
-        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
+        return (project, version)
     }
 
     /// The staging table's columns, in ``encode(_:line:job:into:)`` order.

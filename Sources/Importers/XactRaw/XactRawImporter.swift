@@ -33,6 +33,11 @@ public struct XactRawImporter: Importer {
     }
 
     /// Resolves the project and creates the estimate version, `parsing`, tied to the job.
+    /// The project must exist, or be allowed to be created.
+    public func check(_ connection: PostgresConnection) throws {
+        try Projects.check(connection, options: options)
+    }
+
     public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
         let project = try Projects.resolve(connection, options: options)
         let version = try connection.query(

@@ -12,9 +12,6 @@ struct PlanSummary: Sendable, Equatable {
     var blankRows = 0
 }
 
-/// Ends the transaction of a `prepare` that was only a check.
-private struct PrepareCheckRolledBack: Error {}
-
 /// What planning an upload came to.
 enum PlanOutcome: Equatable {
     /// The plan is committed and its chunks are claimable.
@@ -52,7 +49,9 @@ struct Planner<I: Importer> {
         do {
             // What the job is, recorded first: `retry` plans a job that failed here again with it.
             try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json])
-            try checkPrepare(job: job)
+            // What prepare will need is checked before the file is read: an import that
+            // cannot succeed (no project, no Golden list) fails at once.
+            try importer.check(connection)
             let (pass, delimiter, partitions) = try scan(job: job, path: path, fileSize: file.size, rejects: rejects, progress: progress)
             sha256 = pass.sha256
             // What was read must be the whole file as it was when the job began.
@@ -86,20 +85,6 @@ struct Planner<I: Importer> {
             _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
             throw failure
         }
-    }
-
-    /// Runs `prepare` in a transaction that is rolled back, before the file is read: what the
-    /// import needs (the project, an active Golden list, a version to attach to) is checked
-    /// at once, so an import that cannot succeed fails before a large file is read, and
-    /// nothing it made is kept. (`prepare` proper runs after the pass, once the content is
-    /// known not to be a duplicate.)
-    private func checkPrepare(job: Int64) throws {
-        do {
-            try connection.transaction { connection in
-                _ = try importer.prepare(connection, job: JobContext(jobId: job))
-                throw PrepareCheckRolledBack()
-            }
-        } catch is PrepareCheckRolledBack {}
     }
 
     /// The pass over the file, with the partition count and the delimiter it used.
