@@ -36,6 +36,9 @@ struct Planner<I: Importer> {
 
     private var store: JobStore { JobStore(connection: connection) }
 
+    /// What the job is (`meta_json` before anything else is known): strategy and options.
+    private var identity: [String: JSONValue] { ["strategy": .string(importer.strategy), "options": options.json] }
+
     /// Plans `job` for the upload at `path`, which `file` probed before. On failure the job
     /// is FAILED with the reason, nothing is claimable and the tmp files are gone; the error
     /// is rethrown. `duplicateOf` is asked, with the content's SHA-256, for an earlier job
@@ -46,9 +49,14 @@ struct Planner<I: Importer> {
     ) throws -> PlanOutcome {
         let rejects = RejectsWriter(uploadPath: path)
         var sha256: String?
+        /// Drops what the pass wrote: the rejects report in progress and the chunk files.
+        func discardPass() {
+            rejects.abandon()
+            try? Files.removeDirectory(spool.tmpDirectory(job: job))
+        }
         do {
             // What the job is, recorded first: `retry` plans a job that failed here again with it.
-            try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json])
+            try store.saveMeta(job, meta: .object(identity))
             // What prepare will need is checked before the file is read: an import that
             // cannot succeed (no project, no Golden list) fails at once.
             try importer.check(connection)
@@ -67,15 +75,13 @@ struct Planner<I: Importer> {
                         + "the upload is incomplete or not the file meant; nothing was imported. Upload it again with its sidecar")
             }
             if let original = try duplicateOf(pass.sha256) {
-                rejects.abandon()
-                try? Files.removeDirectory(spool.tmpDirectory(job: job))
+                discardPass()
                 try store.markDuplicate(job, of: original, sha256: pass.sha256)
                 return .duplicate(of: original)
             }
             return .planned(try record(job: job, pass: pass, delimiter: delimiter, partitions: partitions, rejects: rejects))
         } catch {
-            rejects.abandon()
-            try? Files.removeDirectory(spool.tmpDirectory(job: job))
+            discardPass()
             var failure = ImportFailure.explaining(error)
             // A file cut short under the planner reads as broken CSV (a quote never closed,
             // a short last row): say what really happened.
@@ -116,7 +122,9 @@ struct Planner<I: Importer> {
             try importer.prepare(connection, job: JobContext(jobId: job))
         }
         // Recorded at once, so that what prepare made is found (gc) even if the plan is not.
-        try store.saveMeta(job, meta: ["strategy": .string(importer.strategy), "options": options.json, "importer": .object(facts)])
+        var prepared = identity
+        prepared["importer"] = .object(facts)
+        try store.saveMeta(job, meta: .object(prepared))
         try rejects.finish()
         if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
             let file = String(rejects.path.split(separator: "/").last!)
@@ -125,24 +133,22 @@ struct Planner<I: Importer> {
                 message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
                     + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
         }
-        let meta: JSONValue = [
-            "strategy": .string(importer.strategy),
-            "options": options.json,
+        var meta = prepared
+        meta.merge([
             "partitions": .int(Int64(partitions)),
             "partitionFunction": .string(PartitionFunction.current.rawValue),
             "chunkCount": .int(Int64(summary.chunkIndexes.count)),
             "delimiter": .string(delimiter.description),
             "header": .array(pass.header.map { .string($0) }),
-            "importer": .object(facts),
             "plan": [
                 "dataRows": .int(Int64(summary.dataRows)),
                 "rejectedRows": .int(Int64(summary.rejectedRows)),
                 "skippedRows": .int(Int64(summary.skippedRows)),
                 "blankRows": .int(Int64(summary.blankRows)),
             ],
-        ]
+        ]) { $1 }
         try store.recordPlan(
-            job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: meta,
+            job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: .object(meta),
             chunks: summary.chunkIndexes.map { ($0, pass.rowCounts[$0], pass.byteCounts[$0]) },
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
