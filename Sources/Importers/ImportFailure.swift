@@ -24,6 +24,8 @@ public struct ImportFailure: Error, Sendable, Equatable, CustomStringConvertible
         public static let chunkFailed = Code("chunkFailed")
         /// The publishing step failed.
         public static let finalizeFailed = Code("finalizeFailed")
+        /// An operator discarded the job while it waited for approval (`nexus-ingest discard`).
+        public static let discarded = Code("discarded")
         /// The database refused or lost a command outside any chunk.
         public static let database = Code("database")
         /// The agent stopped (or crashed) before the job's plan was committed; the file is

@@ -21,23 +21,26 @@ public struct ImportOptions: Sendable, Equatable {
     public var createsProject: Bool
     /// The company that owns a project created by ``createsProject`` (`default_company`).
     public var company: String
+    /// When the loaded data may go live: mode and guards.
+    public var publish: PublishPolicy
 
     public init(
         mode: Mode = .merge, project: String? = nil, estimateVersion: Int64? = nil, createsProject: Bool = false,
-        company: String = "default"
+        company: String = "default", publish: PublishPolicy = PublishPolicy()
     ) {
         self.mode = mode
         self.project = project
         self.estimateVersion = estimateVersion
         self.createsProject = createsProject
         self.company = company
+        self.publish = publish
     }
 
     /// The options as saved in a job's `meta_json`.
     public var json: JSONValue {
         [
             "mode": .string(mode.rawValue), "project": project.map { .string($0) } ?? .null,
-            "estimateVersion": estimateVersion.map { .int($0) } ?? .null,
+            "estimateVersion": estimateVersion.map { .int($0) } ?? .null, "publish": publish.json,
         ]
     }
 
@@ -46,6 +49,7 @@ public struct ImportOptions: Sendable, Equatable {
         self.init(
             mode: json?["mode"]?.stringValue.flatMap(Mode.init(rawValue:)) ?? .merge,
             project: json?["project"]?.stringValue,
-            estimateVersion: json?["estimateVersion"]?.intValue.map(Int64.init))
+            estimateVersion: json?["estimateVersion"]?.intValue.map(Int64.init),
+            publish: PublishPolicy(json: json?["publish"]))
     }
 }

@@ -5,8 +5,10 @@ public import IngestPostgres
 ///
 /// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
 /// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:job:into:)``
-/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last
-/// ``finalize(_:job:)`` in the publishing transaction. The pipeline knows nothing else about
+/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last,
+/// in the publishing transaction, ``diff(_:job:)`` (what the publish would change, which the
+/// guards of ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
+/// run or a held job an operator discards. The pipeline knows nothing else about
 /// any one type: a new type is a new folder beside `GoldenComponents/`.
 public protocol Importer: Sendable {
     /// The pure row mapper this importer uses.
@@ -46,14 +48,25 @@ public protocol Importer: Sendable {
     /// Turns the chunk's `copiedRows` rows into the importer's rows; returns the counts.
     func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts
 
+    /// What publishing the loaded data would change against what is current, read only;
+    /// nil when the type has nothing to compare (then only `min_rows` and `publish: manual`
+    /// can hold a job). Default: nil.
+    func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff?
+
     /// Follow-up work and the atomic publish; returns the members of `result_json`.
     func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
+
+    /// Removes what the job loaded and never published (its revision, set or version rows),
+    /// for a dry run and for a held job that is discarded. Default: nothing (`gc` collects it).
+    func discard(_ connection: PostgresConnection, job: JobContext) throws
 }
 
 extension Importer {
     public var dialect: CSVDialect { .strict }
     public var partitioning: Partitioning { .keyHash }
     public func check(_ connection: PostgresConnection) throws {}
+    public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
+    public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
 }
 
 /// How the planner assigns accepted rows to chunks.

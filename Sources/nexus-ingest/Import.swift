@@ -13,7 +13,13 @@ struct Import: AsyncParsableCommand {
         abstract: "Import one CSV file now, in this process, with the same pipeline as the agent.",
         discussion: """
             Writes FILE.status.json (and FILE.rejects.csv when rows are rejected) like the agent. \
-            Exits 0 when the job SUCCEEDED, 1 when it FAILED.
+            Before it publishes, the import is compared with what is current (the diff is in the \
+            result); a publish that would remove more than --max-removed-ratio of it (default 0.5 \
+            for a replace: a Golden PETL replace, components, an estimate), or a file with fewer \
+            than --min-rows rows, or --publish manual, leaves the job loaded and waiting for \
+            `nexus-ingest publish JOB` or `nexus-ingest discard JOB`. --dry-run loads, compares, \
+            reports and removes what it loaded. Exits 0 when the job SUCCEEDED (or the dry run \
+            would succeed), 1 when it FAILED, 3 when it waits for approval.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -38,6 +44,18 @@ struct Import: AsyncParsableCommand {
 
     @Flag(help: "Import even if the same content was imported successfully before.")
     var force = false
+
+    @Flag(name: .customLong("dry-run"), help: "Load and compare with what is current, report, then remove what was loaded.")
+    var dryRun = false
+
+    @Option(help: "auto (default) or manual: wait for `nexus-ingest publish JOB` even when no guard holds the job.")
+    var publish: String?
+
+    @Option(name: .customLong("max-removed-ratio"), help: "The share (0-1) of what is current a publish may remove (1: off).")
+    var maxRemovedRatio: Double?
+
+    @Option(name: .customLong("min-rows"), help: "The fewest rows the file must load to publish by itself.")
+    var minRows: Int?
 
     @Option(help: "Worker threads (default: the `workers` setting).")
     var workers: Int?
@@ -71,6 +89,7 @@ struct Import: AsyncParsableCommand {
             }
             importOptions.mode = parsed
         }
+        importOptions.publish = try publishPolicy()
         var configuration = try options.loadConfiguration()
         if let workers { configuration.pipeline.workers = max(1, workers) }
         if let spool { configuration.pipeline.spoolDirectory = spool }
@@ -95,10 +114,41 @@ struct Import: AsyncParsableCommand {
         }
         progress.finish()
         print("job \(job.id) \(job.status.rawValue): \(job.message ?? "")")
+        if let diff = job.result?["diff"] { print("diff: \(DiffSummary.text(diff))") }
         if let result = job.result { print("result: \(JobQueries.json(result))") }
         if let error = job.error { print("error: \(JobQueries.json(error))") }
         if job.rejectsCount > 0, let rejects = job.rejectsPath { print("rejects: \(job.rejectsCount) row(s) in \(rejects)") }
+        if let waiting = job.waiting {
+            print("waiting for approval: \(waiting["reason"]?.stringValue ?? "")")
+            print("  publish: \(waiting["publishCommand"]?.stringValue ?? "")")
+            print("  discard: \(waiting["discardCommand"]?.stringValue ?? "")")
+            throw ExitCode(3)
+        }
         if job.status != .succeeded { throw ExitCode.failure }
+    }
+
+    /// The publish options, checked.
+    private func publishPolicy() throws -> PublishPolicy {
+        var policy = PublishPolicy()
+        if let publish {
+            guard let mode = PublishPolicy.Mode(rawValue: publish), mode != .dryRun else {
+                throw ValidationError("--publish must be auto or manual, not '\(publish)' (use --dry-run for a dry run)")
+            }
+            policy.mode = mode
+        }
+        if dryRun {
+            if publish != nil { throw ValidationError("--dry-run publishes nothing: leave out --publish") }
+            policy.mode = .dryRun
+        }
+        if let maxRemovedRatio {
+            guard (0...1).contains(maxRemovedRatio) else { throw ValidationError("--max-removed-ratio must be from 0 to 1 (1 turns it off)") }
+            policy.maxRemovedRatio = maxRemovedRatio
+        }
+        if let minRows {
+            guard minRows >= 0 else { throw ValidationError("--min-rows must be 0 or more") }
+            policy.minRows = minRows
+        }
+        return policy
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import IngestAgent
+import Importers
 import Testing
 
 @Suite("Completion signal rules")
@@ -13,9 +14,21 @@ struct CompletionSignalRulesTests {
         #expect(try RouteTable(entries: ["d=golden-components;complete_when=marker;marker_suffix=.ok"]).signalSuffixes == [".sha256", ".done", ".ok"])
     }
 
+    @Test func routesCarryTheirPublishGuards() throws {
+        let table = try RouteTable(entries: [
+            "a=golden-components;publish=manual", "b=golden-petl:replace;max_removed_ratio=0.2;min_rows=100", "c=golden-components",
+        ])
+        #expect(table.routes.map(\.publish) == [
+            PublishPolicy(mode: .manual), PublishPolicy(maxRemovedRatio: 0.2, minRows: 100), PublishPolicy(),
+        ])
+        #expect(table.match(directory: ["b"])?.options.publish == PublishPolicy(maxRemovedRatio: 0.2, minRows: 100))
+    }
+
     @Test(arguments: [
         "a=golden-components;complete_when=soon", "a=golden-components;colour=red",
-        "a=golden-components;complete_when=marker;marker_suffix=done",
+        "a=golden-components;complete_when=marker;marker_suffix=done", "a=golden-components;publish=dry-run",
+        "a=golden-components;publish=later", "a=golden-components;max_removed_ratio=1.5", "a=golden-components;min_rows=-1",
+        "a=golden-components;max_removed_ratio=half",
     ])
     func badRouteOptionsAreRefused(entry: String) {
         #expect(throws: RouteTable.EntryError.self) { try RouteTable.Route(entry: entry) }

@@ -87,7 +87,10 @@ final class BadInputCorpusTests {
             Issue.record("\(input.file): unknown type \(input.type)")
             return
         }
-        let options = ImportOptions(project: type == .xactRaw || type == .xactComponents ? "P1" : nil)
+        // Each input replaces what the one before published: the removal guard is off here
+        // (PublishGuardTests covers it).
+        let options = ImportOptions(
+            project: type == .xactRaw || type == .xactComponents ? "P1" : nil, publish: PublishPolicy(maxRemovedRatio: 1))
         let job = try fixture.runImport(path, type: type, options: options, force: true)
         #expect(job.status.rawValue == input.status, "\(input.file): \(String(describing: job.error)) — \(input.note)")
         if let code = input.code { #expect(job.error?["code"] == .string(code), "\(input.file): \(String(describing: job.error))") }

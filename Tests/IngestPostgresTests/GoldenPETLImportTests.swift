@@ -47,8 +47,10 @@ extension PipelineFixture {
 
     /// Imports a PETL file; forced, because these tests re-import the same content on
     /// purpose (merge after merge, replace after merge), which would otherwise be a duplicate.
+    /// Imports with the removal guard off: these tests replace whole lists on purpose (the
+    /// guards have tests of their own).
     func importPETL(_ path: String, mode: ImportOptions.Mode = .merge) throws -> JobSnapshot {
-        try runImport(path, type: .priceList, options: ImportOptions(mode: mode), force: true)
+        try runImport(path, type: .priceList, options: ImportOptions(mode: mode, publish: PublishPolicy(maxRemovedRatio: 1)), force: true)
     }
 }
 

@@ -38,7 +38,7 @@ struct ProgressTests {
         #expect(loaded == loaded.sorted())
 
         let final = try StatusFileWriter.read(path + ".status.json")
-        #expect(final.schemaVersion == 2)
+        #expect(final.schemaVersion == 3)
         #expect(final.progress == 100)
         #expect(final.rows == StatusDocument.Rows(loaded: rows, total: rows))
         #expect(fixture.validateStatusFile(path + ".status.json"))

@@ -175,12 +175,7 @@ public struct GoldenPETLImporter: Importer {
     ///   publishing this one would silently drop that one's changes, or put an older revision
     ///   over a newer one).
     public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
-        let dataRows = job.plan["dataRows"] ?? 0
-        guard dataRows > 0 else { throw ImportFailure(code: .precondition, message: "Price list CSV has no data rows") }
-        if dataRows == (job.plan["rejectedRows"] ?? 0) + (job.plan["skippedRows"] ?? 0) {
-            throw ImportFailure(
-                code: .precondition, message: "Price list CSV has no usable data rows: all \(dataRows) were rejected")
-        }
+        try Self.requireUsableRows(job)
         let priceListId = try job.id("priceListId")
         let previousId = job.facts["previousPriceListId"]?.intValue.map(Int64.init)
         let mode = try Self.mode(of: job)
@@ -285,6 +280,17 @@ public struct GoldenPETLImporter: Importer {
             "mode": .string(mode.rawValue),
             "mergeStats": mergeStats,
         ]
+    }
+
+    /// Spec §4.3: a file without data rows, or without one that could be used, publishes nothing
+    /// (checked before the diff, so that such a file fails rather than waits for approval).
+    static func requireUsableRows(_ job: JobContext) throws(ImportFailure) {
+        let dataRows = job.plan["dataRows"] ?? 0
+        guard dataRows > 0 else { throw ImportFailure(code: .precondition, message: "Price list CSV has no data rows") }
+        if dataRows == (job.plan["rejectedRows"] ?? 0) + (job.plan["skippedRows"] ?? 0) {
+            throw ImportFailure(
+                code: .precondition, message: "Price list CSV has no usable data rows: all \(dataRows) were rejected")
+        }
     }
 
     /// The mode `prepare` recorded for the job.

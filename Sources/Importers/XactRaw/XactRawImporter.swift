@@ -84,6 +84,13 @@ public struct XactRawImporter: Importer {
     /// Builds the estimate's model and publishes it (``XactRawModel``).
     /// - Throws: ``ImportFailure/Code/precondition`` when the file had no usable rows.
     public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
+        try Self.requireUsableRows(job)
+        return try XactRawModel(connection: connection, job: job).build()
+    }
+
+    /// A file without usable rows publishes nothing (checked before the diff too, so that such
+    /// a file fails rather than waits for approval).
+    static func requireUsableRows(_ job: JobContext) throws(ImportFailure) {
         let dataRows = job.plan["dataRows"] ?? 0
         if dataRows == 0 || dataRows == (job.plan["rejectedRows"] ?? 0) {
             throw ImportFailure(
@@ -91,6 +98,5 @@ public struct XactRawImporter: Importer {
                 message: "XACT_RAW parse produced no usable records (\(dataRows) data row(s), "
                     + "\(job.plan["blankRows"] ?? 0) blank)")
         }
-        return try XactRawModel(connection: connection, job: job).build()
     }
 }

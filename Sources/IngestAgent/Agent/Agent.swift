@@ -431,6 +431,13 @@ public final class Agent: Sendable {
                 let store = JobStore(connection: connection!)
                 for job in jobs {
                     let publisher = publishers[job] ?? StatusPublisher(store: store, job: job, intervalMilliseconds: interval) { [self] snapshot in
+                        if let waiting = snapshot.waiting {
+                            logger.notice("job waiting for approval", metadata: [
+                                "job": "\(snapshot.id)", "file": "\(snapshot.fileName ?? "")",
+                                "reason": "\(waiting["reason"]?.stringValue ?? "")",
+                                "publish": "\(waiting["publishCommand"]?.stringValue ?? "")",
+                            ])
+                        }
                         guard snapshot.status.isFinal else { return }
                         metrics.jobFinished(status: snapshot.status.rawValue, rejects: snapshot.rejectsCount, at: Int64(time(nil)))
                         logger.info("job finished", metadata: [

@@ -71,7 +71,8 @@ struct Recovery {
         let rows = try connection.query(
             """
             SELECT id, type, owner, total_chunks, meta_json->'options',
-                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
+                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE'),
+                   result_json ? 'waiting'
             FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
             """
         ).rows
@@ -98,7 +99,9 @@ struct Recovery {
                 logger.notice("committed plan published", metadata: ["job": "\(job)", "chunks": "\(indexes.count)"])
             }
             let unfinished = try row.require(5, as: Int.self)
-            if totalChunks > 0 && unfinished == 0, let type = ImportType(rawValue: row[1] ?? "") {
+            // A job held for approval waits for `publish` or `discard`, not for an agent.
+            let held = try row.decode(6, as: Bool.self) ?? false
+            if totalChunks > 0 && unfinished == 0 && !held, let type = ImportType(rawValue: row[1] ?? "") {
                 let options = ImportOptions(json: JSONText.decode(row[4]))
                 try ImporterRegistry.visit(type, options: options, FinalizeVisitor(
                     job: job, settings: configuration.pipeline, connection: connection))

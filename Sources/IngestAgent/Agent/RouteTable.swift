@@ -3,10 +3,12 @@ public import IngestCore
 
 /// Where an upload goes, decided by its directory below the drop root (DESIGN §1.2).
 ///
-/// A route is written `PATTERN=TYPE[:MODE][;complete_when=SIGNAL][;marker_suffix=SUFFIX]`:
-/// PATTERN is a directory path below the drop root in which `*` stands for exactly one
-/// directory (the project, for XACT types), TYPE a command-line type name, MODE a Golden PETL
-/// mode, SIGNAL what makes an upload complete (``CompletionSignal``). Files directly in the
+/// A route is written `PATTERN=TYPE[:MODE][;option=value…]`: PATTERN is a directory path below
+/// the drop root in which `*` stands for exactly one directory (the project, for XACT types),
+/// TYPE a command-line type name, MODE a Golden PETL mode. Options: `complete_when` and
+/// `marker_suffix` say what makes an upload complete (``CompletionSignal``); `publish`
+/// (`auto` or `manual`), `max_removed_ratio` (0–1) and `min_rows` guard what goes live
+/// (``PublishPolicy``). Files directly in the
 /// pattern's directory match; files deeper do not.
 public struct RouteTable: Sendable, Equatable {
     /// One route.
@@ -16,6 +18,8 @@ public struct RouteTable: Sendable, Equatable {
         public var mode: ImportOptions.Mode
         /// What makes an upload of this route complete.
         public var completion: CompletionSignal = .settled
+        /// When an import of this route may go live.
+        public var publish = PublishPolicy()
 
         /// Parses one `PATTERN=TYPE[:MODE][;option=value…]` entry.
         /// - Throws: ``EntryError`` saying what is wrong with it.
@@ -29,8 +33,25 @@ public struct RouteTable: Sendable, Equatable {
                 switch (pair.first, pair.count) {
                 case ("complete_when", 2): signal = pair[1]
                 case ("marker_suffix", 2): markerSuffix = pair[1]
+                case ("publish", 2):
+                    guard let mode = PublishPolicy.Mode(rawValue: pair[1]), mode != .dryRun else {
+                        throw EntryError(message: "'\(entry)': publish must be auto or manual, not '\(pair[1])'")
+                    }
+                    publish.mode = mode
+                case ("max_removed_ratio", 2):
+                    guard let ratio = Double(pair[1]), ratio >= 0, ratio <= 1 else {
+                        throw EntryError(message: "'\(entry)': max_removed_ratio must be a number from 0 to 1 (1 turns it off), not '\(pair[1])'")
+                    }
+                    publish.maxRemovedRatio = ratio
+                case ("min_rows", 2):
+                    guard let rows = Int(pair[1]), rows >= 0 else {
+                        throw EntryError(message: "'\(entry)': min_rows must be a whole number ≥ 0, not '\(pair[1])'")
+                    }
+                    publish.minRows = rows
                 default:
-                    throw EntryError(message: "'\(entry)': unknown route option '\(option)' (complete_when=…, marker_suffix=…)")
+                    throw EntryError(
+                        message: "'\(entry)': unknown route option '\(option)' "
+                            + "(complete_when=…, marker_suffix=…, publish=…, max_removed_ratio=…, min_rows=…)")
                 }
             }
             switch signal {
@@ -119,7 +140,9 @@ public struct RouteTable: Sendable, Equatable {
                 if !matches { break }
             }
             if matches {
-                return Match(type: route.type, options: ImportOptions(mode: route.mode, project: project), completion: route.completion)
+                return Match(
+                    type: route.type, options: ImportOptions(mode: route.mode, project: project, publish: route.publish),
+                    completion: route.completion)
             }
         }
         return nil

@@ -48,8 +48,8 @@ public struct ImportRunner: Sendable {
     }
 
     /// Runs `workers` threads that claim this job's chunks until none is left, while this
-    /// thread refreshes the status file. A job the workers leave RUNNING (they could not
-    /// reach the database to record a failure, or the spool failed) is failed here with
+    /// thread refreshes the status file. A job the workers leave RUNNING without holding it for
+    /// approval (they could not reach the database to record a failure, or the spool failed) is failed here with
     /// their first error, so an import never ends without a final state.
     func runWorkers(job: Int64, owner: String, store: JobStore, publisher: StatusPublisher) {
         let settings = configuration.pipeline
@@ -86,7 +86,7 @@ public struct ImportRunner: Sendable {
             publisher.publish(force: false)
         }
         pool.join()
-        if let snapshot = try? store.snapshot(job), snapshot.status == .running {
+        if let snapshot = try? store.snapshot(job), snapshot.status == .running, snapshot.waiting == nil {
             let failure = errors.withLock { $0.first }
                 ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")
             _ = try? store.fail(job, failure)

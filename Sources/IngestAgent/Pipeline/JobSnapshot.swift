@@ -38,6 +38,10 @@ public struct JobSnapshot: Sendable, Equatable {
     /// Rows loaded of the plan's rows; nil before the plan, and in job lists.
     public var rows: Rows?
 
+    /// What the job waits for before it publishes (RUNNING jobs held by a guard or a manual
+    /// route), from `result_json.waiting`.
+    public var waiting: JSONValue? { status == .running ? result?["waiting"] : nil }
+
     /// The rejects file next to the upload.
     public var rejectsPath: String? { csvPath.map { $0 + ".rejects.csv" } }
     /// The status file next to the upload.
@@ -52,6 +56,6 @@ public struct JobSnapshot: Sendable, Equatable {
             message: message, createdAt: createdAt, startedAt: startedAt, updatedAt: updatedAt, finishedAt: finishedAt,
             result: result, error: error, rejects: StatusDocument.Rejects(count: rejectsCount, file: rejectsFile),
             duplicateOf: duplicateOf.map { String($0) },
-            rows: rows.map { StatusDocument.Rows(loaded: $0.loaded, total: $0.total) })
+            rows: rows.map { StatusDocument.Rows(loaded: $0.loaded, total: $0.total) }, waiting: waiting)
     }
 }

@@ -37,7 +37,7 @@ struct JobStore {
     }
 
     /// The job that already handled this version of the file (same path, size and mtime),
-    /// unless it was interrupted before its plan was committed.
+    /// unless it was interrupted before its plan was committed or was a dry run.
     func jobForFileVersion(path: String, size: Int64, mtimeMicroseconds: Int64) throws -> Int64? {
         try connection.query(
             """
@@ -45,17 +45,20 @@ struct JobStore {
             WHERE csv_path = $1 AND file_size = $2
               AND file_mtime = TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond'
               AND NOT (status = 'FAILED' AND coalesce(error_json->>'code', '') = 'interrupted')
+              AND NOT coalesce(meta_json->'options'->'publish'->>'mode' = 'dry-run', false)
             ORDER BY id DESC LIMIT 1
             """, path, size, mtimeMicroseconds
         ).first?.require(0, as: Int64.self)
     }
 
-    /// The first job that imported content `sha256` as `type` into `target` successfully.
+    /// The first job that imported content `sha256` as `type` into `target` successfully (a
+    /// dry run imported nothing).
     func succeededJob(type: ImportType, target: String, sha256: String) throws -> Int64? {
         try connection.query(
             """
             SELECT id FROM import_job
             WHERE type = $1 AND target = $2 AND file_sha256 = $3 AND status = 'SUCCEEDED' AND duplicate_of IS NULL
+              AND NOT coalesce((result_json->>'dryRun')::boolean, false)
             ORDER BY id LIMIT 1
             """, type.rawValue, target, sha256
         ).first?.require(0, as: Int64.self)

@@ -35,8 +35,9 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         }
     }
 
-    /// The version of this document's layout (2: `rows`).
-    public static let currentSchemaVersion = 2
+    /// The version of this document's layout (2: `rows`; 3: `waiting`, and `result.diff`,
+    /// `result.dryRun`).
+    public static let currentSchemaVersion = 3
 
     public var schemaVersion: Int = StatusDocument.currentSchemaVersion
     public var jobId: String
@@ -58,13 +59,16 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var rejects: Rejects
     public var duplicateOf: String?
     public var rows: Rows?
+    /// What a RUNNING job whose data is loaded waits for before it publishes (a guard, or a
+    /// manual route) and the commands that end the wait; nil otherwise.
+    public var waiting: JSONValue?
 
     /// Creates a document.
     public init(
         jobId: String, file: String, size: Int64, sha256: String?, type: String, status: JobStatus, progress: Int,
         totalChunks: Int?, completedChunks: Int?, message: String?, createdAt: String, startedAt: String?,
         updatedAt: String, finishedAt: String?, result: JSONValue?, error: JSONValue?, rejects: Rejects,
-        duplicateOf: String? = nil, rows: Rows? = nil
+        duplicateOf: String? = nil, rows: Rows? = nil, waiting: JSONValue? = nil
     ) {
         self.jobId = jobId
         self.file = file
@@ -85,11 +89,12 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         self.rejects = rejects
         self.duplicateOf = duplicateOf
         self.rows = rows
+        self.waiting = waiting
     }
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, jobId, file, size, sha256, type, status, progress, totalChunks, completedChunks, message,
-            createdAt, startedAt, updatedAt, finishedAt, result, error, rejects, duplicateOf, rows
+            createdAt, startedAt, updatedAt, finishedAt, result, error, rejects, duplicateOf, rows, waiting
     }
 
     /// Every key is always written (null when unknown), so readers need no optional keys.
@@ -115,5 +120,6 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         try c.encode(rejects, forKey: .rejects)
         try c.encode(duplicateOf, forKey: .duplicateOf)
         try c.encode(rows, forKey: .rows)
+        try c.encode(waiting, forKey: .waiting)
     }
 }

@@ -55,6 +55,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The value as a floating-point number, if it is a number.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
+    }
+
     /// The value as a string, if it is one.
     public var stringValue: String? {
         if case .string(let value) = self { return value }

@@ -1,0 +1,51 @@
+import IngestCore
+public import IngestPostgres
+
+extension GoldenComponentsImporter {
+    /// The new component set against the current one (`price_list_component_current`), by
+    /// item (its canonical key, so that sets of two revisions compare) and component code:
+    /// components `added`, `removed`, `changed` (description, quantity or a price differs) and
+    /// `unchanged`, and the items any of those touch (`itemsChanged`). A publish replaces the
+    /// whole set.
+    public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
+        let row = try connection.query(
+            """
+            WITH n AS (
+                SELECT i.canonical_key_hash AS item, c.component_code AS code, c.description, c.quantity, c.material,
+                       c.labor, c.equipment
+                FROM price_list_component c JOIN price_list_item i ON i.id = c.price_list_item_id
+                WHERE c.component_set_id = $1
+            ), p AS (
+                SELECT i.canonical_key_hash AS item, c.component_code AS code, c.description, c.quantity, c.material,
+                       c.labor, c.equipment
+                FROM price_list_component_current c JOIN price_list_item i ON i.id = c.price_list_item_id
+            ), j AS (
+                SELECT coalesce(n.item, p.item) AS item, n.code IS NOT NULL AS in_new, p.code IS NOT NULL AS in_current,
+                       ROW(n.description, n.quantity, n.material, n.labor, n.equipment)
+                       IS DISTINCT FROM ROW(p.description, p.quantity, p.material, p.labor, p.equipment) AS differs
+                FROM n FULL JOIN p ON n.item = p.item AND n.code = p.code
+            )
+            SELECT count(*) FILTER (WHERE in_current),
+                   count(*) FILTER (WHERE in_new AND NOT in_current),
+                   count(*) FILTER (WHERE in_current AND NOT in_new),
+                   count(*) FILTER (WHERE in_new AND in_current AND differs),
+                   count(*) FILTER (WHERE in_new AND in_current AND NOT differs),
+                   count(DISTINCT item) FILTER (WHERE NOT (in_new AND in_current) OR differs),
+                   count(*) FILTER (WHERE in_new)
+            FROM j
+            """, try job.id("componentSetId")
+        ).first!
+        return PublishDiff(
+            unit: "components", current: try row.require(0, as: Int.self), removed: try row.require(2, as: Int.self),
+            incoming: try row.require(6, as: Int.self), replaces: true,
+            details: [
+                "added": .int(try row.require(1, as: Int64.self)), "changed": .int(try row.require(3, as: Int64.self)),
+                "unchanged": .int(try row.require(4, as: Int64.self)), "itemsChanged": .int(try row.require(5, as: Int64.self)),
+            ])
+    }
+
+    /// Removes the unpublished component set and its components.
+    public func discard(_ connection: PostgresConnection, job: JobContext) throws {
+        try connection.query("DELETE FROM price_list_component_set WHERE id = $1 AND NOT is_active", try job.id("componentSetId"))
+    }
+}

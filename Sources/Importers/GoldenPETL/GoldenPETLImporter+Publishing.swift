@@ -1,0 +1,78 @@
+import IngestCore
+public import IngestPostgres
+
+extension GoldenPETLImporter {
+    /// The new revision against the one it started from (the latest published), by canonical
+    /// key, before the merge carries anything forward: an item the file supplies is `added`
+    /// (unknown before), `updated` (any column but the raw row differs) or `unchanged`; in a
+    /// merge the items the file does not name are carried forward (`unchanged`) and only
+    /// Delete marks remove; in a replace every item the file lacks is `removed`. Price changes
+    /// count the updated items whose unit price differs, with the largest rise and fall.
+    public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
+        try Self.requireUsableRows(job)
+        let merge = try Self.mode(of: job) == .merge
+        let columns = "group_code, group_description, description, cat, sel, unit, unit_price, coverage, activity, owner, source_vendor, source_date"
+        let row = try connection.query(
+            """
+            WITH n AS (SELECT canonical_key_hash, line_no, \(columns) FROM price_list_item WHERE price_list_id = $1),
+            p AS (SELECT canonical_key_hash, \(columns) FROM price_list_item WHERE price_list_id = $2::bigint),
+            j AS (
+                SELECT n.canonical_key_hash IS NOT NULL AS in_new, coalesce(n.line_no >= 0, false) AS supplied,
+                       p.canonical_key_hash IS NOT NULL AS in_current,
+                       ROW(n.group_code, n.group_description, n.description, n.cat, n.sel, n.unit, n.unit_price, n.coverage,
+                           n.activity, n.owner, n.source_vendor, n.source_date)
+                       IS DISTINCT FROM ROW(p.group_code, p.group_description, p.description, p.cat, p.sel, p.unit,
+                           p.unit_price, p.coverage, p.activity, p.owner, p.source_vendor, p.source_date) AS differs,
+                       n.unit_price - p.unit_price AS delta, coalesce(n.cat, p.cat) AS cat, coalesce(n.sel, p.sel) AS sel,
+                       coalesce(n.activity, p.activity) AS activity, p.unit_price AS old_price, n.unit_price AS new_price
+                FROM n FULL JOIN p ON n.canonical_key_hash = p.canonical_key_hash
+            ), counts AS (
+                SELECT count(*) FILTER (WHERE in_current) AS current_items,
+                       count(*) FILTER (WHERE supplied AND NOT in_current) AS added,
+                       count(*) FILTER (WHERE supplied AND in_current AND differs) AS updated,
+                       count(*) FILTER (WHERE supplied AND in_current AND NOT differs) AS unchanged_supplied,
+                       count(*) FILTER (WHERE in_current AND NOT in_new) AS not_named,
+                       count(*) FILTER (WHERE in_current AND in_new AND NOT supplied) AS deleted,
+                       count(*) FILTER (WHERE supplied AND in_current AND delta <> 0) AS price_changes
+                FROM j
+            )
+            SELECT c.*,
+                   r.cat, r.sel, r.activity, r.old_price::text, r.new_price::text,
+                   f.cat, f.sel, f.activity, f.old_price::text, f.new_price::text
+            FROM counts c
+            LEFT JOIN LATERAL (SELECT * FROM j WHERE supplied AND in_current AND delta > 0
+                               ORDER BY delta DESC, cat, sel, activity LIMIT 1) r ON true
+            LEFT JOIN LATERAL (SELECT * FROM j WHERE supplied AND in_current AND delta < 0
+                               ORDER BY delta, cat, sel, activity LIMIT 1) f ON true
+            """, try job.id("priceListId"), job.facts["previousPriceListId"]?.intValue.map(Int64.init)
+        ).first!
+        let current = try row.require(0, as: Int.self)
+        let added = try row.require(1, as: Int.self)
+        let updated = try row.require(2, as: Int.self)
+        let notNamed = try row.require(4, as: Int.self)
+        let deleted = try row.require(5, as: Int.self)
+        let removed = merge ? deleted : notNamed + deleted
+        let unchanged = try row.require(3, as: Int.self) + (merge ? notNamed : 0)
+        func change(at column: Int) throws -> JSONValue {
+            guard let old = try row.decode(column + 3, as: String.self), let new = try row.decode(column + 4, as: String.self) else {
+                return .null
+            }
+            return [
+                "cat": row[column].map { .string($0) } ?? .null, "sel": row[column + 1].map { .string($0) } ?? .null,
+                "activity": row[column + 2].map { .string($0) } ?? .null, "from": .string(old), "to": .string(new),
+            ]
+        }
+        return PublishDiff(
+            unit: "items", current: current, removed: removed, incoming: current - removed + added, replaces: !merge,
+            details: [
+                "added": .int(Int64(added)), "updated": .int(Int64(updated)), "unchanged": .int(Int64(unchanged)),
+                "unitPriceChanges": .int(try row.require(6, as: Int64.self)),
+                "largestRise": try change(at: 7), "largestFall": try change(at: 12),
+            ])
+    }
+
+    /// Removes the unpublished revision and its items.
+    public func discard(_ connection: PostgresConnection, job: JobContext) throws {
+        try connection.query("DELETE FROM price_list WHERE id = $1 AND NOT is_active", try job.id("priceListId"))
+    }
+}
