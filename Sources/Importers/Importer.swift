@@ -59,6 +59,18 @@ public protocol Importer: Sendable {
     /// Removes what the job loaded and never published (its revision, set or version rows),
     /// for a dry run and for a held job that is discarded. Default: nothing (`gc` collects it).
     func discard(_ connection: PostgresConnection, job: JobContext) throws
+
+    /// Serializes publishes (and rollbacks) of what this importer writes into until the
+    /// transaction ends. Default: nothing.
+    func lockPublishing(_ connection: PostgresConnection) throws
+
+    /// What this type published into its target, newest first (`nexus-ingest history`).
+    /// Default: refused (the type keeps no history).
+    func history(_ connection: PostgresConnection) throws -> [PublishedVersion]
+
+    /// Makes `version` (one of ``history(_:)``) current instead of `current`, in the caller's
+    /// transaction (`nexus-ingest rollback`).
+    func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws
 }
 
 extension Importer {
@@ -67,6 +79,13 @@ extension Importer {
     public func check(_ connection: PostgresConnection) throws {}
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
+    public func lockPublishing(_ connection: PostgresConnection) throws {}
+    public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
+        throw ImportFailure(code: .precondition, message: "\(type.cliName) keeps no history of what it published")
+    }
+    public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
+        throw ImportFailure(code: .precondition, message: "\(type.cliName) cannot roll back")
+    }
 }
 
 /// How the planner assigns accepted rows to chunks.

@@ -35,6 +35,7 @@ public enum Migrations {
         Migration(version: 2, name: "xact_retry_gc", bytes: PackageResources.m0002_xact_retry_gc_sql),
         Migration(version: 3, name: "price_list_item_fillfactor", bytes: PackageResources.m0003_price_list_item_fillfactor_sql),
         Migration(version: 4, name: "cat_division_legacy_table", bytes: PackageResources.m0004_cat_division_legacy_table_sql),
+        Migration(version: 5, name: "estimate_version_withdrawn", bytes: PackageResources.m0005_estimate_version_withdrawn_sql),
     ]
 
     /// The highest version this binary can apply.

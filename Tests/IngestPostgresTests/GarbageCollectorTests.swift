@@ -8,8 +8,10 @@ import Testing
 /// `nexus-ingest gc` removes what no reader sees and no retry needs, and nothing else.
 @Suite(.enabled(if: TestDatabase.isConfigured, "needs NEXUS_INGEST_TEST_DATABASE_URL (scripts/test starts a server)"))
 struct GarbageCollectorTests {
-    func collect(_ fixture: PipelineFixture, dryRun: Bool = false, hours: Double = 168) throws -> [String: Int] {
-        let report = try GarbageCollector(configuration: fixture.configuration).run(dryRun: dryRun, failedOlderThanHours: hours)
+    func collect(_ fixture: PipelineFixture, dryRun: Bool = false, hours: Double = 168, keep: Int = 1) throws -> [String: Int] {
+        var configuration = fixture.configuration
+        configuration.agent.keepPublished = keep
+        let report = try GarbageCollector(configuration: configuration).run(dryRun: dryRun, failedOlderThanHours: hours)
         return Dictionary(uniqueKeysWithValues: report.map { ($0.what, $0.count) })
     }
 
@@ -30,6 +32,10 @@ struct GarbageCollectorTests {
         let dump = try fixture.xactDump()
         #expect(try fixture.count("SELECT count(*) FROM component_summary") == 200)
 
+        // keep_published (default 3) keeps both sets of each for rollback.
+        let kept = try collect(fixture, dryRun: true, keep: 3)
+        #expect(kept["replaced Golden component sets"] == 0)
+        #expect(kept["superseded or failed XACT component summaries"] == 0)
         let planned = try collect(fixture, dryRun: true)
         #expect(planned["replaced Golden component sets"] == 1)
         #expect(planned["superseded or failed XACT component summaries"] == 100)

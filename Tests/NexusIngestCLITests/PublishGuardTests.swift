@@ -128,6 +128,21 @@ struct PublishGuardTests {
         #expect(refused.output.contains("The Golden price list changed while this import ran"), "\(refused.output)")
         #expect(try harness.finalStatus("golden-petl/replace/late.csv")["status"] as? String == "FAILED")
         #expect(try currentItems(harness).count == 5)
+
+        // History and rollback from the command line: the merge's revision is current; a
+        // rollback brings back the approved one.
+        let history = try runNexusIngest(["history", "golden-petl"], environment: harness.environment)
+        #expect(history.status == 0, "\(history.output)")
+        let lines = history.output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("current   revision ") == true, "\(history.output)")
+        #expect(lines.contains { $0.contains("job \(job) ") && $0.contains("kept.csv") })
+        let back = try runNexusIngest(["rollback", "golden-petl"], environment: harness.environment)
+        #expect(back.status == 0, "\(back.output)")
+        #expect(back.output.contains("Rolled back golden-petl from revision"))
+        #expect(try currentItems(harness) == ["DRY S0 1.25", "DRY S1 1.00", "DRY S2 1.00", "DRY S3 1.00"])
+        let projectless = try runNexusIngest(["rollback", "xact-raw"], environment: harness.environment)
+        #expect(projectless.status != 0)
+        #expect(projectless.output.contains("xact-raw needs --project CODE"))
     }
 
     @Test func manualAndMinRowsRoutesHoldEveryJob() throws {

@@ -48,4 +48,32 @@ extension GoldenComponentsImporter {
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
         try connection.query("DELETE FROM price_list_component_set WHERE id = $1 AND NOT is_active", try job.id("componentSetId"))
     }
+
+    /// Serializes publishes on the active Golden list (as ``finalize(_:job:)`` does).
+    public func lockPublishing(_ connection: PostgresConnection) throws {
+        try connection.query("SELECT id FROM price_list WHERE kind = 'GOLDEN' AND is_active FOR UPDATE")
+    }
+
+    /// The component sets published on the active Golden list, newest first.
+    public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
+        try connection.query(
+            """
+            SELECT s.id, 'component set ' || s.id || ' (revision ' || p.revision || ')', s.import_job_id, j.file_name, j.file_sha256,
+                   coalesce((j.result_json->>'componentCount')::bigint,
+                            (SELECT count(*) FROM price_list_component c WHERE c.component_set_id = s.id)),
+                   \(PublishedVersion.timestamp("coalesce(j.finished_at, s.activated_at)")), s.is_active, false
+            FROM price_list_component_set s
+            JOIN price_list p ON p.id = s.price_list_id AND p.kind = 'GOLDEN' AND p.is_active
+            LEFT JOIN import_job j ON j.id = s.import_job_id
+            WHERE s.activated_at IS NOT NULL AND (s.import_job_id IS NULL OR j.status = 'SUCCEEDED')
+            ORDER BY s.id DESC
+            """
+        ).rows.map(PublishedVersion.init(row:))
+    }
+
+    /// Activates `version`'s set on the active list instead of the current one.
+    public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
+        try connection.query("UPDATE price_list_component_set SET is_active = false WHERE id = $1", current.id)
+        try connection.query("UPDATE price_list_component_set SET is_active = true WHERE id = $1", version.id)
+    }
 }

@@ -75,4 +75,31 @@ extension GoldenPETLImporter {
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
         try connection.query("DELETE FROM price_list WHERE id = $1 AND NOT is_active", try job.id("priceListId"))
     }
+
+    public func lockPublishing(_ connection: PostgresConnection) throws {
+        try GoldenRevisions.lock(connection)
+    }
+
+    /// The published Golden revisions (imported by a job that SUCCEEDED, or loaded before
+    /// nexus-ingest), newest revision first.
+    public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
+        try connection.query(
+            """
+            SELECT p.id, 'revision ' || p.revision, p.import_job_id, j.file_name, j.file_sha256,
+                   coalesce((j.result_json->>'itemCount')::bigint,
+                            (SELECT count(*) FROM price_list_item i WHERE i.price_list_id = p.id)),
+                   \(PublishedVersion.timestamp("coalesce(j.finished_at, p.created_at)")), p.is_active, false
+            FROM price_list p LEFT JOIN import_job j ON j.id = p.import_job_id
+            WHERE p.kind = 'GOLDEN' AND (p.import_job_id IS NULL OR j.status = 'SUCCEEDED')
+            ORDER BY p.revision DESC, p.id DESC
+            """
+        ).rows.map(PublishedVersion.init(row:))
+    }
+
+    /// Activates `version`'s revision: readers, and the next merge, start from it.
+    public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
+        try connection.query(
+            "UPDATE price_list SET is_active = false, updated_at = now() WHERE kind = 'GOLDEN' AND is_active AND id <> $1", version.id)
+        try connection.query("UPDATE price_list SET is_active = true, updated_at = now() WHERE id = $1", version.id)
+    }
 }

@@ -42,4 +42,46 @@ extension XactComponentsImporter {
         try connection.query("DELETE FROM component_summary WHERE import_job_id = $1", job.jobId)
         try connection.query("DELETE FROM raw_component_row WHERE import_job_id = $1", job.jobId)
     }
+
+    /// The project's current estimate version (components attach to it), read only.
+    private func currentVersion(_ connection: PostgresConnection) throws -> (project: ProjectRef, version: Int64) {
+        var lookup = options
+        lookup.createsProject = false
+        let project = try Projects.resolve(connection, options: lookup)
+        guard let version = try connection.query(
+            "SELECT id FROM estimate_version_current WHERE project_id = $1", project.id
+        ).first?.require(0, as: Int64.self) else {
+            throw ImportFailure(code: .precondition, message: "project '\(project.code)' has no current estimate version")
+        }
+        return (project, version)
+    }
+
+    public func lockPublishing(_ connection: PostgresConnection) throws {
+        try connection.query("SELECT id FROM estimate_version WHERE id = $1 FOR UPDATE", try currentVersion(connection).version)
+    }
+
+    /// The component sets published on the project's current estimate version whose rows `gc`
+    /// kept, newest first.
+    public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
+        try connection.query(
+            """
+            SELECT j.id, 'components of estimate version ' || v.id || ' (job ' || j.id || ')', j.id, j.file_name, j.file_sha256,
+                   (SELECT count(*) FROM component_summary c WHERE c.import_job_id = j.id),
+                   \(PublishedVersion.timestamp("j.finished_at")), v.components_import_job_id = j.id, false
+            FROM import_job j JOIN estimate_version v ON v.id = j.estimate_version_id
+            WHERE j.type = 'XACT_COMPONENTS' AND j.status = 'SUCCEEDED' AND v.id = $1 AND j.duplicate_of IS NULL
+              AND NOT coalesce((j.result_json->>'dryRun')::boolean, false)
+              AND (v.components_import_job_id = j.id
+                   OR EXISTS (SELECT 1 FROM raw_component_row r WHERE r.import_job_id = j.id))
+            ORDER BY j.id DESC
+            """, try currentVersion(connection).version
+        ).rows.map(PublishedVersion.init(row:))
+    }
+
+    /// Points the version at `version`'s job: its rows and allocations become current.
+    public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
+        try connection.query(
+            "UPDATE estimate_version SET components_import_job_id = $2, updated_at = now() WHERE id = $1",
+            try currentVersion(connection).version, version.id)
+    }
 }

@@ -64,7 +64,7 @@ public struct XactComponentsImporter: Importer {
             guard let row = try connection.query(
                 """
                 SELECT v.id FROM estimate_version v
-                WHERE v.project_id = $1 AND v.status = 'completed'
+                WHERE v.project_id = $1 AND v.status = 'completed' AND v.withdrawn_at IS NULL
                   AND EXISTS (SELECT 1 FROM sow s JOIN sow_item i ON i.sow_id = s.id WHERE s.estimate_version_id = v.id)
                 ORDER BY v.sequence_no DESC, v.imported_at DESC NULLS LAST, v.created_at DESC, v.id DESC
                 LIMIT 1

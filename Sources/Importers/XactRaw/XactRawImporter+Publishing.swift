@@ -46,4 +46,48 @@ extension XactRawImporter {
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
         try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", try job.id("estimateVersionId"))
     }
+
+    /// The project, read only (rollback and history never create one).
+    private func project(_ connection: PostgresConnection) throws -> ProjectRef {
+        var lookup = options
+        lookup.createsProject = false
+        return try Projects.resolve(connection, options: lookup)
+    }
+
+    public func lockPublishing(_ connection: PostgresConnection) throws {
+        try Projects.lock(connection, project: try project(connection).id)
+    }
+
+    /// The project's completed estimate versions in the order that makes one current (the
+    /// first that is not withdrawn), newest first.
+    public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
+        try connection.query(
+            """
+            SELECT v.id, 'estimate version ' || v.id, v.import_job_id, coalesce(j.file_name, v.file_name), j.file_sha256,
+                   (SELECT count(*) FROM raw_xact_row r WHERE r.estimate_version_id = v.id),
+                   \(PublishedVersion.timestamp("coalesce(j.finished_at, v.imported_at, v.created_at)")),
+                   v.id IS NOT DISTINCT FROM (SELECT c.id FROM estimate_version_current c WHERE c.project_id = v.project_id),
+                   v.withdrawn_at IS NOT NULL
+            FROM estimate_version v LEFT JOIN import_job j ON j.id = v.import_job_id
+            WHERE v.project_id = $1 AND v.status = 'completed'
+            ORDER BY v.sequence_no DESC, v.imported_at DESC NULLS LAST, v.id DESC
+            """, try project(connection).id
+        ).rows.map(PublishedVersion.init(row:))
+    }
+
+    /// Makes `version` current: it is no longer withdrawn, and every completed version that
+    /// would come before it is (they stay, and can be brought back the same way).
+    public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
+        try connection.query(
+            """
+            WITH ranked AS (
+                SELECT id, row_number() OVER (ORDER BY sequence_no DESC, imported_at DESC NULLS LAST, id DESC) AS rank
+                FROM estimate_version WHERE project_id = (SELECT project_id FROM estimate_version WHERE id = $1)
+                  AND status = 'completed'
+            )
+            UPDATE estimate_version v SET updated_at = now(),
+                withdrawn_at = CASE WHEN r.rank < (SELECT rank FROM ranked WHERE id = $1) THEN coalesce(v.withdrawn_at, now()) END
+            FROM ranked r WHERE r.id = v.id AND r.rank <= (SELECT rank FROM ranked WHERE id = $1)
+            """, version.id)
+    }
 }

@@ -28,6 +28,9 @@ public struct AgentSettings: Sendable, Equatable {
     public var logFormat: LogFormat
     /// Prometheus text file for node_exporter's textfile collector (`metrics_file`).
     public var metricsFile: String?
+    /// How many published Golden component sets (per list) and XACT component sets (per
+    /// estimate version) `gc` keeps for `rollback` (`keep_published`, default 3).
+    public var keepPublished: Int
 
     /// The installed drop root.
     public static let defaultDropRoot = "/srv/nexus-ingest/uploads/pricing"
@@ -37,7 +40,7 @@ public struct AgentSettings: Sendable, Equatable {
         rescanIntervalMilliseconds: Int = 60_000, gracePeriodMilliseconds: Int = 30_000, claimLeaseSeconds: Int = 600,
         autoCreateProjects: Bool = false,
         defaultCompany: String = "default", migrateOnStart: Bool = true, logLevel: String = "info",
-        logFormat: LogFormat = .text, metricsFile: String? = nil
+        logFormat: LogFormat = .text, metricsFile: String? = nil, keepPublished: Int = 3
     ) {
         self.dropRoot = dropRoot
         self.routes = routes
@@ -51,5 +54,6 @@ public struct AgentSettings: Sendable, Equatable {
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.metricsFile = metricsFile
+        self.keepPublished = max(1, keepPublished)
     }
 }

@@ -100,6 +100,7 @@ public struct ConfigurationKey: Sendable {
             ConfigurationKey("log.format", .choice(["text", "json"]), .text("text"), reloadable: false),
             ConfigurationKey("metrics_file", .text, .text(""), reloadable: true),
             ConfigurationKey("claim_lease_seconds", .integer(minimum: 1), .integer(600), reloadable: true),
+            ConfigurationKey("keep_published", .integer(minimum: 1), .integer(3), reloadable: true),
         ]
     }
 }

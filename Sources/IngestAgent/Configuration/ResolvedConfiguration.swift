@@ -60,7 +60,7 @@ public struct ResolvedConfiguration: Sendable {
                 migrateOnStart: flag("migrate_on_start"),
                 logLevel: text("log.level"),
                 logFormat: AgentSettings.LogFormat(rawValue: text("log.format")) ?? .text,
-                metricsFile: metrics.isEmpty ? nil : metrics))
+                metricsFile: metrics.isEmpty ? nil : metrics, keepPublished: integer("keep_published")))
     }
 
     /// The settings that need a restart and differ between `self` (running) and `new`.

@@ -4,9 +4,10 @@ import IngestPostgres
 /// `nexus-ingest gc` (DESIGN §6): removes what no reader sees and no retry needs.
 ///
 /// - spool files of jobs that have ended (or that the database does not know);
-/// - Golden component sets that were replaced (inactive sets of SUCCEEDED jobs);
+/// - Golden component sets that were replaced (inactive sets of SUCCEEDED jobs), except the
+///   newest `keep_published` published sets of each list, which `rollback` can go back to;
 /// - XACT component rows (raw rows, summaries, allocations) of jobs that are no longer their
-///   estimate's current set;
+///   estimate's current set, except the newest `keep_published` sets of each version;
 /// - the partial data of FAILED jobs that ended more than `failedOlderThanHours` ago: their
 ///   unpublished Golden revision, their component set or component rows, their failed
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
@@ -26,14 +27,25 @@ public struct GarbageCollector: Sendable {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         // Failed jobs whose data may go (parameter $1: hours).
         let oldFailed = "SELECT id FROM import_job WHERE status = 'FAILED' AND finished_at < now() - make_interval(secs => $1::float8 * 3600)"
+        let keep = configuration.agent.keepPublished
         let supersededComponents = """
-            SELECT j.id FROM import_job j
-            WHERE j.type = 'XACT_COMPONENTS' AND j.status = 'SUCCEEDED'
-              AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = j.id)
+            SELECT id FROM (
+                SELECT j.id, row_number() OVER (PARTITION BY j.estimate_version_id ORDER BY j.id DESC) AS rank
+                FROM import_job j
+                WHERE j.type = 'XACT_COMPONENTS' AND j.status = 'SUCCEEDED' AND j.duplicate_of IS NULL
+                  AND EXISTS (SELECT 1 FROM raw_component_row r WHERE r.import_job_id = j.id)
+            ) ranked
+            WHERE rank > \(keep) AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = ranked.id)
+            """
+        let replacedSets = """
+            SELECT id FROM (
+                SELECT s.id, row_number() OVER (PARTITION BY s.price_list_id ORDER BY s.id DESC) AS rank
+                FROM price_list_component_set s WHERE s.activated_at IS NOT NULL
+            ) ranked WHERE rank > \(keep)
             """
         let targets: [(what: String, table: String, condition: String)] = [
             ("replaced Golden component sets", "price_list_component_set s",
-             "NOT s.is_active AND (s.import_job_id IN (SELECT id FROM import_job WHERE status = 'SUCCEEDED') OR s.import_job_id IN (\(oldFailed)))"),
+             "NOT s.is_active AND ((s.import_job_id IN (SELECT id FROM import_job WHERE status = 'SUCCEEDED') AND s.id IN (\(replacedSets))) OR s.import_job_id IN (\(oldFailed)))"),
             ("unpublished Golden revisions of old failed jobs", "price_list p",
              "NOT p.is_active AND p.import_job_id IN (\(oldFailed))"),
             ("failed estimate versions of old failed jobs", "estimate_version v",
