@@ -208,4 +208,30 @@ struct PublishGuardTests {
         #expect(!real.output.contains("duplicate"))
         #expect(try harness.count("SELECT count(*) FROM price_list_component_current") == 3)
     }
+
+    @Test func xactDryRunsLeaveTheDatabaseAsItWas() throws {
+        let harness = try AgentHarness()
+        try harness.connection.executeScript(
+            "WITH c AS (INSERT INTO company (name) VALUES ('Acme') RETURNING id) INSERT INTO project (company_id, code, name) SELECT id, 'P1', 'P1' FROM c")
+        let estimate = harness.root + "/estimate.csv"
+        let components = harness.root + "/components.csv"
+        try FileManager.default.copyItem(atPath: Self.fixtures + "xact-raw.csv", toPath: estimate)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "xact-components.csv", toPath: components)
+        var before = try contents(harness)
+        let raw = try runNexusIngest(["import", estimate, "--type", "xact-raw", "--project", "P1", "--dry-run"], environment: harness.environment)
+        #expect(raw.status == 0, "\(raw.output)")
+        #expect(raw.output.contains("diff: items: 0 current"), "\(raw.output)")
+        #expect(Self.isValid(estimate + ".status.json"))
+        #expect(try contents(harness) == before)
+
+        let real = try runNexusIngest(["import", estimate, "--type", "xact-raw", "--project", "P1"], environment: harness.environment)
+        #expect(real.status == 0, "\(real.output)")
+        before = try contents(harness)
+        let parts = try runNexusIngest(["import", components, "--type", "xact-components", "--project", "P1", "--dry-run"], environment: harness.environment)
+        #expect(parts.status == 0, "\(parts.output)")
+        #expect(parts.output.contains("diff: components: 0 current"), "\(parts.output)")
+        #expect(Self.isValid(components + ".status.json"))
+        #expect(try contents(harness) == before)
+        #expect(try harness.count("SELECT count(*) FROM sow_component_allocation") == 0)
+    }
 }
