@@ -2,23 +2,33 @@ import IngestCore
 public import IngestPostgres
 
 extension GoldenComponentsImporter {
-    /// The new component set against the current one (`price_list_component_current`), by
-    /// item (its canonical key, so that sets of two revisions compare) and component code:
+    /// The new component set against the current one (what `price_list_component_current`
+    /// shows), by item and component code:
     /// components `added`, `removed`, `changed` (description, quantity or a price differs) and
     /// `unchanged`, and the items any of those touch (`itemsChanged`). A publish replaces the
     /// whole set.
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
+        let setId = try job.id("componentSetId")
+        let current = try connection.query(
+            """
+            SELECT s.id, s.price_list_id FROM price_list_component_set s
+            JOIN price_list p ON p.id = s.price_list_id AND p.kind = 'GOLDEN' AND p.is_active
+            WHERE s.is_active
+            """
+        ).first
+        // Sets of one list (or nothing current) compare by item id, without a join; against a
+        // set of an older revision's list, by the items' canonical keys.
+        let sameList = try current.map { try $0.require(1, as: Int64.self) == (try job.id("priceListId")) } ?? true
+        let key = sameList ? "c.price_list_item_id::text" : "i.canonical_key_hash"
+        let join = sameList ? "" : "JOIN price_list_item i ON i.id = c.price_list_item_id"
         let row = try connection.query(
             """
             WITH n AS (
-                SELECT i.canonical_key_hash AS item, c.component_code AS code, c.description, c.quantity, c.material,
-                       c.labor, c.equipment
-                FROM price_list_component c JOIN price_list_item i ON i.id = c.price_list_item_id
-                WHERE c.component_set_id = $1
+                SELECT \(key) AS item, c.component_code AS code, c.description, c.quantity, c.material, c.labor, c.equipment
+                FROM price_list_component c \(join) WHERE c.component_set_id = $1
             ), p AS (
-                SELECT i.canonical_key_hash AS item, c.component_code AS code, c.description, c.quantity, c.material,
-                       c.labor, c.equipment
-                FROM price_list_component_current c JOIN price_list_item i ON i.id = c.price_list_item_id
+                SELECT \(key) AS item, c.component_code AS code, c.description, c.quantity, c.material, c.labor, c.equipment
+                FROM price_list_component c \(join) WHERE c.component_set_id = $2::bigint
             ), j AS (
                 SELECT coalesce(n.item, p.item) AS item, n.code IS NOT NULL AS in_new, p.code IS NOT NULL AS in_current,
                        ROW(n.description, n.quantity, n.material, n.labor, n.equipment)
@@ -33,7 +43,7 @@ extension GoldenComponentsImporter {
                    count(DISTINCT item) FILTER (WHERE NOT (in_new AND in_current) OR differs),
                    count(*) FILTER (WHERE in_new)
             FROM j
-            """, try job.id("componentSetId")
+            """, setId, try current.map { try $0.require(0, as: Int64.self) }
         ).first!
         return PublishDiff(
             unit: "components", current: try row.require(0, as: Int.self), removed: try row.require(2, as: Int.self),

@@ -39,6 +39,12 @@ public final class Agent: Sendable {
     private let owner: String
     private let watcher: InotifyWatcher
     private let spool: Spool
+    /// Hand-offs: an upload is queued (planner), chunks are claimable (workers), a job
+    /// changed state (status files). Waits time out only as a fallback for work that no
+    /// thread of this process announces (another agent's chunks on a shared spool).
+    private let planWake = WakeSignal()
+    private let workWake = WakeSignal()
+    private let statusWake = WakeSignal()
 
     /// Creates an agent; nothing runs until ``run()``.
     public init(configuration: AgentConfiguration, logger: Logger) throws {
@@ -54,6 +60,7 @@ public final class Agent: Sendable {
     public func requestStop() {
         shared.withLock { $0.stopping = true }
         watcher.wake()
+        for signal in [planWake, workWake, statusWake] { signal.signal() }
     }
 
     /// Applies reloadable settings: routes, settle and rescan times, reject limits, retry
@@ -98,6 +105,7 @@ public final class Agent: Sendable {
         ])
         let recovered = try Recovery(configuration: configuration, connection: connection, spool: spool, host: host, logger: logger).run()
         shared.withLock { $0.trackedJobs.formUnion(recovered) }
+        workWake.signal()
 
         let planner = WorkerThreads { [self] in plannerLoop() }
         let workers = WorkerThreads { [self] in
@@ -115,7 +123,7 @@ public final class Agent: Sendable {
         planner.join()
         let deadline = monotonicMilliseconds() + Int64(shared.withLock { $0.settings.gracePeriodMilliseconds })
         while shared.withLock({ $0.activeWorkers }) > 0 && monotonicMilliseconds() < deadline {
-            sleepMilliseconds(50)
+            statusWake.wait(after: statusWake.ticket(), milliseconds: 50)
         }
         if shared.withLock({ $0.activeWorkers }) > 0 {
             returnOwnClaims()
@@ -283,6 +291,7 @@ public final class Agent: Sendable {
             guard state.queued.insert(path).inserted else { return }
             state.planQueue.append((path, match))
         }
+        planWake.signal()
         metrics.fileSeen()
         logger.info("file complete", metadata: ["path": "\(path)", "type": "\(match.type.cliName)"])
     }
@@ -293,6 +302,7 @@ public final class Agent: Sendable {
         var connection: PostgresConnection?
         var lastClaimCheck = monotonicMilliseconds()
         while !isStopping {
+            let ticket = planWake.ticket()
             guard let next = shared.withLock({ $0.planQueue.first }) else {
                 let settings = shared.withLock { $0.settings }
                 if monotonicMilliseconds() - lastClaimCheck >= Int64(settings.rescanIntervalMilliseconds) {
@@ -303,7 +313,7 @@ public final class Agent: Sendable {
                             .releaseClaims()
                     }
                 }
-                sleepMilliseconds(100)
+                planWake.wait(after: ticket, milliseconds: 1000)
                 continue
             }
             let probe = FileProbe.probe(next.path)
@@ -317,6 +327,7 @@ public final class Agent: Sendable {
                     path: next.path, type: next.match.type, options: next.match.options, checkSeen: true, force: false,
                     onJob: { [self] job in
                         shared.withLock { _ = $0.trackedJobs.insert(job) }
+                        statusWake.signal()
                         logger.info("job created", metadata: ["job": "\(job)", "path": "\(next.path)"])
                     },
                     progress: { [self] _ in
@@ -325,6 +336,8 @@ public final class Agent: Sendable {
                         }
                     })
                 let elapsed = monotonicMilliseconds() - started
+                workWake.signal()
+                statusWake.signal()
                 switch submission {
                 case .busy:
                     shared.withLock { state in
@@ -369,6 +382,7 @@ public final class Agent: Sendable {
             // Claiming under the lock: once `stopping` is set, no worker takes a new chunk,
             // and `activeWorkers` counts exactly the chunks in flight.
             enum Next { case stop, idle, chunk(Spool.ClaimedChunk) }
+            let ticket = workWake.ticket()
             let next: Next = shared.withLock { state in
                 guard !state.stopping else { return .stop }
                 guard let chunk = try? spool.claim(job: nil, owner: workerOwner) else { return .idle }
@@ -377,10 +391,13 @@ public final class Agent: Sendable {
             }
             guard case .chunk(let chunk) = next else {
                 if case .stop = next { return }
-                sleepMilliseconds(150)
+                workWake.wait(after: ticket, milliseconds: 1000)
                 continue
             }
-            defer { shared.withLock { $0.activeWorkers -= 1 } }
+            defer {
+                shared.withLock { $0.activeWorkers -= 1 }
+                statusWake.signal()
+            }
             shared.withLock { _ = $0.trackedJobs.insert(chunk.jobId) }
             let started = monotonicMilliseconds()
             // Each chunk with the retry limits of the last reload.
@@ -419,6 +436,7 @@ public final class Agent: Sendable {
         var publishers: [Int64: StatusPublisher] = [:]
         var lastMetrics: Int64 = 0
         while true {
+            let ticket = statusWake.ticket()
             let (stopping, jobs, interval, metricsFile) = shared.withLock {
                 ($0.stopping && $0.activeWorkers == 0, $0.trackedJobs, $0.pipeline.statusIntervalMilliseconds, $0.settings.metricsFile)
             }
@@ -467,7 +485,8 @@ public final class Agent: Sendable {
                 lastMetrics = now
             }
             if stopping { return }
-            sleepMilliseconds(min(interval, 250))
+            // Woken by every change of state; the timeout paces progress within chunks.
+            statusWake.wait(after: ticket, milliseconds: min(interval, 250))
         }
     }
 }

@@ -194,7 +194,8 @@ final class ChunkWorker<I: Importer> {
 
 /// What became of one claimed chunk.
 enum ChunkOutcome: Equatable {
-    /// Loaded; `finalized` when this worker also published the job.
+    /// Loaded; `finalized` when this worker also ran the job's last step (published it, held
+    /// it for approval, or ended its dry run).
     case loaded(finalized: Bool)
     /// Already DONE (a second claim of the same chunk): nothing written.
     case alreadyDone
