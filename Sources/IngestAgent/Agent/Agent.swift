@@ -214,7 +214,11 @@ public final class Agent: Sendable {
         }
         for name in FileProbe.entries(directory).sorted() {
             let path = directory + "/" + name
-            guard let probe = FileProbe.probe(path) else { continue }
+            guard let probe = FileProbe.probe(path) else {
+                // Gone since the listing, or a name that is not UTF-8 (which `consider` logs).
+                consider(path, settings: settings, tracker: &tracker)
+                continue
+            }
             if probe.kind == .directory {
                 if !name.hasPrefix(".") { scan(directory: path, settings: settings, tracker: &tracker) }
             } else {
