@@ -13,16 +13,7 @@ struct PublishTarget: ParsableArguments {
 
     /// The type and its options, checked.
     func resolve() throws -> (ImportType, ImportOptions) {
-        guard let importType = ImportType(cliName: type) else {
-            throw ValidationError("unknown type '\(type)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
-        }
-        switch importType {
-        case .xactRaw, .xactComponents:
-            guard project?.isEmpty == false else { throw ValidationError("\(type) needs --project CODE") }
-        case .priceList, .priceListComponents:
-            if project != nil { throw ValidationError("--project applies to xact-raw and xact-components only") }
-        }
-        return (importType, ImportOptions(project: project))
+        (try checkedImportType(type, project: project, label: "type"), ImportOptions(project: project))
     }
 }
 

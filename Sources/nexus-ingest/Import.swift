@@ -67,15 +67,7 @@ struct Import: AsyncParsableCommand {
     var spool: String?
 
     func run() async throws {
-        guard let importType = ImportType(cliName: type) else {
-            throw ValidationError("unknown --type '\(type)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
-        }
-        switch importType {
-        case .xactRaw, .xactComponents:
-            guard project?.isEmpty == false else { throw ValidationError("--type \(type) needs --project CODE") }
-        case .priceList, .priceListComponents:
-            if project != nil { throw ValidationError("--project applies to the xact-raw and xact-components types only") }
-        }
+        let importType = try checkedImportType(type, project: project, label: "--type")
         if estimateVersion != nil, importType != .xactComponents {
             throw ValidationError("--estimate-version applies to --type xact-components only")
         }

@@ -35,6 +35,14 @@ public enum Projects {
         return created
     }
 
+    /// The project of `options` as it exists: ``resolve(_:options:)`` that never creates one
+    /// (components, history and rollback read a project; they do not make one).
+    public static func existing(_ connection: PostgresConnection, options: ImportOptions) throws -> ProjectRef {
+        var lookup = options
+        lookup.createsProject = false
+        return try resolve(connection, options: lookup)
+    }
+
     /// What ``resolve(_:options:)`` would refuse, without creating anything; returns the code.
     /// - Throws: ``ImportFailure/Code/precondition`` when no project is named, or the
     ///   project does not exist and `options.createsProject` is off.

@@ -45,9 +45,7 @@ extension XactComponentsImporter {
 
     /// The project's current estimate version (components attach to it), read only.
     private func currentVersion(_ connection: PostgresConnection) throws -> (project: ProjectRef, version: Int64) {
-        var lookup = options
-        lookup.createsProject = false
-        let project = try Projects.resolve(connection, options: lookup)
+        let project = try Projects.existing(connection, options: options)
         guard let version = try connection.query(
             "SELECT id FROM estimate_version_current WHERE project_id = $1", project.id
         ).first?.require(0, as: Int64.self) else {

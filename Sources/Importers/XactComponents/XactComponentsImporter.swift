@@ -39,9 +39,7 @@ public struct XactComponentsImporter: Importer {
 
     /// The project and the estimate version the components attach to (read only).
     private func target(_ connection: PostgresConnection) throws -> (ProjectRef, Int64) {
-        var lookup = options
-        lookup.createsProject = false
-        let project = try Projects.resolve(connection, options: lookup)
+        let project = try Projects.existing(connection, options: options)
         let version: Int64
         if let requested = options.estimateVersion {
             guard let row = try connection.query(

@@ -47,15 +47,8 @@ extension XactRawImporter {
         try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", try job.id("estimateVersionId"))
     }
 
-    /// The project, read only (rollback and history never create one).
-    private func project(_ connection: PostgresConnection) throws -> ProjectRef {
-        var lookup = options
-        lookup.createsProject = false
-        return try Projects.resolve(connection, options: lookup)
-    }
-
     public func lockPublishing(_ connection: PostgresConnection) throws {
-        try Projects.lock(connection, project: try project(connection).id)
+        try Projects.lock(connection, project: try Projects.existing(connection, options: options).id)
     }
 
     /// The project's completed estimate versions in the order that makes one current (the
@@ -71,7 +64,7 @@ extension XactRawImporter {
             FROM estimate_version v LEFT JOIN import_job j ON j.id = v.import_job_id
             WHERE v.project_id = $1 AND v.status = 'completed'
             ORDER BY v.sequence_no DESC, v.imported_at DESC NULLS LAST, v.id DESC
-            """, try project(connection).id
+            """, try Projects.existing(connection, options: options).id
         ).rows.map(PublishedVersion.init(row:))
     }
 

@@ -118,13 +118,7 @@ struct Finalizer<I: Importer> {
         if policy.mode == .dryRun {
             try importer.discard(connection, job: job.context)
             result["dryRun"] = true
-            try connection.query(
-                """
-                UPDATE import_job SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
-                    result_json = $2::jsonb, message = $3
-                WHERE id = $1
-                """, job.id, JSONText.string(JSONValue.object(try counted(result, job, connection))),
-                "Dry run: the \(importer.type.cliName) import would succeed; nothing was published")
+            try succeed(job, result: result, message: "Dry run: the \(importer.type.cliName) import would succeed; nothing was published", connection: connection)
             return
         }
         if let hold = PublishHold.check(policy: policy, diff: diff, loadedRows: loadedRows) {
@@ -141,6 +135,11 @@ struct Finalizer<I: Importer> {
     private func publish(_ job: LockedJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
         var result = result
         result.merge(try importer.finalize(connection, job: job.context)) { $1 }
+        try succeed(job, result: result, message: message, connection: connection)
+    }
+
+    /// Marks the job SUCCEEDED with `result` (counted) and `message`.
+    private func succeed(_ job: LockedJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
         try connection.query(
             """
             UPDATE import_job SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
