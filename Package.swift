@@ -73,8 +73,6 @@ let package = Package(
                 "IngestAgent",
                 "Importers",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "IngestCore",
                 "IngestPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,8 +2,6 @@ import ArgumentParser
 import IngestAgent
 import IngestPostgres
 import Logging
-import ServiceLifecycle
-import UnixSignals
 
 /// `nexus-ingest run`: the daemon.
 struct Run: AsyncParsableCommand {
@@ -28,20 +26,11 @@ struct Run: AsyncParsableCommand {
                     logger.notice("migrations applied", metadata: ["versions": "\(report.applied)"])
                 }
             }
-            let agent = try Agent(configuration: configuration, logger: logger)
             let options = self.options
-            let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: AgentService(agent: agent), successTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(
-                        service: ReloadService(agent: agent, started: resolved, logger: logger) {
-                            try ConfigurationLoader.resolve(configPath: options.config, environment: processEnvironment())
-                        },
-                        successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-            try await group.run()
+            let agent = Agent(configuration: resolved, logger: logger) {
+                try ConfigurationLoader.resolve(configPath: options.config, environment: processEnvironment())
+            }
+            try await agent.run()
         } catch {
             logger.critical("agent stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -29,14 +29,12 @@ struct WakeSignalTests {
     @Test func anotherThreadWakesTheWaiter() {
         let signal = WakeSignal()
         let ticket = signal.ticket()
-        let thread = WorkerThreads {
+        BlockingThread.start(name: "test-signal") {
             sleepMilliseconds(50)
             signal.signal()
         }
-        thread.start()
         let started = monotonicMilliseconds()
         signal.wait(after: ticket, milliseconds: 10_000)
         #expect(monotonicMilliseconds() - started < 5000)
-        thread.join()
     }
 }

@@ -13,4 +13,8 @@ int nexus_set_read_lease(int fd);
 /// Releases a lease taken by nexus_set_read_lease. Returns 0 or -1.
 int nexus_release_lease(int fd);
 
+/// Names the calling thread (pthread_setname_np(3); at most 15 bytes are kept), as `top -H`
+/// and /proc/PID/task/TID/comm show it.
+void nexus_name_this_thread(const char *name);
+
 #endif

@@ -47,45 +47,45 @@ public struct ImportRunner: Sendable {
         return try store.snapshot(job)!
     }
 
-    /// Runs `workers` threads that claim this job's chunks until none is left, while this
-    /// thread refreshes the status file. A job the workers leave RUNNING without holding it for
-    /// approval (they could not reach the database to record a failure, or the spool failed) is failed here with
-    /// their first error, so an import never ends without a final state.
+    /// Runs the worker pool on this job's chunks until none is left, while this thread
+    /// refreshes the status file after each chunk. A job the workers leave RUNNING without
+    /// holding it for approval (they could not reach the database to record a failure, or the
+    /// spool failed) is failed here with their first error, so an import never ends without a
+    /// final state.
     func runWorkers(job: Int64, owner: String, store: JobStore, publisher: StatusPublisher) {
         let settings = configuration.pipeline
-        let spool = Spool(root: settings.spoolDirectory)
-        let conninfo = configuration.conninfo
-        let schema = configuration.databaseSchema
-        let done = AtomicFlag()
+        let pool = WorkerPool(
+            count: settings.workers, owner: owner, spool: Spool(root: settings.spoolDirectory), conninfo: configuration.conninfo,
+            schema: configuration.databaseSchema)
         let errors = Mutex<[ImportFailure]>([])
-        let pool = WorkerThreads {
-            runOnThreads(count: settings.workers) { index in
-                let dispatcher = ChunkDispatcher(
-                    settings: settings, spool: spool, owner: "\(owner):\(index)",
-                    connection: WorkerConnection(conninfo: conninfo, schema: schema))
-                while true {
-                    let chunk: Spool.ClaimedChunk?
+        let done = AtomicFlag()
+        let changed = WakeSignal()
+        BlockingThread.start(name: "nexus-import") {
+            pool.run(
+                settings: { settings },
+                next: { worker in
                     do {
-                        chunk = try spool.claim(job: job, owner: "\(owner):\(index)")
+                        return try pool.spool.claim(job: job, owner: worker.owner)
                     } catch {
                         errors.withLock { $0.append(ImportFailure(code: .io, message: "spool: \(error)")) }
-                        return
+                        return nil
                     }
-                    guard let chunk else { return }
-                    if case .failed(let failure) = dispatcher.process(chunk) {
-                        errors.withLock { $0.append(failure) }
-                        return
-                    }
-                }
-            }
+                },
+                finished: { _, _, outcome, _ in
+                    changed.signal()
+                    guard case .failed(let failure) = outcome else { return true }
+                    errors.withLock { $0.append(failure) }
+                    return false
+                })
             done.set()
+            changed.signal()
         }
-        pool.start()
         while !done.isSet {
-            sleepMilliseconds(min(200, settings.statusIntervalMilliseconds))
+            let ticket = changed.ticket()
             publisher.publish(force: false)
+            if done.isSet { break }
+            changed.wait(after: ticket, milliseconds: settings.statusIntervalMilliseconds)
         }
-        pool.join()
         if let snapshot = try? store.snapshot(job), snapshot.status == .running, snapshot.waiting == nil {
             let failure = errors.withLock { $0.first }
                 ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNexusPlatform
 import Synchronization
 
 /// Runs `body(0..<count)` on `count` new OS threads and waits for all of them.
@@ -57,35 +58,48 @@ final class AtomicFlag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// One OS thread running a closure, joined explicitly.
-final class WorkerThreads {
-    private let body: @Sendable () -> Void
-    private var thread: pthread_t?
-
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-
-    func start() {
-        let box = Unmanaged.passRetained(ClosureBox(body)).toOpaque()
-        var thread = pthread_t()
-        if pthread_create(&thread, nil, { raw in
-            Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box) == 0 {
-            self.thread = thread
-        } else {
-            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
+/// Blocking work (libpq calls, inotify reads, fsync) on OS threads of its own, so that it never
+/// holds a thread of Swift concurrency's cooperative pool.
+enum BlockingThread {
+    /// Runs `body` on a new thread named `name` (shown by `top -H`, at most 15 bytes) and
+    /// returns its result once it returns. Not cancellable: `body` watches its own stop flag.
+    static func run<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            start(name: name) {
+                do {
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 
-    func join() {
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
+    /// Starts `body` on a new detached thread named `name`; runs it inline if no thread can
+    /// be made.
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(ClosureBox(body, name: name)).toOpaque()
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue()
+            nexus_name_this_thread(box.name)
+            box.body()
+            return nil
+        }, box) == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
+        }
     }
 }
 
 private final class ClosureBox: @unchecked Sendable {
     let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    let name: String
+    init(_ body: @escaping @Sendable () -> Void, name: String) {
+        self.body = body
+        self.name = name
+    }
 }
 
 /// A monotonic clock in milliseconds.

@@ -1,0 +1,54 @@
+import IngestPostgres
+import Logging
+import Synchronization
+
+/// What the agent's services share: the live configuration, the spool, the hand-off state and
+/// the signals that wake the side waiting for it (an upload is queued → planner; chunks are
+/// claimable → workers; a job changed → status writer).
+final class AgentContext: Sendable {
+    let configuration: LiveConfiguration
+    let logger: Logger
+    let metrics = AgentMetrics()
+    let liveness = Liveness()
+    let spool: Spool
+    /// This host's name, as claim files and the ledger record it.
+    let host: String
+    /// `host:pid`: this process as the owner of claims and plans.
+    let owner: String
+    let state: Mutex<AgentState>
+    let planWake = WakeSignal()
+    let workWake = WakeSignal()
+    let statusWake = WakeSignal()
+    private let conninfo: String
+    private let schema: String
+
+    init(configuration: AgentConfiguration, logger: Logger) {
+        self.configuration = LiveConfiguration(configuration)
+        self.logger = logger
+        spool = Spool(root: configuration.pipeline.spoolDirectory)
+        host = Files.hostName()
+        owner = "\(host):\(processID)"
+        state = Mutex(AgentState())
+        conninfo = configuration.conninfo
+        schema = configuration.databaseSchema
+    }
+
+    /// A new connection to the agent's database, with its schema on the search path.
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection(conninfo: conninfo, schema: schema)
+    }
+
+    /// A connection that reconnects itself, for a worker thread.
+    func workerConnection() -> WorkerConnection {
+        WorkerConnection(conninfo: conninfo, schema: schema)
+    }
+
+    /// `job` changed state: the status writer writes its file now and follows it until final.
+    func jobChanged(_ job: Int64) {
+        state.withLock {
+            $0.trackedJobs.insert(job)
+            $0.changedJobs.insert(job)
+        }
+        statusWake.signal()
+    }
+}

@@ -1,0 +1,28 @@
+import IngestPostgres
+import Logging
+
+/// What the agent does before its services start: makes the drop root and spool, checks the
+/// database, logs the inotify limits, and puts the spool and ledger back in order after a
+/// crash (``Recovery``); the jobs still running are handed to the status writer.
+struct AgentStartup {
+    let context: AgentContext
+    let configuration: AgentConfiguration
+
+    func run() throws {
+        try Files.makeDirectories(configuration.agent.dropRoot)
+        try context.spool.create()
+        let connection = try context.connect()
+        let limits = InotifyWatcher.limits()
+        context.logger.info("agent starting", metadata: [
+            "drop_root": "\(configuration.agent.dropRoot)", "spool": "\(context.spool.root)",
+            "workers": "\(configuration.pipeline.workers)",
+            "inotify_max_user_watches": "\(limits["max_user_watches"] ?? "?")",
+            "inotify_max_queued_events": "\(limits["max_queued_events"] ?? "?")",
+            "inotify_max_user_instances": "\(limits["max_user_instances"] ?? "?")",
+        ])
+        let recovery = Recovery(
+            configuration: configuration, connection: connection, spool: context.spool, host: context.host, logger: context.logger)
+        for job in try recovery.run() { context.jobChanged(job) }
+        context.workWake.signal()
+    }
+}
