@@ -10,6 +10,16 @@ public struct ImportOptions: Sendable, Equatable {
         case replace
     }
 
+    /// The per-file options a type may require or take (``ImportOptionRules``).
+    public enum Option: String, Sendable, CaseIterable {
+        /// ``mode``: `--mode`, or a route's `TYPE:MODE`.
+        case mode
+        /// ``project``: `--project`, or the `*` of a route's pattern.
+        case project
+        /// ``estimateVersion``: `--estimate-version`.
+        case estimateVersion = "estimate-version"
+    }
+
     /// Golden PETL mode (`--mode`, or the `golden-petl/replace/` route).
     public var mode: Mode
     /// XACT imports: the project code (`--project`, or the route's directory name).

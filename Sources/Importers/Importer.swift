@@ -35,7 +35,8 @@ public protocol Importer: Sendable {
     func check(_ connection: PostgresConnection) throws
 
     /// Database work before any chunk exists; returns facts saved in the job's `meta_json`
-    /// (under `importer`) and handed back to the later steps in ``JobContext/facts``.
+    /// (under `importer`) and handed back to the later steps in ``JobContext/facts``; those
+    /// named in ``JobContext/targetFacts`` are recorded on the job row too.
     func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue]
 
     /// Prepares one chunk's load (e.g. a staging table) and returns the `COPY … FROM STDIN`
@@ -158,7 +159,8 @@ public struct ChunkCounts: Sendable, Equatable {
     }
 }
 
-/// What the importer's database steps know about their job.
+/// What the importer's database steps know about their job, as the job ledger hands it to them
+/// (importers never read `import_job` or `import_chunk` themselves).
 public struct JobContext: Sendable {
     /// The `import_job.id`.
     public var jobId: Int64
@@ -170,16 +172,41 @@ public struct JobContext: Sendable {
     public var header: [String]
     /// The delimiter the file was read with.
     public var delimiter: CSVDelimiter
+    /// Who started the import (`agent:HOST`, `cli:USER`).
+    public var createdBy: String?
+    /// The upload's path and file name, and its size in bytes.
+    public var csvPath: String?
+    public var fileName: String?
+    public var fileSize: Int64?
+    /// The company the job belongs to, once ``Importer/prepare(_:job:)`` bound it to one
+    /// (``JobContext/targetFacts``).
+    public var companyId: Int64?
+    /// The number of chunks of the plan (0 before it is recorded).
+    public var chunkCount: Int
+    /// The chunks' ``ChunkCounts/stats``, summed over the job (filled for finalize).
+    public var chunkStats: [String: Int]
+
+    /// The facts of ``Importer/prepare(_:job:)`` that the ledger records on the job itself: the
+    /// project, company and estimate version it works on.
+    public static let targetFacts = ["projectId", "companyId", "estimateVersionId"]
 
     public init(
         jobId: Int64, facts: [String: JSONValue] = [:], plan: [String: Int] = [:], header: [String] = [],
-        delimiter: CSVDelimiter = .comma
+        delimiter: CSVDelimiter = .comma, createdBy: String? = nil, csvPath: String? = nil, fileName: String? = nil,
+        fileSize: Int64? = nil, companyId: Int64? = nil, chunkCount: Int = 0, chunkStats: [String: Int] = [:]
     ) {
         self.jobId = jobId
         self.facts = facts
         self.plan = plan
         self.header = header
         self.delimiter = delimiter
+        self.createdBy = createdBy
+        self.csvPath = csvPath
+        self.fileName = fileName
+        self.fileSize = fileSize
+        self.companyId = companyId
+        self.chunkCount = chunkCount
+        self.chunkStats = chunkStats
     }
 
     /// Fact `key` as an integer id.

@@ -56,7 +56,7 @@ public struct Doctor {
 
     private func schemaCheck(_ connection: PostgresConnection) -> Check {
         do {
-            let status = try Migrator(connection: connection, schema: configuration.databaseSchema).status()
+            let status = try Migrator(connection: connection, schema: configuration.databaseSchema, migrations: configuration.importers.migrations).status()
             if !status.unknownVersions.isEmpty {
                 return Check(name: "schema", outcome: .failed,
                              detail: "schema \(configuration.databaseSchema) has migrations \(status.unknownVersions) newer than this binary")

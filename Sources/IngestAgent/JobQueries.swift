@@ -3,19 +3,19 @@ import IngestPostgres
 
 /// Read-only views of the job ledger for `nexus-ingest status` and `jobs`.
 public struct JobQueries {
-    private let store: JobStore
+    private let ledger: JobLedger
 
     /// Connects with `configuration`.
     public init(configuration: AgentConfiguration) throws {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
-        store = JobStore(connection: connection)
+        ledger = JobLedger(connection: connection)
     }
 
     /// One job by id.
-    public func job(_ id: Int64) throws -> JobSnapshot? { try store.snapshot(id) }
+    public func job(_ id: Int64) throws -> JobSnapshot? { try ledger.snapshot(id) }
 
     /// The newest jobs, optionally of one status.
-    public func jobs(status: JobStatus?, limit: Int) throws -> [JobSnapshot] { try store.list(status: status, limit: limit) }
+    public func jobs(status: JobStatus?, limit: Int) throws -> [JobSnapshot] { try ledger.list(status: status, limit: limit) }
 
     /// `document` as the JSON of a status file.
     public static func json(_ document: StatusDocument) -> String {

@@ -26,7 +26,8 @@ public struct Migrator {
     private let schema: String
     private let migrations: [Migration]
 
-    /// Creates a migrator for `schema` (created if missing) over `connection`.
+    /// Creates a migrator for `schema` (created if missing) over `connection`; `migrations`
+    /// are the core ones and those of the importers (`ImporterRegistry.migrations`).
     public init(connection: PostgresConnection, schema: String, migrations: [Migration] = Migrations.all) {
         self.connection = connection
         self.schema = schema
@@ -106,7 +107,7 @@ public struct Migrator {
             throw MigrationError(
                 code: .databaseIsNewer,
                 message: "schema \(schema) has migrations \(unknown.map(String.init).joined(separator: ", ")) that this "
-                    + "nexus-ingest (which knows up to \(Migrations.latestVersion)) does not have; upgrade nexus-ingest")
+                    + "nexus-ingest (which knows up to \(migrations.map(\.version).max() ?? 0)) does not have; upgrade nexus-ingest")
         }
         for (version, checksum) in recorded where known[version]!.checksum != checksum {
             throw MigrationError(

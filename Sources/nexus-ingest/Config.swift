@@ -17,8 +17,17 @@ struct Config: AsyncParsableCommand {
     @Flag(help: "Print JSON for tools instead of text.")
     var json = false
 
+    @Flag(
+        name: .customLong("route-directories"),
+        help: "Print the directories below drop_root that the routes name, one per line, parents first (for packaging).")
+    var routeDirectories = false
+
     func run() async throws {
         let resolved = try options.resolveConfiguration()
+        if routeDirectories {
+            for directory in resolved.configuration.agent.routes.directories { print(directory) }
+            return
+        }
         print(json ? JobQueries.json(resolved.json, pretty: true) : resolved.text)
     }
 }

@@ -27,7 +27,9 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "golden-petl, golden-components, xact-raw or xact-components.")
+    @Option(help: ArgumentHelp(
+        "The import type.",
+        discussion: ImporterRegistry.standard.importers.map { "\($0.importType.cliName): \($0.summary)" }.joined(separator: "\n")))
     var type: String
 
     @Option(help: "Golden PETL: merge (default) or replace.")
@@ -68,12 +70,10 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         let importType = try checkedImportType(type, project: project, label: "--type")
-        if estimateVersion != nil, importType != .xactComponents {
-            throw ValidationError("--estimate-version applies to --type xact-components only")
-        }
-        if mode != nil, importType != .priceList {
-            throw ValidationError("--mode applies to --type golden-petl only")
-        }
+        var given: [ImportOptions.Option: String] = [:]
+        if estimateVersion != nil { given[.estimateVersion] = "--estimate-version" }
+        if mode != nil { given[.mode] = "--mode" }
+        if let misplaced = ImporterRegistry.standard.misplacedOption(in: given, for: importType) { throw ValidationError(misplaced) }
         var importOptions = ImportOptions(project: project, estimateVersion: estimateVersion)
         if let mode {
             guard let parsed = ImportOptions.Mode(rawValue: mode) else {

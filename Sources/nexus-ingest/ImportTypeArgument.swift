@@ -1,18 +1,18 @@
 import ArgumentParser
-import IngestCore
+import Importers
 
 /// The import type `name` as a command names it (`label`: `--type` for `import`, `type` for
-/// `history` and `rollback`), with the project rule: XACT types need `--project`, the Golden
-/// types take none.
+/// `history` and `rollback`), with its project rule: a type that requires a project needs
+/// `--project`, the others take none.
 func checkedImportType(_ name: String, project: String?, label: String) throws -> ImportType {
-    guard let importType = ImportType(cliName: name) else {
-        throw ValidationError("unknown \(label) '\(name)'; use one of: \(ImportType.allCases.map(\.cliName).joined(separator: ", "))")
+    let importers = ImporterRegistry.standard
+    guard let importType = importers.type(cliName: name) else {
+        throw ValidationError("unknown \(label) '\(name)'; use one of: \(importers.cliNames)")
     }
-    switch importType {
-    case .xactRaw, .xactComponents:
+    if try importers.definition(of: importType).options.required.contains(.project) {
         guard project?.isEmpty == false else { throw ValidationError("\(label) \(name) needs --project CODE") }
-    case .priceList, .priceListComponents:
-        if project != nil { throw ValidationError("--project applies to the xact-raw and xact-components types only") }
+    } else if project != nil, let misplaced = importers.misplacedOption(in: [.project: "--project"], for: importType) {
+        throw ValidationError(misplaced)
     }
     return importType
 }

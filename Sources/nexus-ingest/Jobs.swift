@@ -27,7 +27,7 @@ struct Jobs: AsyncParsableCommand {
         print("ID".padding(to: 8) + "TYPE".padding(to: 23) + "STATUS".padding(to: 11) + "PROG".padding(to: 6) + "CHUNKS".padding(to: 9) + "FILE")
         for job in jobs {
             let chunks = "\(job.completedChunks ?? 0)/\(job.totalChunks ?? 0)"
-            print(String(job.id).padding(to: 8) + job.type.rawValue.padding(to: 23) + job.status.rawValue.padding(to: 11)
+            print(String(job.id).padding(to: 8) + job.type.padding(to: 23) + job.status.rawValue.padding(to: 11)
                 + "\(job.progress)%".padding(to: 6) + chunks.padding(to: 9) + (job.fileName ?? ""))
         }
     }

@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try options.loadConfiguration()
         do {
             let connection = try PostgresConnection(conninfo: configuration.conninfo)
-            let report = try Migrator(connection: connection, schema: configuration.databaseSchema).migrate()
+            let report = try Migrator(connection: connection, schema: configuration.databaseSchema, migrations: configuration.importers.migrations).migrate()
             if report.applied.isEmpty {
                 print("schema \(configuration.databaseSchema) is up to date at version \(report.currentVersion)")
             } else {

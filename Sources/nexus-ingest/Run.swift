@@ -21,7 +21,7 @@ struct Run: AsyncParsableCommand {
         do {
             if configuration.agent.migrateOnStart {
                 let connection = try PostgresConnection(conninfo: configuration.conninfo)
-                let report = try Migrator(connection: connection, schema: configuration.databaseSchema).migrate()
+                let report = try Migrator(connection: connection, schema: configuration.databaseSchema, migrations: configuration.importers.migrations).migrate()
                 if !report.applied.isEmpty {
                     logger.notice("migrations applied", metadata: ["versions": "\(report.applied)"])
                 }

@@ -19,7 +19,7 @@ struct AgentRulesTests {
     }
 
     @Test func defaultRoutes() throws {
-        let routes = try RouteTable(entries: RouteTable.defaultEntries)
+        let routes = try RouteTable(entries: ImporterRegistry.standard.defaultRoutes)
         #expect(routes.match(directory: ["golden-petl"]) == RouteTable.Match(type: .priceList, options: ImportOptions(mode: .merge)))
         #expect(routes.match(directory: ["golden-petl", "replace"])?.options.mode == .replace)
         #expect(routes.match(directory: ["golden-components"])?.type == .priceListComponents)

@@ -48,7 +48,7 @@ struct ConfigurationLoaderTests {
         let configuration = try ConfigurationLoader.load(configPath: "/" + path.drop(while: { $0 == "/" }), environment: [:])
         #expect(configuration.databaseSchema == "nexus")
         #expect(configuration.databaseURL == nil)
-        #expect(configuration.agent.routes == (try RouteTable(entries: RouteTable.defaultEntries)))
+        #expect(configuration.agent.routes == (try RouteTable(entries: ImporterRegistry.standard.defaultRoutes)))
         #expect(configuration.agent.dropRoot == "/srv/nexus-ingest/uploads/pricing")
         #expect(configuration.agent.settleMilliseconds == 2000)
         #expect(configuration.agent.logFormat == .text)
@@ -259,7 +259,7 @@ struct ResolvedConfigurationTests {
         #expect(resolved["workers"]?.value == .integer(4))
         #expect(resolved["settle_seconds"]?.source == .defaultValue)
         #expect(resolved.text.contains("workers                   4  # environment variable NEXUS_INGEST_WORKERS"))
-        #expect(resolved.settings.count == ConfigurationKey.all.count)
+        #expect(resolved.settings.count == ConfigurationKey.all().count)
     }
 
     @Test func passwordsAreRedacted() {

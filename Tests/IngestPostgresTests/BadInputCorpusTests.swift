@@ -83,7 +83,7 @@ final class BadInputCorpusTests {
     func eachBadInputHasItsWrittenOutcome(_ input: BadInput) throws {
         let before = try published()
         let path = fixture.upload(input.file, input.bytes())
-        guard let type = ImportType(cliName: input.type) else {
+        guard let type = ImporterRegistry.standard.type(cliName: input.type) else {
             Issue.record("\(input.file): unknown type \(input.type)")
             return
         }

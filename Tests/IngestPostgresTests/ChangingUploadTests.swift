@@ -50,7 +50,7 @@ struct ChangingUploadTests {
             Issue.record("unexpected \(submission)")
             return
         }
-        let snapshot = try #require(try JobStore(connection: fixture.connection).snapshot(job))
+        let snapshot = try #require(try JobLedger(connection: fixture.connection).snapshot(job))
         switch change {
         case .truncated:
             // The bytes read no longer add up to the SHA-256 taken first: nothing is planned.

@@ -320,9 +320,9 @@ struct GoldenComponentsImportTests {
         let settings = fixture.settings
         let spool = Spool(root: settings.spoolDirectory)
         try spool.create()
-        let store = JobStore(connection: fixture.connection)
-        let job = try store.createJob(type: .priceListComponents, target: "golden", path: path, fileName: "twice.csv", size: Int64(generated.csv.count), createdBy: "test")
-        try store.markRunning(job, message: "Planning")
+        let ledger = JobLedger(connection: fixture.connection)
+        let job = try ledger.createJob(type: .priceListComponents, target: "golden", path: path, fileName: "twice.csv", size: Int64(generated.csv.count), createdBy: "test")
+        try ledger.markRunning(job, message: "Planning")
         let importer = GoldenComponentsImporter()
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
@@ -345,7 +345,7 @@ struct GoldenComponentsImportTests {
         #expect(!fixture.exists(again.path))
         while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
 
-        let finished = try #require(try store.snapshot(job))
+        let finished = try #require(try ledger.snapshot(job))
         #expect(finished.status == .succeeded)
         #expect(finished.completedChunks == 3)
         let expected = ExpectedComponents.compute(rows: generated.rows, items: items)

@@ -387,7 +387,7 @@ struct GoldenPETLImportTests {
         #expect(other.result?["revision"] == 3)
 
         while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
-        let a = try #require(try JobStore(connection: fixture.connection).snapshot(job))
+        let a = try #require(try JobLedger(connection: fixture.connection).snapshot(job))
         #expect(a.status == .failed)
         #expect(a.error?["code"] == "precondition")
         #expect(a.error?["message"] == "The Golden price list changed while this import ran (it started from revision 1; revision 3 is the latest now); nothing was published: import the file again")
@@ -402,7 +402,7 @@ struct GoldenPETLImportTests {
             do {
                 let connection = try TestDatabase.connect()
                 try connection.setSearchPath(schema)
-                let job = try JobStore(connection: connection).createJob(
+                let job = try JobLedger(connection: connection).createJob(
                     type: .priceList, target: "golden", path: "/x.csv", fileName: "x.csv", size: 1, createdBy: "test")
                 let facts = try connection.transaction { connection in
                     try GoldenPETLImporter().prepare(connection, job: JobContext(jobId: job))
@@ -465,7 +465,7 @@ struct GoldenPETLImportTests {
 
         // The components job still loads and publishes its set, for revision 1.
         while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
-        let loaded = try #require(try JobStore(connection: fixture.connection).snapshot(job))
+        let loaded = try #require(try JobLedger(connection: fixture.connection).snapshot(job))
         #expect(loaded.status == .succeeded)
         #expect(loaded.result?["priceListId"]?.intValue == firstList)
         #expect(try fixture.count(
@@ -491,10 +491,10 @@ struct GoldenPETLImportTests {
         let settings = fixture.settings
         let spool = Spool(root: settings.spoolDirectory)
         try spool.create()
-        let store = JobStore(connection: fixture.connection)
+        let ledger = JobLedger(connection: fixture.connection)
         let size = Int64(fixture.read(path)!.utf8.count)
-        let job = try store.createJob(type: type, target: importer.target, path: path, fileName: "planned.csv", size: size, createdBy: "test")
-        try store.markRunning(job, message: "Planning")
+        let job = try ledger.createJob(type: type, target: importer.target, path: path, fileName: "planned.csv", size: size, createdBy: "test")
+        try ledger.markRunning(job, message: "Planning")
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
         _ = try planner.planUpload(job: job, path: path)

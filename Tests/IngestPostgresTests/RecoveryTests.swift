@@ -14,8 +14,8 @@ struct RecoveryTests {
         let fixture = try PipelineFixture()
         let spool = Spool(root: fixture.settings.spoolDirectory)
         try spool.create()
-        let store = JobStore(connection: fixture.connection)
-        let job = try store.createJob(type: .priceListComponents, target: "golden", path: "/x.csv", fileName: "x.csv", size: 1, createdBy: "test")
+        let ledger = JobLedger(connection: fixture.connection)
+        let job = try ledger.createJob(type: .priceListComponents, target: "golden", path: "/x.csv", fileName: "x.csv", size: 1, createdBy: "test")
         try fixture.connection.query("UPDATE import_job SET status = 'RUNNING', total_chunks = 4, completed_chunks = 1 WHERE id = $1", job)
         try fixture.connection.executeScript(
             """

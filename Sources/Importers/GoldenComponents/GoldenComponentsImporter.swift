@@ -11,9 +11,8 @@ public import IngestPostgres
 /// `price_list_component_current` switch from the old set to the complete new one at once.
 /// A failed job leaves its set inactive and the previous one current.
 public struct GoldenComponentsImporter: Importer {
-    public init() {}
+    public init(options: ImportOptions = ImportOptions()) {}
 
-    public var type: ImportType { .priceListComponents }
     public var strategy: String { "PRICE_LIST_COMPONENTS:cat-sel-hash" }
     public var target: String { "golden" }
 

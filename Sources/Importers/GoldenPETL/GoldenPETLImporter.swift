@@ -20,7 +20,6 @@ public struct GoldenPETLImporter: Importer {
     /// An importer for a job with `options` (Golden PETL reads only `mode`).
     public init(options: ImportOptions = ImportOptions()) { self.options = options }
 
-    public var type: ImportType { .priceList }
     public var strategy: String { "PRICE_LIST:canonical-key-hash" }
     public var target: String { "golden" }
 
@@ -248,13 +247,14 @@ public struct GoldenPETLImporter: Importer {
         ).first!
         // The legacy worker logged only jobs that belong to a company (the log's company_id
         // is required); the job's user is the one who changed the prices.
-        try connection.query(
-            """
-            INSERT INTO golden_price_update_log
-                (company_id, price_list_id, import_job_id, changed_by, updated_count, avg_delta, avg_percent_delta, source)
-            SELECT company_id, $2, id, created_by, $3, 0, 0, 'GOLDEN_PETL' FROM import_job
-            WHERE id = $1 AND company_id IS NOT NULL
-            """, job.jobId, priceListId, itemCount)
+        if let company = job.companyId {
+            try connection.query(
+                """
+                INSERT INTO golden_price_update_log
+                    (company_id, price_list_id, import_job_id, changed_by, updated_count, avg_delta, avg_percent_delta, source)
+                VALUES ($1, $2, $3, $4, $5, 0, 0, 'GOLDEN_PETL')
+                """, company, priceListId, job.jobId, job.createdBy, itemCount)
+        }
 
         var mergeStats: JSONValue = .null
         if mode == .merge {
@@ -262,15 +262,7 @@ public struct GoldenPETLImporter: Importer {
                 "updatedCount": 0, "addedCount": 0, "deletedCount": 0, "duplicateCount": 0,
                 "unchangedCount": .int(Int64(unchanged)),
             ]
-            let sums = try connection.query(
-                """
-                SELECT key, sum(value::bigint) FROM import_chunk, jsonb_each_text(stats_json)
-                WHERE import_job_id = $1 GROUP BY key
-                """, job.jobId)
-            for sum in sums.rows {
-                let key = try sum.require(0, as: String.self)
-                if counters[key] != nil { counters[key] = .int(try sum.require(1, as: Int64.self)) }
-            }
+            for (key, sum) in job.chunkStats where counters[key] != nil { counters[key] = .int(Int64(sum)) }
             mergeStats = .object(counters)
         }
         return [

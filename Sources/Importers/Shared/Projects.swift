@@ -67,15 +67,10 @@ public enum Projects {
         }
     }
 
-    /// Records on the job which project and estimate version it works on, and returns them
-    /// as the job's facts (`projectId`, `companyId`, `projectCode`, `estimateVersionId`).
-    static func bind(
-        _ connection: PostgresConnection, job: Int64, project: ProjectRef, estimateVersion: Int64
-    ) throws -> [String: JSONValue] {
-        try connection.query(
-            "UPDATE import_job SET project_id = $2, company_id = $3, estimate_version_id = $4, updated_at = now() WHERE id = $1",
-            job, project.id, project.companyId, estimateVersion)
-        return [
+    /// The job's facts for the project and estimate version it works on (`projectId`,
+    /// `companyId`, `projectCode`, `estimateVersionId`; the ledger records the ids on the job).
+    static func facts(project: ProjectRef, estimateVersion: Int64) -> [String: JSONValue] {
+        [
             "projectId": .int(project.id), "companyId": .int(project.companyId), "projectCode": .string(project.code),
             "estimateVersionId": .int(estimateVersion),
         ]

@@ -16,7 +16,6 @@ public struct XactComponentsImporter: Importer {
 
     public init(options: ImportOptions) { self.options = options }
 
-    public var type: ImportType { .xactComponents }
     public var strategy: String { "XACT_COMPONENTS:line-range" }
     public var target: String { options.project ?? "" }
     public var partitioning: Partitioning { .lineRange }
@@ -29,7 +28,7 @@ public struct XactComponentsImporter: Importer {
     /// - Throws: ``ImportFailure/Code/precondition`` when the project or a usable version is missing.
     public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
         let (project, version) = try target(connection)
-        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
+        return Projects.facts(project: project, estimateVersion: version)
     }
 
     /// The project and a usable estimate version must exist.

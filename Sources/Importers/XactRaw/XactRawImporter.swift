@@ -18,7 +18,6 @@ public struct XactRawImporter: Importer {
 
     public init(options: ImportOptions) { self.options = options }
 
-    public var type: ImportType { .xactRaw }
     public var strategy: String { "XACT_RAW:line-range" }
     public var target: String { options.project ?? "" }
     public var dialect: CSVDialect {
@@ -44,13 +43,11 @@ public struct XactRawImporter: Importer {
             """
             INSERT INTO estimate_version (project_id, source_type, file_name, stored_path, estimate_kind, sequence_no,
                 default_payer_type, status, imported_by, import_job_id)
-            SELECT $1, 'xact_raw_carrier', coalesce(file_name, ''), coalesce(csv_path, ''), 'initial', 0, 'carrier',
-                   'parsing', created_by, id
-            FROM import_job WHERE id = $2
+            VALUES ($1, 'xact_raw_carrier', $2, $3, 'initial', 0, 'carrier', 'parsing', $4, $5)
             RETURNING id
-            """, project.id, job.jobId
+            """, project.id, job.fileName ?? "", job.csvPath ?? "", job.createdBy, job.jobId
         ).first!.require(0, as: Int64.self)
-        return try Projects.bind(connection, job: job.jobId, project: project, estimateVersion: version)
+        return Projects.facts(project: project, estimateVersion: version)
     }
 
     /// The `raw_xact_row` columns ``encode(_:line:job:into:)`` writes, in order.

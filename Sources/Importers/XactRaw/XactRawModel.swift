@@ -87,8 +87,7 @@ struct XactRawModel {
 
         let syncs = EstimateSyncs(
             connection: connection, job: job,
-            createdBy: try connection.query("SELECT created_by FROM import_job WHERE id = $1", job.jobId).first?
-                .decode(0, as: String.self))
+            createdBy: job.createdBy)
         let costBook = try syncs.syncCostBook(company: companyId, project: projectId, version: versionId, sow: sowId)
         let golden = try syncs.syncGolden(company: companyId, project: projectId, version: versionId)
 
@@ -102,14 +101,12 @@ struct XactRawModel {
             throw ImportFailure(code: .precondition, message: "estimate version \(versionId) is no longer being imported")
         }
 
-        let chunks = try connection.query("SELECT count(*) FROM import_chunk WHERE import_job_id = $1", job.jobId)
-            .first!.require(0, as: Int.self)
-        let file = try connection.query("SELECT file_size FROM import_job WHERE id = $1", job.jobId).first!
+        let chunks = job.chunkCount
         let records = job.plan["dataRows"] ?? 0
         let blank = job.plan["blankRows"] ?? 0
         let trace: JSONValue = [
             "csv": [
-                "bytes": .int(try file.decode(0, as: Int64.self) ?? 0),
+                "bytes": .int(job.fileSize ?? 0),
                 "delimiter": .string(job.delimiter.description),
                 "parsedRecordsCount": .int(Int64(records + blank)),
                 "blankRecordCount": .int(Int64(blank)),

@@ -1,5 +1,6 @@
 public import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon (`nexus-ingest run`, DESIGN §1): after recovery, one `ServiceGroup` of
 ///
@@ -13,6 +14,7 @@ public final class Agent: Sendable {
     private let context: AgentContext
     private let started: ResolvedConfiguration
     private let load: @Sendable () throws -> ResolvedConfiguration
+    private let group = Mutex<ServiceGroup?>(nil)
 
     /// Creates an agent; nothing runs until ``run()``. `reload` reads the configuration
     /// again on SIGHUP.
@@ -22,6 +24,12 @@ public final class Agent: Sendable {
         context = AgentContext(configuration: configuration.configuration, logger: logger)
         started = configuration
         load = reload
+    }
+
+    /// Stops a running agent as SIGTERM does (an embedding process or a test; the daemon gets
+    /// SIGTERM from systemd).
+    public func requestStop() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
     }
 
     /// Recovers what a crash left, then runs until SIGTERM or SIGINT and returns after the
@@ -37,12 +45,17 @@ public final class Agent: Sendable {
         var services: [any Service] = [
             StatusService(context: context),
             WorkerPoolService(
-                context: context, workers: configuration.pipeline.workers, conninfo: configuration.conninfo,
+                context: context, workers: configuration.pipeline.workers, importers: configuration.importers,
+                conninfo: configuration.conninfo,
                 schema: configuration.databaseSchema),
             PlannerService(context: context),
             ClaimJanitorService(context: context, host: context.host),
             watcher,
-            ReloadService(context: context, started: started, load: load) { watcher.rescan() },
+            ReloadService(context: context, started: started, load: load) { [context] in
+                watcher.rescan()
+                context.janitorWake.signal()
+                context.statusWake.signal()
+            },
             SystemdService(),
         ]
         if let interval = WatchdogService.environmentInterval {
@@ -54,6 +67,7 @@ public final class Agent: Sendable {
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
+        self.group.withLock { $0 = group }
         try await group.run()
         context.logger.info("agent stopped")
     }

@@ -19,6 +19,8 @@ final class AgentContext: Sendable {
     let planWake = WakeSignal()
     let workWake = WakeSignal()
     let statusWake = WakeSignal()
+    /// Wakes the claim janitor (a stop, or a reload that changed its interval or lease).
+    let janitorWake = WakeSignal()
     private let conninfo: String
     private let schema: String
 

@@ -44,15 +44,11 @@ struct Recovery {
                 continue
             }
             guard !local else { continue }
-            let row = try connection.query(
-                """
-                SELECT state, coalesce(started_at < now() - $3::bigint * INTERVAL '1 second', true)
-                FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
-                """, chunk.job, chunk.index, configuration.agent.claimLeaseSeconds
-            ).first
-            if row == nil || row?[0] == "DONE" || row?[0] == "ABANDONED" {
+            let claim = try JobLedger(connection: connection).chunkClaim(
+                job: chunk.job, index: chunk.index, leaseSeconds: configuration.agent.claimLeaseSeconds)
+            if claim == nil || claim?.state == "DONE" || claim?.state == "ABANDONED" {
                 try? Files.remove(path)
-            } else if try row?.require(1, as: Bool.self) == true,
+            } else if claim?.expired == true,
                       (try? Files.rename(path, to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
                 logger.notice("expired claim of another host returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
             }
@@ -67,48 +63,34 @@ struct Recovery {
     }
 
     private func recoverJobs() throws -> [Int64] {
-        let store = JobStore(connection: connection)
-        let rows = try connection.query(
-            """
-            SELECT id, type, owner, total_chunks, meta_json->'options',
-                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE'),
-                   result_json ? 'waiting'
-            FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
-            """
-        ).rows
+        let ledger = JobLedger(connection: connection)
         var running: [Int64] = []
-        for row in rows {
-            let job = try row.require(0, as: Int64.self)
-            let owner = row[2] ?? ""
-            guard isDeadLocalOwner(owner) else {
-                running.append(job)
+        for (job, unfinished) in try ledger.unfinishedJobs() {
+            guard isDeadLocalOwner(job.owner ?? "") else {
+                running.append(job.id)
                 continue
             }
-            guard let totalChunks = try row.decode(3, as: Int.self) else {
-                try? Files.removeDirectory(spool.tmpDirectory(job: job))
-                try store.fail(job, ImportFailure(
+            guard let totalChunks = job.totalChunks else {
+                try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
+                try ledger.fail(job.id, ImportFailure(
                     code: .interrupted,
                     message: "the agent stopped while planning this file; it is planned again by a new job"))
-                logger.notice("interrupted plan failed", metadata: ["job": "\(job)"])
+                logger.notice("interrupted plan failed", metadata: ["job": "\(job.id)"])
                 continue
             }
-            let tmpChunks = (try? Files.list(spool.tmpDirectory(job: job))) ?? []
+            let tmpChunks = (try? Files.list(spool.tmpDirectory(job: job.id))) ?? []
             if !tmpChunks.isEmpty {
                 let indexes = tmpChunks.compactMap { Spool.parseChunkFileName($0)?.index }
-                try spool.publish(job: job, chunkIndexes: indexes)
-                logger.notice("committed plan published", metadata: ["job": "\(job)", "chunks": "\(indexes.count)"])
+                try spool.publish(job: job.id, chunkIndexes: indexes)
+                logger.notice("committed plan published", metadata: ["job": "\(job.id)", "chunks": "\(indexes.count)"])
             }
-            let unfinished = try row.require(5, as: Int.self)
             // A job held for approval waits for `publish` or `discard`, not for an agent.
-            let held = try row.decode(6, as: Bool.self) ?? false
-            if totalChunks > 0 && unfinished == 0 && !held, let type = ImportType(rawValue: row[1] ?? "") {
-                let options = ImportOptions(json: JSONText.decode(row[4]))
-                try ImporterRegistry.visit(type, options: options, FinalizeVisitor(
-                    job: job, settings: configuration.pipeline, connection: connection))
-                logger.notice("unfinished finalize completed", metadata: ["job": "\(job)"])
+            if totalChunks > 0 && unfinished == 0 && !job.isHeld {
+                try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
+                logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])
             }
-            try connection.query("UPDATE import_job SET owner = $2 WHERE id = $1", job, "\(host):\(getpid())")
-            running.append(job)
+            try ledger.adopt(job.id, owner: "\(host):\(getpid())")
+            running.append(job.id)
         }
         return running
     }

@@ -1,5 +1,5 @@
 public import Importers
-public import IngestCore
+import IngestCore
 
 /// Where an upload goes, decided by its directory below the drop root (DESIGN §1.2).
 ///
@@ -21,9 +21,9 @@ public struct RouteTable: Sendable, Equatable {
         /// When an import of this route may go live.
         public var publish = PublishPolicy()
 
-        /// Parses one `PATTERN=TYPE[:MODE][;option=value…]` entry.
+        /// Parses one `PATTERN=TYPE[:MODE][;option=value…]` entry naming a type of `importers`.
         /// - Throws: ``EntryError`` saying what is wrong with it.
-        public init(entry: String) throws(EntryError) {
+        public init(entry: String, importers: ImporterRegistry = .standard) throws(EntryError) {
             var options = entry.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingASCIISpaces() }
             let route = options.removeFirst()
             var signal = "settled"
@@ -67,12 +67,14 @@ public struct RouteTable: Sendable, Equatable {
             }
             let parts = route.split(separator: "=", maxSplits: 1).map(String.init)
             let target = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
-            guard parts.count == 2, let type = ImportType(cliName: target.first ?? "") else {
-                let types = ImportType.allCases.map(\.cliName).joined(separator: ", ")
-                throw EntryError(message: "'\(entry)' is not PATTERN=TYPE[:MODE] with a known TYPE (\(types))")
+            guard parts.count == 2, let type = importers.type(cliName: target.first ?? "") else {
+                throw EntryError(message: "'\(entry)' is not PATTERN=TYPE[:MODE] with a known TYPE (\(importers.cliNames))")
             }
             mode = .merge
             if target.count == 2 {
+                if let misplaced = importers.misplacedOption(in: [.mode: "a mode (:\(target[1]))"], for: type) {
+                    throw EntryError(message: "'\(entry)': \(misplaced)")
+                }
                 guard let parsed = ImportOptions.Mode(rawValue: target[1]) else {
                     throw EntryError(message: "'\(entry)': unknown mode '\(target[1])' (merge or replace)")
                 }
@@ -81,6 +83,9 @@ public struct RouteTable: Sendable, Equatable {
             pattern = parts[0].split(separator: "/").map(String.init)
             guard !pattern.isEmpty, !pattern.contains("..") else {
                 throw EntryError(message: "'\(entry)': bad directory pattern (directories below drop_root, `*` for one directory)")
+            }
+            if try! importers.definition(of: type).options.required.contains(.project), !pattern.contains("*") {
+                throw EntryError(message: "'\(entry)': \(type.cliName) needs a project: put `*` for the project directory in the pattern")
             }
             self.type = type
         }
@@ -109,17 +114,12 @@ public struct RouteTable: Sendable, Equatable {
     /// The routes, in order; the first match wins.
     public var routes: [Route]
 
-    /// DESIGN §1.2's table.
-    public static let defaultEntries = [
-        "golden-petl=golden-petl", "golden-petl/replace=golden-petl:replace", "golden-components=golden-components",
-        "xact-raw/*=xact-raw", "xact-components/*=xact-components",
-    ]
-
-    /// Parses `PATTERN=TYPE[:MODE]` entries.
+    /// Parses `PATTERN=TYPE[:MODE]` entries naming types of `importers` (whose
+    /// ``ImporterRegistry/defaultRoutes`` are DESIGN §1.2's table).
     /// - Throws: ``ConfigurationError`` naming a malformed entry.
-    public init(entries: [String]) throws(ConfigurationError) {
+    public init(entries: [String], importers: ImporterRegistry = .standard) throws(ConfigurationError) {
         do {
-            routes = try entries.map { entry throws(EntryError) in try Route(entry: entry) }
+            routes = try entries.map { entry throws(EntryError) in try Route(entry: entry, importers: importers) }
         } catch {
             throw ConfigurationError(code: .invalidValue, key: "routes", message: error.message)
         }
@@ -156,6 +156,21 @@ public struct RouteTable: Sendable, Equatable {
             if case .marker(let suffix) = route.completion, !suffixes.contains(suffix) { suffixes.append(suffix) }
         }
         return suffixes
+    }
+
+    /// The directories below the drop root that the routes name, parents first: each
+    /// pattern up to its first `*` (`golden-petl`, `golden-petl/replace`, `xact-raw`). The
+    /// package creates them for the SFTP group (`nexus-ingest config --route-directories`).
+    public var directories: [String] {
+        var directories: [String] = []
+        for route in routes {
+            let fixed = route.pattern.prefix { $0 != "*" }
+            for depth in fixed.indices {
+                let directory = fixed[...depth].joined(separator: "/")
+                if !directories.contains(directory) { directories.append(directory) }
+            }
+        }
+        return directories
     }
 
     /// Whether some route may match below `directory` (so the agent watches it).

@@ -1,3 +1,5 @@
+public import Importers
+
 /// The settings nexus-ingest runs with, resolved from the config file and the environment.
 ///
 /// Every key of the YAML file (`database.url`) can be overridden by an environment variable
@@ -10,6 +12,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var databaseSchema: String
     /// The config file the settings came from, if any.
     public var configFile: String?
+    /// The import types this configuration's routes and jobs may use.
+    public var importers: ImporterRegistry
     /// Planning and loading settings.
     public var pipeline: PipelineSettings
     /// Watching and daemon settings.
@@ -21,9 +25,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Creates a configuration.
     public init(
         databaseURL: String? = nil, databaseSchema: String = Self.defaultSchema, configFile: String? = nil,
+        importers: ImporterRegistry = .standard,
         pipeline: PipelineSettings = PipelineSettings(spoolDirectory: Self.defaultSpoolDirectory, workers: 2),
-        agent: AgentSettings = AgentSettings(routes: try! RouteTable(entries: RouteTable.defaultEntries))
+        agent: AgentSettings = AgentSettings(routes: try! RouteTable(entries: ImporterRegistry.standard.defaultRoutes))
     ) {
+        self.importers = importers
         self.databaseURL = databaseURL
         self.databaseSchema = databaseSchema
         self.configFile = configFile

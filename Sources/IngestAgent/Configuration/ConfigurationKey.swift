@@ -1,7 +1,9 @@
+public import Importers
+
 /// One setting nexus-ingest knows: its key in the YAML file, its environment variable, what
 /// values it takes, its default, and whether SIGHUP can change it.
 ///
-/// ``all`` is the one list of settings: the loader checks every key and value against it,
+/// ``all(importers:)`` is the one list of settings: the loader checks every key and value against it,
 /// `nexus-ingest config` prints it, and a reload names the changed keys that need a restart.
 public struct ConfigurationKey: Sendable {
     /// What values a setting takes.
@@ -20,8 +22,8 @@ public struct ConfigurationKey: Sendable {
         case choice([String])
         /// `auto` or a whole number ≥ 1.
         case chunks
-        /// A list of `PATTERN=TYPE[:MODE]` routes.
-        case routes
+        /// A list of `PATTERN=TYPE[:MODE]` routes to the types of these importers.
+        case routes(ImporterRegistry)
     }
 
     /// The dotted key, e.g. `database.url`.
@@ -72,8 +74,9 @@ public struct ConfigurationKey: Sendable {
         name == "NEXUS_INGEST_CONFIG" || name.hasPrefix("NEXUS_INGEST_TEST_")
     }
 
-    /// Every setting, in the order of the shipped config file.
-    public static var all: [ConfigurationKey] {
+    /// Every setting, in the order of the shipped config file; routes name the types of
+    /// `importers`, and their default is every importer's default routes.
+    public static func all(importers: ImporterRegistry = .standard) -> [ConfigurationKey] {
         [
             ConfigurationKey("database.url", .text, .text(""), reloadable: false, secret: true),
             ConfigurationKey("database.schema", .nonEmptyText, .text(AgentConfiguration.defaultSchema), reloadable: false),
@@ -87,7 +90,7 @@ public struct ConfigurationKey: Sendable {
             ConfigurationKey("retry.initial_backoff_ms", .integer(minimum: 1), .integer(200), reloadable: true),
             ConfigurationKey("status_interval_ms", .integer(minimum: 50), .integer(1000), reloadable: true),
             ConfigurationKey("drop_root", .nonEmptyText, .text(AgentSettings.defaultDropRoot), reloadable: false),
-            ConfigurationKey("routes", .routes, .list(RouteTable.defaultEntries), reloadable: true),
+            ConfigurationKey("routes", .routes(importers), .list(importers.defaultRoutes), reloadable: true),
             ConfigurationKey("settle_seconds", .number(minimum: 0, maximum: nil), .number(2), reloadable: true),
             ConfigurationKey("rescan_interval_seconds", .number(minimum: 1, maximum: nil), .number(60), reloadable: true),
             ConfigurationKey("grace_period_seconds", .number(minimum: 0, maximum: nil), .number(30), reloadable: true),

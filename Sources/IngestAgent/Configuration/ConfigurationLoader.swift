@@ -1,6 +1,7 @@
+public import Importers
 /// Reads ``AgentConfiguration`` from `NEXUS_INGEST_*` environment variables, then the YAML
 /// config file, then the defaults, checking every key and value against
-/// ``ConfigurationKey/all``.
+/// ``ConfigurationKey/all(importers:)``.
 ///
 /// The file is, in order: the `--config` path; `NEXUS_INGEST_CONFIG`; the installed
 /// `/etc/nexus-ingest/nexus-ingest.yaml` if it exists. A path given explicitly must exist.
@@ -16,13 +17,18 @@ public enum ConfigurationLoader {
     ///   - configPath: the `--config` argument, if given.
     ///   - environment: the process environment (tests pass their own).
     /// - Throws: ``ConfigurationError`` with every problem found.
-    public static func load(configPath: String?, environment: [String: String]) throws(ConfigurationError) -> AgentConfiguration {
-        try resolve(configPath: configPath, environment: environment).configuration
+    ///   - importers: the import types routes may name.
+    public static func load(
+        configPath: String?, environment: [String: String], importers: ImporterRegistry = .standard
+    ) throws(ConfigurationError) -> AgentConfiguration {
+        try resolve(configPath: configPath, environment: environment, importers: importers).configuration
     }
 
     /// Loads the configuration with the source of every setting (`nexus-ingest config`).
     /// - Throws: ``ConfigurationError`` with every problem found.
-    public static func resolve(configPath: String?, environment: [String: String]) throws(ConfigurationError) -> ResolvedConfiguration {
+    public static func resolve(
+        configPath: String?, environment: [String: String], importers: ImporterRegistry = .standard
+    ) throws(ConfigurationError) -> ResolvedConfiguration {
         let explicitPath = [configPath, environment["NEXUS_INGEST_CONFIG"]].compactMap { $0 }.first { !$0.isEmpty }
         let filePath = explicitPath ?? (isReadableFile(installedConfigPath) ? installedConfigPath : nil)
         var file: ConfigurationFile?
@@ -35,7 +41,7 @@ public enum ConfigurationLoader {
             file = try ConfigurationFile(path: filePath, text: String(decoding: bytes, as: UTF8.self))
         }
 
-        let keys = ConfigurationKey.all
+        let keys = ConfigurationKey.all(importers: importers)
         var problems = file?.problems ?? []
         var fromFile: [String: RawSetting] = [:]
         for (key, raw) in file?.settings ?? [] {

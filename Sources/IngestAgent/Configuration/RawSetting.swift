@@ -1,3 +1,5 @@
+import Importers
+
 /// A setting as one source wrote it, before it is checked: a single value, or a list whose
 /// entries each know where they were written (a YAML sequence, or a comma-separated variable).
 struct RawSetting: Sendable {
@@ -22,12 +24,12 @@ extension ConfigurationKey {
     /// value and what was expected.
     func parse(_ raw: RawSetting) -> Result<SettingValue, ConfigurationError> {
         switch (kind, raw.shape) {
-        case (.routes, .list(let entries)):
-            return parseRoutes(entries)
-        case (.routes, .scalar(let entry)):
+        case (.routes(let importers), .list(let entries)):
+            return parseRoutes(entries, importers: importers)
+        case (.routes(let importers), .scalar(let entry)):
             // A single line, as in NEXUS_INGEST_ROUTES="a=b,c=d".
             let parts = entry.text.split(separator: ",", omittingEmptySubsequences: true)
-            return parseRoutes(parts.map { RawSetting.Entry(text: $0.trimmingASCIISpaces(), source: entry.source) })
+            return parseRoutes(parts.map { RawSetting.Entry(text: $0.trimmingASCIISpaces(), source: entry.source) }, importers: importers)
         case (_, .list):
             return .failure(invalid(raw.source, "a list was given; expected a single value, \(expectation)"))
         case (_, .scalar(let entry)):
@@ -75,11 +77,11 @@ extension ConfigurationKey {
         }
     }
 
-    private func parseRoutes(_ entries: [RawSetting.Entry]) -> Result<SettingValue, ConfigurationError> {
+    private func parseRoutes(_ entries: [RawSetting.Entry], importers: ImporterRegistry) -> Result<SettingValue, ConfigurationError> {
         var problems: [ConfigurationError.Problem] = []
         for entry in entries {
             do {
-                _ = try RouteTable.Route(entry: entry.text)
+                _ = try RouteTable.Route(entry: entry.text, importers: importers)
             } catch {
                 problems.append(.init(code: .invalidValue, source: entry.source, key: name, message: error.message))
             }

@@ -1,3 +1,4 @@
+public import Importers
 public import IngestCore
 
 /// The effective configuration with the source of every setting, as ``ConfigurationLoader``
@@ -21,8 +22,14 @@ public struct ResolvedConfiguration: Sendable {
 
     /// The config file read, if any.
     public var configFile: String?
-    /// Every setting of ``ConfigurationKey/all``, in its order.
+    /// Every setting of ``ConfigurationKey/all(importers:)``, in its order.
     public var settings: [Setting]
+
+    /// The importers whose types the routes name.
+    public var importers: ImporterRegistry {
+        guard case .routes(let importers)? = self["routes"]?.key.kind else { return .standard }
+        return importers
+    }
 
     /// The setting named `name`.
     public subscript(name: String) -> Setting? { settings.first { $0.key.name == name } }
@@ -33,11 +40,12 @@ public struct ResolvedConfiguration: Sendable {
         let metrics = text("metrics_file")
         let chunks: PipelineSettings.ChunkCount = if case .integer(let count) = value("chunks") { .fixed(count) } else { .auto }
         // Every entry was checked when it was loaded.
-        let routes = try! RouteTable(entries: list("routes"))
+        let routes = try! RouteTable(entries: list("routes"), importers: importers)
         return AgentConfiguration(
             databaseURL: url.isEmpty ? nil : url,
             databaseSchema: text("database.schema"),
             configFile: configFile,
+            importers: importers,
             pipeline: PipelineSettings(
                 spoolDirectory: text("spool_dir"),
                 workers: integer("workers"),

@@ -50,32 +50,22 @@ final class ChunkWorker<I: Importer> {
 
     private func attemptChunk(_ chunk: Spool.ClaimedChunk) throws -> Outcome {
         let connection = try self.connection.live()
-        // Counted outside the chunk transaction, so it survives a rollback.
-        let claimed = try connection.query(
-            """
-            UPDATE import_chunk SET attempts = attempts + 1, owner = $3, started_at = now(), updated_at = now()
-            WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'
-            RETURNING (SELECT status FROM import_job WHERE id = $1), (SELECT meta_json::text FROM import_job WHERE id = $1)
-            """, chunk.jobId, chunk.chunkIndex, owner)
-        guard let row = claimed.first else { return .alreadyDone }
-        guard row[0] == JobStatus.running.rawValue, let meta = JSONText.decode(row[1]) else {
-            try connection.query(
-                "UPDATE import_chunk SET state = 'ABANDONED', updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'",
-                chunk.jobId, chunk.chunkIndex)
-            return .abandoned
+        let job: LedgerJob
+        switch try JobLedger(connection: connection).startChunk(job: chunk.jobId, index: chunk.chunkIndex, owner: owner) {
+        case .alreadyDone: return .alreadyDone
+        case .abandoned: return .abandoned
+        case .load(let loading): job = loading
         }
-        let context = Self.context(job: chunk.jobId, meta: meta)
+        let context = job.context()
         // Names the chunk in pg_stat_activity, so that readers of the job see its COPY's
-        // rows in pg_stat_progress_copy (JobStore.rowProgress) while it loads.
+        // rows in pg_stat_progress_copy (JobLedger.rowProgress) while it loads.
         try connection.query(
-            "SELECT set_config('application_name', $1, false)", JobStore.applicationName(job: chunk.jobId, chunk: chunk.chunkIndex))
+            "SELECT set_config('application_name', $1, false)", JobLedger.applicationName(job: chunk.jobId, chunk: chunk.chunkIndex))
         defer { _ = try? connection.query("RESET application_name") }
 
         let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
-            let state = try connection.query(
-                "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE",
-                chunk.jobId, chunk.chunkIndex)
-            guard state.first?[0] == "PENDING" else { return nil }
+            let ledger = JobLedger(connection: connection)
+            guard try ledger.lockPendingChunk(job: chunk.jobId, index: chunk.chunkIndex) else { return nil }
             let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
             let copied: Int
@@ -99,31 +89,7 @@ final class ChunkWorker<I: Importer> {
                 throw error
             }
             let counts = try importer.endChunk(connection, job: context, copiedRows: copied)
-            try connection.query(
-                """
-                UPDATE import_chunk SET state = 'DONE', input_rows = $3, written_rows = $4, stats_json = $5::jsonb,
-                    finished_at = now(), updated_at = now()
-                WHERE import_job_id = $1 AND chunk_index = $2
-                """,
-                chunk.jobId, chunk.chunkIndex, copied, counts.writtenRows,
-                JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
-            // Progress by rows (chunks differ in size), as readers see it while chunks load.
-            let progress = try connection.query(
-                """
-                UPDATE import_job j SET completed_chunks = j.completed_chunks + 1,
-                    progress = LEAST(90, 10 + floor(80.0 * CASE WHEN r.total > 0 THEN r.done::numeric / r.total
-                                                          ELSE (j.completed_chunks + 1)::numeric / j.total_chunks END)::int),
-                    message = 'Loaded ' || (j.completed_chunks + 1) || '/' || j.total_chunks || ' chunk(s)',
-                    updated_at = now()
-                FROM (SELECT coalesce(sum(input_rows) FILTER (WHERE state = 'DONE'), 0) AS done, coalesce(sum(input_rows), 0) AS total
-                      FROM import_chunk WHERE import_job_id = $1) r
-                WHERE j.id = $1 AND j.status = 'RUNNING'
-                RETURNING j.completed_chunks, j.total_chunks
-                """, chunk.jobId)
-            guard let counters = progress.first else {
-                throw ImportFailure(code: .chunkFailed, message: "job \(chunk.jobId) stopped running while chunk \(chunk.chunkIndex) loaded", chunk: chunk.chunkIndex)
-            }
-            return (try counters.require(0, as: Int.self), try counters.require(1, as: Int.self))
+            return try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, copiedRows: copied, counts: counts)
         }
         guard let finished else { return .alreadyDone }
         guard finished.completed == finished.total else { return .loaded(finalized: false) }
@@ -133,14 +99,7 @@ final class ChunkWorker<I: Importer> {
 
     private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk) {
         guard let connection = try? connection.live() else { return }
-        _ = try? connection.query(
-            // A chunk that committed stays DONE when what failed after it is the finalize.
-            """
-            UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now()
-            WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'
-            """,
-            chunk.jobId, chunk.chunkIndex, JSONText.string(failure.json))
-        _ = try? JobStore(connection: connection).fail(chunk.jobId, failure)
+        try? JobLedger(connection: connection).failChunk(job: chunk.jobId, index: chunk.chunkIndex, failure)
     }
 
     private func chunkFailure(_ error: any Error, chunk: Int) -> ImportFailure {
@@ -180,16 +139,6 @@ final class ChunkWorker<I: Importer> {
         return line
     }
 
-    static func context(job: Int64, meta: JSONValue) -> JobContext {
-        var facts: [String: JSONValue] = [:]
-        if case .object(let members)? = meta["importer"] { facts = members }
-        var plan: [String: Int] = [:]
-        if case .object(let members)? = meta["plan"] { plan = members.compactMapValues(\.intValue) }
-        var header: [String] = []
-        if case .array(let names)? = meta["header"] { header = names.compactMap(\.stringValue) }
-        let delimiter = meta["delimiter"]?.stringValue.flatMap(CSVDelimiter.init(name:)) ?? .comma
-        return JobContext(jobId: job, facts: facts, plan: plan, header: header, delimiter: delimiter)
-    }
 }
 
 /// What became of one claimed chunk.
@@ -208,44 +157,34 @@ enum ChunkOutcome: Equatable {
 /// Loads a claimed chunk of any job: looks up the job's type and options and hands the
 /// chunk to a ``ChunkWorker`` of that importer.
 struct ChunkDispatcher {
+    let importers: ImporterRegistry
     let settings: PipelineSettings
     let spool: Spool
     let owner: String
     let connection: WorkerConnection
 
     func process(_ chunk: Spool.ClaimedChunk) -> ChunkOutcome {
-        let job: (type: ImportType, options: ImportOptions)
+        let importer: any Importer
         do {
-            guard let row = try connection.live().query(
-                "SELECT type, meta_json->'options' FROM import_job WHERE id = $1", chunk.jobId
-            ).first, let type = ImportType(rawValue: try row.require(0, as: String.self)) else {
+            guard let job = try JobLedger(connection: connection.live()).job(chunk.jobId) else {
                 try? spool.release(chunk)
                 return .abandoned  // the job is gone: the file is an orphan
             }
-            job = (type, ImportOptions(json: JSONText.decode(row[1])))
+            importer = try job.importer(importers)
+        } catch let failure as ImportFailure {
+            try? spool.release(chunk)
+            return .failed(failure)
         } catch {
             // The database is unreachable: give the chunk back for a later attempt.
             connection.reset()
             _ = try? Files.rename(chunk.path, to: spool.readyDirectory + "/" + Spool.chunkFileName(job: chunk.jobId, index: chunk.chunkIndex))
             return .failed(ImportFailure(code: .database, message: "\(error)", chunk: chunk.chunkIndex))
         }
-        do {
-            return try ImporterRegistry.visit(job.type, options: job.options, Visitor(dispatcher: self, chunk: chunk))
-        } catch {
-            return .failed(ImportFailure.explaining(error))
-        }
+        return load(chunk, with: importer)
     }
 
-    private struct Visitor: ImporterVisitor {
-        let dispatcher: ChunkDispatcher
-        let chunk: Spool.ClaimedChunk
-
-        func visit<I: Importer>(_ importer: I) throws -> ChunkOutcome {
-            ChunkWorker(
-                importer: importer, settings: dispatcher.settings, spool: dispatcher.spool, owner: dispatcher.owner,
-                connection: dispatcher.connection
-            ).process(chunk)
-        }
+    private func load<I: Importer>(_ chunk: Spool.ClaimedChunk, with importer: I) -> ChunkOutcome {
+        ChunkWorker(importer: importer, settings: settings, spool: spool, owner: owner, connection: connection).process(chunk)
     }
 }
 

@@ -22,8 +22,8 @@ struct Finalizer<I: Importer> {
     func finalize(job: Int64, connection: WorkerConnection) throws {
         try withRetries(job: job, connection: connection) { connection in
             try connection.transaction { connection in
-                guard let locked = try lock(job, connection), locked.status == .running, locked.allChunksDone,
-                      locked.result["waiting"] == nil
+                guard let locked = try JobLedger(connection: connection).job(job, forUpdate: true), locked.status == .running,
+                      locked.allChunksDone, !locked.isHeld
                 else { return }
                 try finish(locked, connection: connection)
             }
@@ -51,56 +51,23 @@ struct Finalizer<I: Importer> {
     func discard(job: Int64, connection: PostgresConnection) throws {
         try connection.transaction { connection in
             let locked = try held(job, connection)
-            try importer.discard(connection, job: locked.context)
+            try importer.discard(connection, job: locked.context())
             let reason = locked.result["waiting"]?["reason"]?.stringValue ?? "held"
             let failure = ImportFailure(code: .discarded, message: "Discarded by an operator while waiting for approval (\(reason)); nothing was published")
             var result = locked.result
             result["waiting"] = nil
-            try connection.query(
-                """
-                UPDATE import_job SET status = 'FAILED', finished_at = now(), updated_at = now(), error_json = $2::jsonb,
-                    message = $3, result_json = $4::jsonb, collected_at = now()
-                WHERE id = $1
-                """, job, JSONText.string(failure.json), "Import failed: \(failure.description)",
-                JSONText.string(JSONValue.object(result)))
+            try JobLedger(connection: connection).discardHeld(job, failure: failure, result: result)
         }
     }
 
     // MARK: - Steps
 
-    /// The job row, locked for this transaction.
-    private struct LockedJob {
-        var id: Int64
-        var status: JobStatus?
-        var allChunksDone: Bool
-        var rejects: Int64
-        var meta: JSONValue
-        var result: [String: JSONValue]
-        var context: JobContext
-    }
-
-    private func lock(_ job: Int64, _ connection: PostgresConnection) throws -> LockedJob? {
-        guard let row = try connection.query(
-            """
-            SELECT status, meta_json::text, rejects_count, completed_chunks = total_chunks, result_json::text
-            FROM import_job WHERE id = $1 FOR UPDATE
-            """, job
-        ).first else { return nil }
-        let meta = JSONText.decode(row[1]) ?? .null
-        var result: [String: JSONValue] = [:]
-        if case .object(let members)? = JSONText.decode(row[4]) { result = members }
-        return LockedJob(
-            id: job, status: row[0].flatMap(JobStatus.init(rawValue:)), allChunksDone: try row.decode(3, as: Bool.self) ?? false,
-            rejects: try row.require(2, as: Int64.self), meta: meta, result: result,
-            context: ChunkWorker<I>.context(job: job, meta: meta))
-    }
-
     /// The job, locked, if it is held for approval.
-    private func held(_ job: Int64, _ connection: PostgresConnection) throws -> LockedJob {
-        guard let locked = try lock(job, connection) else {
+    private func held(_ job: Int64, _ connection: PostgresConnection) throws -> LedgerJob {
+        guard let locked = try JobLedger(connection: connection).job(job, forUpdate: true) else {
             throw HeldJobError(job: job, message: "job \(job) does not exist")
         }
-        guard locked.status == .running, locked.result["waiting"] != nil else {
+        guard locked.status == .running, locked.isHeld else {
             let state = locked.status?.rawValue ?? "unknown"
             throw HeldJobError(job: job, message: "job \(job) is not waiting for approval (it is \(state))")
         }
@@ -108,60 +75,49 @@ struct Finalizer<I: Importer> {
     }
 
     /// Diff, then publish, hold or (dry run) discard.
-    private func finish(_ job: LockedJob, connection: PostgresConnection) throws {
-        let policy = PublishPolicy(json: job.meta["options"]?["publish"])
-        let diff = try importer.diff(connection, job: job.context)
+    private func finish(_ job: LedgerJob, connection: PostgresConnection) throws {
+        let policy = job.options.publish
+        let context = job.context()
+        let diff = try importer.diff(connection, job: context)
         var result: [String: JSONValue] = [:]
         if let diff { result["diff"] = diff.json }
-        let plan = job.context.plan
+        let plan = context.plan
         let loadedRows = (plan["dataRows"] ?? 0) - Int(job.rejects) - (plan["skippedRows"] ?? 0)
         if policy.mode == .dryRun {
-            try importer.discard(connection, job: job.context)
+            try importer.discard(connection, job: context)
             result["dryRun"] = true
             try succeed(job, result: result, message: "Dry run: the \(importer.type.cliName) import would succeed; nothing was published", connection: connection)
             return
         }
         if let hold = PublishHold.check(policy: policy, diff: diff, loadedRows: loadedRows) {
             result["waiting"] = hold.json(job: job.id)
-            try connection.query(
-                "UPDATE import_job SET progress = 95, updated_at = now(), result_json = $2::jsonb, message = $3 WHERE id = $1",
-                job.id, JSONText.string(JSONValue.object(try counted(result, job, connection))), hold.message(job: job.id))
+            try JobLedger(connection: connection).hold(job.id, result: try counted(result, job, connection), message: hold.message(job: job.id))
             return
         }
         try publish(job, result: result, message: "\(importer.type.cliName) import complete", connection: connection)
     }
 
     /// The importer's publish, and the job SUCCEEDED with `result` and the publish's members.
-    private func publish(_ job: LockedJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
+    private func publish(_ job: LedgerJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
         var result = result
-        result.merge(try importer.finalize(connection, job: job.context)) { $1 }
+        let stats = try JobLedger(connection: connection).chunkStats(job.id)
+        result.merge(try importer.finalize(connection, job: job.context(chunkStats: stats))) { $1 }
         try succeed(job, result: result, message: message, connection: connection)
     }
 
     /// Marks the job SUCCEEDED with `result` (counted) and `message`.
-    private func succeed(_ job: LockedJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
-        try connection.query(
-            """
-            UPDATE import_job SET status = 'SUCCEEDED', progress = 100, finished_at = now(), updated_at = now(),
-                result_json = $2::jsonb, message = $3
-            WHERE id = $1
-            """, job.id, JSONText.string(JSONValue.object(try counted(result, job, connection))), message)
+    private func succeed(_ job: LedgerJob, result: [String: JSONValue], message: String, connection: PostgresConnection) throws {
+        try JobLedger(connection: connection).succeed(job.id, result: try counted(result, job, connection), message: message)
     }
 
     /// `result` with the chunks' summed statistics and the plan's row counts.
-    private func counted(_ result: [String: JSONValue], _ job: LockedJob, _ connection: PostgresConnection) throws -> [String: JSONValue] {
+    private func counted(_ result: [String: JSONValue], _ job: LedgerJob, _ connection: PostgresConnection) throws -> [String: JSONValue] {
         var result = result
-        let stats = try connection.query(
-            """
-            SELECT key, sum(value::bigint) FROM import_chunk, jsonb_each_text(stats_json)
-            WHERE import_job_id = $1 GROUP BY key
-            """, job.id)
-        for stat in stats.rows {
-            result[try stat.require(0, as: String.self)] = .int(try stat.require(1, as: Int64.self))
-        }
+        for (key, sum) in try JobLedger(connection: connection).chunkStats(job.id) { result[key] = .int(Int64(sum)) }
+        let plan = job.context().plan
         result["rejectedRows"] = .int(job.rejects)
-        result["skippedRows"] = .int(Int64(job.context.plan["skippedRows"] ?? 0))
-        result["dataRows"] = .int(Int64(job.context.plan["dataRows"] ?? 0))
+        result["skippedRows"] = .int(Int64(plan["skippedRows"] ?? 0))
+        result["dataRows"] = .int(Int64(plan["dataRows"] ?? 0))
         return result
     }
 
@@ -187,22 +143,18 @@ struct Finalizer<I: Importer> {
                     failure.code = .finalizeFailed
                     failure.message = "finalize: \(failure.message)"
                 }
-                if let live = try? connection.live() { _ = try? JobStore(connection: live).fail(job, failure) }
+                if let live = try? connection.live() { _ = try? JobLedger(connection: live).fail(job, failure) }
                 throw failure
             }
         }
     }
 }
 
-/// Runs ``Finalizer`` for a job whose chunks are all DONE, with whichever importer its type
-/// names (recovery after a crash, `retry` after a failed finalize).
-struct FinalizeVisitor: ImporterVisitor {
-    let job: Int64
-    let settings: PipelineSettings
-    let connection: PostgresConnection
-
-    func visit<I: Importer>(_ importer: I) throws {
-        let connection = self.connection
-        try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
+/// Finalizes `job`, whose chunks are all DONE, with the importer its type names (recovery after
+/// a crash, `retry` after a failed finalize).
+func finalize(_ job: LedgerJob, importers: ImporterRegistry, settings: PipelineSettings, connection: PostgresConnection) throws {
+    func run<I: Importer>(_ importer: I) throws {
+        try Finalizer(importer: importer, settings: settings).finalize(job: job.id, connection: WorkerConnection { connection })
     }
+    try run(try job.importer(importers))
 }

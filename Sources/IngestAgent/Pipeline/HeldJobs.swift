@@ -25,35 +25,22 @@ public struct HeldJobs: Sendable {
 
     private func end(_ job: Int64, approve: Bool) throws -> JobSnapshot {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
-        guard let row = try connection.query("SELECT type, meta_json->'options' FROM import_job WHERE id = $1", job).first,
-              let type = ImportType(rawValue: try row.require(0, as: String.self))
-        else { throw HeldJobError(job: job, message: "job \(job) does not exist") }
+        let ledger = JobLedger(connection: connection)
+        guard let row = try ledger.job(job) else { throw HeldJobError(job: job, message: "job \(job) does not exist") }
         defer {
             // The status file follows the job whatever became of it (an agent that tracks the
             // job writes the same final state).
-            if let snapshot = try? JobStore(connection: connection).snapshot(job) { try? StatusFileWriter.write(snapshot) }
+            if let snapshot = try? ledger.snapshot(job) { try? StatusFileWriter.write(snapshot) }
         }
-        try ImporterRegistry.visit(
-            type, options: ImportOptions(json: JSONText.decode(row[1])),
-            EndVisitor(job: job, approve: approve, settings: configuration.pipeline, connection: connection))
-        return try JobStore(connection: connection).snapshot(job)!
-    }
-
-    /// The finalizer's two ways out of a hold, with the job's importer.
-    private struct EndVisitor: ImporterVisitor {
-        let job: Int64
-        let approve: Bool
-        let settings: PipelineSettings
-        let connection: PostgresConnection
-
-        func visit<I: Importer>(_ importer: I) throws {
-            let finalizer = Finalizer(importer: importer, settings: settings)
-            let connection = self.connection
+        func end<I: Importer>(_ importer: I) throws {
+            let finalizer = Finalizer(importer: importer, settings: configuration.pipeline)
             if approve {
                 try finalizer.approve(job: job, connection: WorkerConnection { connection })
             } else {
                 try finalizer.discard(job: job, connection: connection)
             }
         }
+        try end(try row.importer(configuration.importers))
+        return try ledger.snapshot(job)!
     }
 }

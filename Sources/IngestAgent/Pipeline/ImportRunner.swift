@@ -1,5 +1,5 @@
 public import Importers
-public import IngestCore
+import IngestCore
 import IngestPostgres
 import Synchronization
 
@@ -21,14 +21,14 @@ public struct ImportRunner: Sendable {
         let spool = Spool(root: settings.spoolDirectory)
         try spool.create()
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
-        let store = JobStore(connection: connection)
+        let ledger = JobLedger(connection: connection)
         let owner = "\(Files.hostName()):\(processID)"
         var publisher: StatusPublisher?
         let submitter = JobSubmitter(configuration: configuration, connection: connection, spool: spool, owner: owner, createdBy: createdBy)
         let submission = try submitter.submit(
             path: Files.absolute(path), type: type, options: options, checkSeen: false, force: force,
             onJob: { job in
-                publisher = StatusPublisher(store: store, job: job, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
+                publisher = StatusPublisher(ledger: ledger, job: job, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
                 publisher?.publish(force: true)
             },
             progress: { _ in publisher?.publish(force: false) })
@@ -36,7 +36,7 @@ public struct ImportRunner: Sendable {
         switch submission {
         case .planned(let planned, let chunks):
             job = planned
-            if chunks > 0 { runWorkers(job: job, owner: owner, store: store, publisher: publisher!) }
+            if chunks > 0 { runWorkers(job: job, owner: owner, ledger: ledger, publisher: publisher!) }
         case .duplicate(let duplicate, _), .failed(let duplicate), .alreadySeen(let duplicate):
             job = duplicate
         case .busy:
@@ -44,7 +44,7 @@ public struct ImportRunner: Sendable {
         }
         try? spool.discard(job: job)
         publisher?.publish(force: true)
-        return try store.snapshot(job)!
+        return try ledger.snapshot(job)!
     }
 
     /// Runs the worker pool on this job's chunks until none is left, while this thread
@@ -52,10 +52,10 @@ public struct ImportRunner: Sendable {
     /// holding it for approval (they could not reach the database to record a failure, or the
     /// spool failed) is failed here with their first error, so an import never ends without a
     /// final state.
-    func runWorkers(job: Int64, owner: String, store: JobStore, publisher: StatusPublisher) {
+    func runWorkers(job: Int64, owner: String, ledger: JobLedger, publisher: StatusPublisher) {
         let settings = configuration.pipeline
         let pool = WorkerPool(
-            count: settings.workers, owner: owner, spool: Spool(root: settings.spoolDirectory), conninfo: configuration.conninfo,
+            count: settings.workers, importers: configuration.importers, owner: owner, spool: Spool(root: settings.spoolDirectory), conninfo: configuration.conninfo,
             schema: configuration.databaseSchema)
         let errors = Mutex<[ImportFailure]>([])
         let done = AtomicFlag()
@@ -86,10 +86,10 @@ public struct ImportRunner: Sendable {
             if done.isSet { break }
             changed.wait(after: ticket, milliseconds: settings.statusIntervalMilliseconds)
         }
-        if let snapshot = try? store.snapshot(job), snapshot.status == .running, snapshot.waiting == nil {
+        if let snapshot = try? ledger.snapshot(job), snapshot.status == .running, snapshot.waiting == nil {
             let failure = errors.withLock { $0.first }
                 ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")
-            _ = try? store.fail(job, failure)
+            _ = try? ledger.fail(job, failure)
         }
     }
 }

@@ -26,7 +26,7 @@ struct JobSubmitter {
     let owner: String
     let createdBy: String
 
-    private var store: JobStore { JobStore(connection: connection) }
+    private var ledger: JobLedger { JobLedger(connection: connection) }
 
     /// Submits `path`. `checkSeen`: skip a file version that has a job already (the agent);
     /// `force`: import even identical content again. `onJob` sees the new job id first,
@@ -52,69 +52,57 @@ struct JobSubmitter {
         onJob: @escaping (Int64) -> Void, progress: @escaping (Int) throws -> Void
     ) throws -> Submission {
         let mtime = probe.mtimeNanoseconds / 1000
-        if checkSeen, let job = try store.jobForFileVersion(path: path, size: probe.size, mtimeMicroseconds: mtime) {
+        if checkSeen, let job = try ledger.jobForFileVersion(path: path, size: probe.size, mtimeMicroseconds: mtime) {
             return .alreadySeen(job: job)
         }
         let name = String(path.split(separator: "/").last ?? "")
         var options = options
         options.createsProject = configuration.agent.autoCreateProjects
         options.company = configuration.agent.defaultCompany
-        let visitor = SubmitVisitor(
-            submitter: self, path: path, name: name, probe: probe, options: options, force: force, onJob: onJob,
-            progress: progress)
-        return try ImporterRegistry.visit(type, options: options, visitor)
+        return try plan(
+            try configuration.importers.importer(for: type, options: options), path: path, name: name, probe: probe,
+            options: options, force: force, onJob: onJob, progress: progress)
     }
 
-    private struct SubmitVisitor: ImporterVisitor {
-        let submitter: JobSubmitter
-        let path: String
-        let name: String
-        let probe: FileProbe
-        let options: ImportOptions
-        let force: Bool
-        let onJob: (Int64) -> Void
-        let progress: (Int) throws -> Void
-
-        func visit<I: Importer>(_ importer: I) throws -> Submission {
-            let store = submitter.store
-            let job = try store.createJob(
-                type: importer.type, target: importer.target, path: path, fileName: name, size: probe.size,
-                mtimeMicroseconds: probe.mtimeNanoseconds / 1000, owner: submitter.owner, createdBy: submitter.createdBy)
-            try store.markRunning(job, message: "Planning")
-            onJob(job)
-            let settings = submitter.configuration.pipeline
-            let planner = Planner(
-                importer: importer, options: options, settings: settings, spool: submitter.spool,
-                connection: submitter.connection)
-            let summary: PlanSummary
+    /// Creates the job and plans the file with `importer`.
+    private func plan<I: Importer>(
+        _ importer: I, path: String, name: String, probe: FileProbe, options: ImportOptions, force: Bool,
+        onJob: (Int64) -> Void, progress: @escaping (Int) throws -> Void
+    ) throws -> Submission {
+        let job = try ledger.createJob(
+            type: importer.type, target: importer.target, path: path, fileName: name, size: probe.size,
+            mtimeMicroseconds: probe.mtimeNanoseconds / 1000, owner: owner, createdBy: createdBy)
+        try ledger.markRunning(job, message: "Planning")
+        onJob(job)
+        let settings = configuration.pipeline
+        let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
+        let summary: PlanSummary
+        do {
+            // The SHA-256 comes from the planning pass: the file is read once.
+            let outcome = try planner.plan(
+                job: job, path: path, file: probe,
+                duplicateOf: { [ledger] sha256 in
+                    force ? nil : try ledger.succeededJob(type: importer.type, target: importer.target, sha256: sha256)
+                },
+                progress: { [ledger] percent in
+                    try? ledger.setProgress(job, progress: percent, message: "Planning")
+                    try progress(percent)
+                })
+            switch outcome {
+            case .duplicate(let original): return .duplicate(job: job, of: original)
+            case .planned(let planned): summary = planned
+            }
+        } catch {
+            return .failed(job: job)
+        }
+        if summary.chunkIndexes.isEmpty {
+            let connection = self.connection
             do {
-                // The SHA-256 comes from the planning pass: the file is read once.
-                let outcome = try planner.plan(
-                    job: job, path: path, file: probe,
-                    duplicateOf: { sha256 in
-                        force ? nil : try store.succeededJob(type: importer.type, target: importer.target, sha256: sha256)
-                    },
-                    progress: { percent in
-                        try? store.setProgress(job, progress: percent, message: "Planning")
-                        try progress(percent)
-                    })
-                switch outcome {
-                case .duplicate(let original): return .duplicate(job: job, of: original)
-                case .planned(let planned): summary = planned
-                }
+                try Finalizer(importer: importer, settings: settings).finalize(job: job, connection: WorkerConnection { connection })
             } catch {
                 return .failed(job: job)
             }
-            if summary.chunkIndexes.isEmpty {
-                let connection = submitter.connection
-                do {
-                    try Finalizer(importer: importer, settings: settings).finalize(
-                        job: job, connection: WorkerConnection { connection })
-                } catch {
-                    return .failed(job: job)
-                }
-            }
-            return .planned(job: job, chunks: summary.chunkIndexes.count)
         }
+        return .planned(job: job, chunks: summary.chunkIndexes.count)
     }
 }

@@ -34,7 +34,7 @@ struct Planner<I: Importer> {
     let spool: Spool
     let connection: PostgresConnection
 
-    private var store: JobStore { JobStore(connection: connection) }
+    private var ledger: JobLedger { JobLedger(connection: connection) }
 
     /// What the job is (`meta_json` before anything else is known): strategy and options.
     private var identity: [String: JSONValue] { ["strategy": .string(importer.strategy), "options": options.json] }
@@ -56,7 +56,7 @@ struct Planner<I: Importer> {
         }
         do {
             // What the job is, recorded first: `retry` plans a job that failed here again with it.
-            try store.saveMeta(job, meta: .object(identity))
+            try ledger.saveMeta(job, meta: .object(identity))
             // What prepare will need is checked before the file is read: an import that
             // cannot succeed (no project, no Golden list) fails at once.
             try importer.check(connection)
@@ -76,7 +76,7 @@ struct Planner<I: Importer> {
             }
             if let original = try duplicateOf(pass.sha256) {
                 discardPass()
-                try store.markDuplicate(job, of: original, sha256: pass.sha256)
+                try ledger.markDuplicate(job, of: original, sha256: pass.sha256)
                 return .duplicate(of: original)
             }
             return .planned(try record(job: job, pass: pass, delimiter: delimiter, partitions: partitions, rejects: rejects))
@@ -88,7 +88,7 @@ struct Planner<I: Importer> {
             if failure.code == .malformedFile, let size = FileProbe.probe(path)?.size, size != file.size {
                 failure = Self.changedFile
             }
-            _ = try? store.fail(job, failure, rejects: rejects.count, sha256: sha256)
+            _ = try? ledger.fail(job, failure, rejects: rejects.count, sha256: sha256)
             throw failure
         }
     }
@@ -119,12 +119,18 @@ struct Planner<I: Importer> {
     private func record(job: Int64, pass: ChunkPass, delimiter: CSVDelimiter, partitions: Int, rejects: RejectsWriter) throws -> PlanSummary {
         let summary = pass.summary
         let facts = try connection.transaction { connection in
-            try importer.prepare(connection, job: JobContext(jobId: job))
+            let ledger = JobLedger(connection: connection)
+            guard let row = try ledger.job(job) else {
+                throw ImportFailure(code: .internalError, message: "job \(job) is gone from the ledger")
+            }
+            let facts = try importer.prepare(connection, job: row.context())
+            try ledger.bindTarget(job, facts: facts)
+            return facts
         }
         // Recorded at once, so that what prepare made is found (gc) even if the plan is not.
         var prepared = identity
         prepared["importer"] = .object(facts)
-        try store.saveMeta(job, meta: .object(prepared))
+        try ledger.saveMeta(job, meta: .object(prepared))
         try rejects.finish()
         if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
             let file = String(rejects.path.split(separator: "/").last!)
@@ -147,7 +153,7 @@ struct Planner<I: Importer> {
                 "blankRows": .int(Int64(summary.blankRows)),
             ],
         ]) { $1 }
-        try store.recordPlan(
+        try ledger.recordPlan(
             job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: .object(meta),
             chunks: summary.chunkIndexes.map { ($0, pass.rowCounts[$0], pass.byteCounts[$0]) },
             message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")

@@ -1,5 +1,5 @@
 public import Importers
-public import IngestCore
+import IngestCore
 import IngestPostgres
 
 /// `nexus-ingest history` and `nexus-ingest rollback`: what an import type published into its
@@ -21,7 +21,7 @@ public struct PublishHistory: Sendable {
     /// What `type` published into the target `options` name, newest first.
     public func list(type: ImportType, options: ImportOptions) throws -> [PublishedVersion] {
         let connection = try connect()
-        return try ImporterRegistry.visit(type, options: options, Lister(connection: connection))
+        return try configuration.importers.importer(for: type, options: options).history(connection)
     }
 
     /// Makes the published version before the current one, or the one job `to` published,
@@ -30,69 +30,51 @@ public struct PublishHistory: Sendable {
     ///   older, `to` published nothing that is kept, or it is current already.
     public func rollback(type: ImportType, options: ImportOptions, to job: Int64?, createdBy: String) throws -> Rollback {
         let connection = try connect()
-        let (record, from, to) = try ImporterRegistry.visit(
-            type, options: options, Roller(connection: connection, to: job, createdBy: createdBy))
-        return Rollback(job: try JobStore(connection: connection).snapshot(record)!, from: from, to: to)
+        let importer = try configuration.importers.importer(for: type, options: options)
+        let (record, from, to) = try connection.transaction { connection in
+            try roll(importer, to: job, createdBy: createdBy, connection: connection)
+        }
+        return Rollback(job: try JobLedger(connection: connection).snapshot(record)!, from: from, to: to)
     }
 
     private func connect() throws -> PostgresConnection {
         try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
     }
 
-    private struct Lister: ImporterVisitor {
-        let connection: PostgresConnection
-
-        func visit<I: Importer>(_ importer: I) throws -> [PublishedVersion] {
-            try importer.history(connection)
+    /// The rollback, in the caller's transaction: the version to go back to, made current,
+    /// and recorded.
+    private func roll(
+        _ importer: any Importer, to: Int64?, createdBy: String, connection: PostgresConnection
+    ) throws -> (Int64, PublishedVersion, PublishedVersion) {
+        try importer.lockPublishing(connection)
+        let history = try importer.history(connection)
+        let name = importer.type.cliName
+        guard let currentIndex = history.firstIndex(where: \.isCurrent) else {
+            throw ImportFailure(code: .precondition, message: "\(name): nothing is current, so there is nothing to roll back")
         }
-    }
-
-    private struct Roller: ImporterVisitor {
-        let connection: PostgresConnection
-        let to: Int64?
-        let createdBy: String
-
-        func visit<I: Importer>(_ importer: I) throws -> (Int64, PublishedVersion, PublishedVersion) {
-            try connection.transaction { connection in
-                try importer.lockPublishing(connection)
-                let history = try importer.history(connection)
-                let name = importer.type.cliName
-                guard let currentIndex = history.firstIndex(where: \.isCurrent) else {
-                    throw ImportFailure(code: .precondition, message: "\(name): nothing is current, so there is nothing to roll back")
-                }
-                let current = history[currentIndex]
-                let target: PublishedVersion
-                if let to {
-                    guard let named = history.first(where: { $0.job == to }) else {
-                        throw ImportFailure(
-                            code: .precondition,
-                            message: "\(name): job \(to) published nothing that is kept (see `nexus-ingest history \(name)`)")
-                    }
-                    guard !named.isCurrent else {
-                        throw ImportFailure(code: .precondition, message: "\(name): \(named.label) of job \(to) is current already")
-                    }
-                    target = named
-                } else {
-                    guard currentIndex + 1 < history.count else {
-                        throw ImportFailure(
-                            code: .precondition, message: "\(name): \(current.label) is the oldest kept; there is nothing to roll back to")
-                    }
-                    target = history[currentIndex + 1]
-                }
-                try importer.makeCurrent(connection, target, replacing: current)
-                let rollback: JSONValue = ["from": current.json, "to": target.json]
-                let record = try connection.query(
-                    """
-                    INSERT INTO import_job (type, target, status, progress, message, meta_json, result_json, created_by,
-                                            started_at, finished_at)
-                    VALUES ($1, $2, 'SUCCEEDED', 100, $3, $4::jsonb, $4::jsonb, $5, now(), now())
-                    RETURNING id
-                    """, importer.type.rawValue, importer.target,
-                    "Rolled back \(name) from \(current.label) to \(target.label)",
-                    JSONText.string(JSONValue.object(["rollback": rollback])), createdBy
-                ).first!.require(0, as: Int64.self)
-                return (record, current, target)
+        let current = history[currentIndex]
+        let target: PublishedVersion
+        if let to {
+            guard let named = history.first(where: { $0.job == to }) else {
+                throw ImportFailure(
+                    code: .precondition,
+                    message: "\(name): job \(to) published nothing that is kept (see `nexus-ingest history \(name)`)")
             }
+            guard !named.isCurrent else {
+                throw ImportFailure(code: .precondition, message: "\(name): \(named.label) of job \(to) is current already")
+            }
+            target = named
+        } else {
+            guard currentIndex + 1 < history.count else {
+                throw ImportFailure(
+                    code: .precondition, message: "\(name): \(current.label) is the oldest kept; there is nothing to roll back to")
+            }
+            target = history[currentIndex + 1]
         }
+        try importer.makeCurrent(connection, target, replacing: current)
+        let record = try JobLedger(connection: connection).recordRollback(
+            type: importer.type, target: importer.target, message: "Rolled back \(name) from \(current.label) to \(target.label)",
+            rollback: ["from": current.json, "to": target.json], createdBy: createdBy)
+        return (record, current, target)
     }
 }

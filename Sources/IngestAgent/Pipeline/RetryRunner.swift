@@ -31,42 +31,31 @@ public struct RetryRunner: Sendable {
     ///   changed.
     public func run(job: Int64, createdBy: String, onProgress: @escaping (JobSnapshot) -> Void = { _ in }) throws -> Outcome {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
-        let store = JobStore(connection: connection)
-        guard let row = try connection.query(
-            """
-            SELECT type, status, csv_path, meta_json::text, total_chunks, file_sha256, file_size, collected_at IS NOT NULL
-            FROM import_job WHERE id = $1
-            """, job
-        ).first else {
+        let ledger = JobLedger(connection: connection)
+        guard let failed = try ledger.job(job) else {
             throw ImportFailure(code: .precondition, message: "there is no job \(job)")
         }
-        let status = try row.require(1, as: String.self)
-        guard status == JobStatus.failed.rawValue else {
-            throw ImportFailure(code: .precondition, message: "job \(job) is \(status); only a FAILED job can be retried")
+        guard failed.status == .failed else {
+            throw ImportFailure(
+                code: .precondition, message: "job \(job) is \(failed.status?.rawValue ?? "unknown"); only a FAILED job can be retried")
         }
-        guard try row.require(7, as: Bool.self) == false else {
+        guard !failed.collected else {
             throw ImportFailure(
                 code: .precondition,
                 message: "job \(job) cannot be retried: gc has removed its partial data; import the file again")
         }
-        guard let type = ImportType(rawValue: try row.require(0, as: String.self)),
-            let path = try row.decode(2, as: String.self)
-        else {
+        let importer = try failed.importer(configuration.importers)
+        guard let path = failed.csvPath else {
             throw ImportFailure(code: .precondition, message: "job \(job) names no file to read again")
         }
-        let meta = JSONText.decode(try row.decode(3, as: String.self)) ?? .null
-        let options = ImportOptions(json: meta["options"])
-        guard try row.decode(4, as: Int.self) != nil else {
+        guard failed.totalChunks != nil else {
             let snapshot = try ImportRunner(configuration: configuration).run(
-                path: path, type: type, options: options, force: true, createdBy: createdBy, onProgress: onProgress)
+                path: path, type: importer.type, options: failed.options, force: true, createdBy: createdBy, onProgress: onProgress)
             return .replanned(snapshot)
         }
-
-        let resume = Resume(
-            configuration: configuration, connection: connection, job: job, path: path, meta: meta, options: options,
-            sha256: try row.decode(5, as: String.self), size: try row.decode(6, as: Int64.self) ?? -1)
         let resumed = try connection.withTryAdvisoryLock("nexus-ingest retry \(configuration.databaseSchema) \(job)") {
-            try resume.run(type: type, store: store, onProgress: onProgress)
+            try rewrite(failed, path: path, with: importer, connection: connection)
+            return try finish(failed, connection: connection, onProgress: onProgress)
         }
         guard let resumed else {
             throw ImportFailure(code: .precondition, message: "another process is retrying job \(job) right now")
@@ -74,96 +63,65 @@ public struct RetryRunner: Sendable {
         return .resumed(resumed)
     }
 
-    /// Rewrites the unfinished chunks, puts the job back to RUNNING, and runs it to its end.
-    private struct Resume: ImporterVisitor {
-        let configuration: AgentConfiguration
-        let connection: PostgresConnection
-        let job: Int64
-        let path: String
-        let meta: JSONValue
-        let options: ImportOptions
-        let sha256: String?
-        let size: Int64
-
-        func run(type: ImportType, store: JobStore, onProgress: @escaping (JobSnapshot) -> Void) throws -> JobSnapshot {
-            try ImporterRegistry.visit(type, options: options, self)
-            let settings = configuration.pipeline
-            let spool = Spool(root: settings.spoolDirectory)
-            let publisher = StatusPublisher(store: store, job: job, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
-            publisher.publish(force: true)
-            let owner = "\(Files.hostName()):\(processID)"
-            if try connection.query("SELECT count(*) FROM import_chunk WHERE import_job_id = $1 AND state = 'PENDING'", job)
-                .first!.require(0, as: Int.self) > 0
-            {
-                ImportRunner(configuration: configuration).runWorkers(job: job, owner: owner, store: store, publisher: publisher)
-            } else {
-                try? ImporterRegistry.visit(type, options: options, FinalizeVisitor(job: job, settings: settings, connection: connection))
-            }
-            try? spool.discard(job: job)
-            publisher.publish(force: true)
-            return try store.snapshot(job)!
+    /// Runs the resumed job to its end: its chunks with the workers of `import`, or, with
+    /// every chunk DONE, only its finalize.
+    private func finish(_ job: LedgerJob, connection: PostgresConnection, onProgress: @escaping (JobSnapshot) -> Void) throws -> JobSnapshot {
+        let ledger = JobLedger(connection: connection)
+        let settings = configuration.pipeline
+        let spool = Spool(root: settings.spoolDirectory)
+        let publisher = StatusPublisher(ledger: ledger, job: job.id, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
+        publisher.publish(force: true)
+        let owner = "\(Files.hostName()):\(processID)"
+        if try ledger.pendingChunkCount(job.id) > 0 {
+            ImportRunner(configuration: configuration).runWorkers(job: job.id, owner: owner, ledger: ledger, publisher: publisher)
+        } else {
+            try? finalize(job, importers: configuration.importers, settings: settings, connection: connection)
         }
+        try? spool.discard(job: job.id)
+        publisher.publish(force: true)
+        return try ledger.snapshot(job.id)!
+    }
 
-        /// Rewrites the unfinished chunks and puts the job back to RUNNING.
-        func visit<I: Importer>(_ importer: I) throws {
-            let settings = configuration.pipeline
-            let spool = Spool(root: settings.spoolDirectory)
-            let unfinished = try connection.query(
-                "SELECT chunk_index, input_rows, byte_size FROM import_chunk WHERE import_job_id = $1 AND state <> 'DONE' ORDER BY chunk_index",
-                job
-            ).rows.map { (try $0.require(0, as: Int.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: Int64.self)) }
-            if !unfinished.isEmpty {
-                guard let probe = FileProbe.probe(path), probe.kind == .regular, probe.size == size else {
-                    throw ImportFailure(
-                        code: .precondition,
-                        message: "\(path) is gone or no longer the file job \(job) planned; import it again")
-                }
-                guard let partitions = meta["partitions"]?.intValue else {
-                    throw ImportFailure(code: .internalError, message: "job \(job) has no partitions in its plan")
-                }
-                let wanted = Set(unfinished.map(\.0))
-                try? Files.removeDirectory(spool.tmpDirectory(job: job))
-                let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
-                // The delimiter the workers read the chunks with.
-                let delimiter = ChunkWorker<I>.context(job: job, meta: meta).delimiter
-                // Plans made before the partition function was recorded used the first one.
-                let recorded = meta["partitionFunction"]?.stringValue ?? PartitionFunction.fnvModulo.rawValue
-                guard let partitionFunction = PartitionFunction(rawValue: recorded) else {
-                    throw ImportFailure(
-                        code: .precondition,
-                        message: "job \(job) was planned with partition function '\(recorded)', unknown to this nexus-ingest; retry it with the version that planned it")
-                }
-                let pass = try planner.writeChunks(
-                    job: job, path: path, fileSize: size, partitions: partitions, partitionFunction: partitionFunction,
-                    delimiter: delimiter, keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
-                let rewritten = unfinished.allSatisfy { chunk in
-                    chunk.1.map { pass.rowCounts[chunk.0] == $0 } ?? true && chunk.2.map { pass.byteCounts[chunk.0] == $0 } ?? true
-                }
-                guard pass.sha256 == sha256, rewritten else {
-                    try? Files.removeDirectory(spool.tmpDirectory(job: job))
-                    throw ImportFailure(
-                        code: .precondition,
-                        message: "\(path) changed since job \(job) planned it (its content differs); import it again")
-                }
+    /// Rewrites the unfinished chunks and puts the job back to RUNNING.
+    private func rewrite<I: Importer>(_ job: LedgerJob, path: String, with importer: I, connection: PostgresConnection) throws {
+        let settings = configuration.pipeline
+        let spool = Spool(root: settings.spoolDirectory)
+        let ledger = JobLedger(connection: connection)
+        let unfinished = try ledger.unfinishedChunks(job.id)
+        if !unfinished.isEmpty {
+            guard let probe = FileProbe.probe(path), probe.kind == .regular, probe.size == (job.fileSize ?? -1) else {
+                throw ImportFailure(
+                    code: .precondition,
+                    message: "\(path) is gone or no longer the file job \(job.id) planned; import it again")
             }
-            try connection.transaction { connection in
-                try connection.query(
-                    """
-                    UPDATE import_chunk SET state = 'PENDING', last_error = NULL, updated_at = now()
-                    WHERE import_job_id = $1 AND state <> 'DONE'
-                    """, job)
-                let resumed = try connection.query(
-                    """
-                    UPDATE import_job SET status = 'RUNNING', error_json = NULL, finished_at = NULL, updated_at = now(),
-                        progress = LEAST(90, 10 + floor(80.0 * completed_chunks / GREATEST(total_chunks, 1))::int),
-                        message = $2
-                    WHERE id = $1 AND status = 'FAILED'
-                    """, job, "Retrying: \(unfinished.count) chunk(s) to load")
-                guard resumed.affectedRows == 1 else {
-                    throw ImportFailure(code: .precondition, message: "job \(job) changed while it was being retried")
-                }
+            guard let partitions = job.meta["partitions"]?.intValue else {
+                throw ImportFailure(code: .internalError, message: "job \(job.id) has no partitions in its plan")
             }
-            if !unfinished.isEmpty { try spool.publish(job: job, chunkIndexes: unfinished.map(\.0)) }
+            let wanted = Set(unfinished.map(\.index))
+            try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
+            let planner = Planner(importer: importer, options: job.options, settings: settings, spool: spool, connection: connection)
+            // Plans made before the partition function was recorded used the first one.
+            let recorded = job.meta["partitionFunction"]?.stringValue ?? PartitionFunction.fnvModulo.rawValue
+            guard let partitionFunction = PartitionFunction(rawValue: recorded) else {
+                throw ImportFailure(
+                    code: .precondition,
+                    message: "job \(job.id) was planned with partition function '\(recorded)', unknown to this nexus-ingest; retry it with the version that planned it")
+            }
+            // The delimiter the workers read the chunks with.
+            let pass = try planner.writeChunks(
+                job: job.id, path: path, fileSize: job.fileSize ?? 0, partitions: partitions, partitionFunction: partitionFunction,
+                delimiter: job.context().delimiter, keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
+            let rewritten = unfinished.allSatisfy { chunk in
+                chunk.rows.map { pass.rowCounts[chunk.index] == $0 } ?? true && chunk.bytes.map { pass.byteCounts[chunk.index] == $0 } ?? true
+            }
+            guard pass.sha256 == job.sha256, rewritten else {
+                try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
+                throw ImportFailure(
+                    code: .precondition,
+                    message: "\(path) changed since job \(job.id) planned it (its content differs); import it again")
+            }
         }
+        try ledger.resume(job.id, message: "Retrying: \(unfinished.count) chunk(s) to load")
+        if !unfinished.isEmpty { try spool.publish(job: job.id, chunkIndexes: unfinished.map(\.index)) }
     }
 }

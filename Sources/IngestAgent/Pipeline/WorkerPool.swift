@@ -1,3 +1,4 @@
+import Importers
 import IngestPostgres
 
 /// The chunk workers of one process, the agent's or one `import`'s: `count` threads, each with
@@ -10,6 +11,7 @@ struct WorkerPool: Sendable {
     }
 
     let count: Int
+    let importers: ImporterRegistry
     /// `host:pid` of this process.
     let owner: String
     let spool: Spool
@@ -29,7 +31,8 @@ struct WorkerPool: Sendable {
             let connection = WorkerConnection(conninfo: conninfo, schema: schema)
             while let chunk = next(worker) {
                 let started = monotonicMilliseconds()
-                let dispatcher = ChunkDispatcher(settings: settings(), spool: spool, owner: worker.owner, connection: connection)
+                let dispatcher = ChunkDispatcher(
+                    importers: importers, settings: settings(), spool: spool, owner: worker.owner, connection: connection)
                 let outcome = dispatcher.process(chunk)
                 guard finished(worker, chunk, outcome, monotonicMilliseconds() - started) else { return }
             }

@@ -1,7 +1,7 @@
 /// Keeps one upload's status file in step with its job row: rewritten on every change of
 /// state, and for progress at most every `status_interval_ms`.
 final class StatusPublisher {
-    private let store: JobStore
+    private let ledger: JobLedger
     private let job: Int64
     private let intervalMilliseconds: Int
     private let onChange: (JobSnapshot) -> Void
@@ -11,8 +11,8 @@ final class StatusPublisher {
     /// Whether the last written status is final.
     var isFinal: Bool { last?.status.isFinal == true }
 
-    init(store: JobStore, job: Int64, intervalMilliseconds: Int, onChange: @escaping (JobSnapshot) -> Void) {
-        self.store = store
+    init(ledger: JobLedger, job: Int64, intervalMilliseconds: Int, onChange: @escaping (JobSnapshot) -> Void) {
+        self.ledger = ledger
         self.job = job
         self.intervalMilliseconds = intervalMilliseconds
         self.onChange = onChange
@@ -23,7 +23,7 @@ final class StatusPublisher {
     /// rows loaded never go backwards in the file, not even across a restart of the agent (a
     /// chunk that is retried sends its rows again).
     func publish(force: Bool) {
-        guard var snapshot = try? store.snapshot(job) else { return }
+        guard var snapshot = try? ledger.snapshot(job) else { return }
         let floor = last.map { ($0.progress, $0.rows?.loaded ?? 0) } ?? writtenFloor(snapshot)
         snapshot.progress = max(snapshot.progress, floor.0)
         if let rows = snapshot.rows { snapshot.rows?.loaded = min(rows.total, max(rows.loaded, floor.1)) }

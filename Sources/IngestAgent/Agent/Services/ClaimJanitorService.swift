@@ -8,21 +8,31 @@ struct ClaimJanitorService: Service {
     let host: String
 
     func run() async throws {
-        let wake = WakeSignal()
         try await withGracefulShutdownHandler {
-            try await BlockingThread.run(name: "nexus-janitor") { loop(wake) }
+            try await BlockingThread.run(name: "nexus-janitor") { loop() }
         } onGracefulShutdown: {
             context.state.withLock { $0.stopJanitor = true }
-            wake.signal()
+            context.janitorWake.signal()
         }
     }
 
-    private func loop(_ wake: WakeSignal) {
+    private func loop() {
         var connection: PostgresConnection?
+        var ticket = context.janitorWake.ticket()
         while true {
-            let ticket = wake.ticket()
             if context.state.withLock({ $0.stopJanitor }) { return }
-            wake.wait(after: ticket, milliseconds: context.configuration.agent.rescanIntervalMilliseconds)
+            // A reload wakes the wait early and it starts again with the new interval.
+            let started = monotonicMilliseconds()
+            var interval = context.configuration.agent.rescanIntervalMilliseconds
+            while monotonicMilliseconds() - started < interval {
+                context.janitorWake.wait(after: ticket, milliseconds: Int(max(1, Int64(interval) - (monotonicMilliseconds() - started))))
+                let now = context.janitorWake.ticket()
+                if now != ticket {
+                    ticket = now
+                    if context.state.withLock({ $0.stopJanitor }) { return }
+                    interval = context.configuration.agent.rescanIntervalMilliseconds
+                }
+            }
             if context.state.withLock({ $0.stopJanitor }) { return }
             if connection?.isOpen != true { connection = try? context.connect() }
             guard let connection else { continue }

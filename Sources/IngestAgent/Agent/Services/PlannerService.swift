@@ -81,7 +81,7 @@ struct PlannerService: Service {
             return false
         case .alreadySeen(let job):
             logger.info("already imported", metadata: ["path": "\(next.path)", "job": "\(job)"])
-            if let snapshot = try JobStore(connection: connection).snapshot(job), try StatusFileWriter.repairIfStale(snapshot) {
+            if let snapshot = try JobLedger(connection: connection).snapshot(job), try StatusFileWriter.repairIfStale(snapshot) {
                 logger.notice("status file rewritten", metadata: ["path": "\(next.path)", "job": "\(job)"])
             }
         case .duplicate(let job, let original):

@@ -43,9 +43,9 @@ struct StatusService: Service {
                     // Publishers read through the connection they were made with.
                     publishers.removeAll()
                 }
-                let store = JobStore(connection: connection!)
+                let ledger = JobLedger(connection: connection!)
                 for job in jobs.sorted() {
-                    let publisher = publishers[job] ?? StatusPublisher(store: store, job: job, intervalMilliseconds: Int(interval)) { snapshot in
+                    let publisher = publishers[job] ?? StatusPublisher(ledger: ledger, job: job, intervalMilliseconds: Int(interval)) { snapshot in
                         report(snapshot)
                     }
                     publishers[job] = publisher

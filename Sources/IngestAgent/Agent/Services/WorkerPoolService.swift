@@ -1,3 +1,4 @@
+import Importers
 import Logging
 import ServiceLifecycle
 
@@ -8,6 +9,7 @@ import ServiceLifecycle
 struct WorkerPoolService: Service {
     let context: AgentContext
     let workers: Int
+    let importers: ImporterRegistry
     let conninfo: String
     let schema: String
 
@@ -26,7 +28,7 @@ struct WorkerPoolService: Service {
     private func work() {
         let drained = WakeSignal()
         let done = AtomicFlag()
-        let pool = WorkerPool(count: workers, owner: context.owner, spool: context.spool, conninfo: conninfo, schema: schema)
+        let pool = WorkerPool(count: workers, importers: importers, owner: context.owner, spool: context.spool, conninfo: conninfo, schema: schema)
         BlockingThread.start(name: "nexus-pool") {
             pool.run(settings: { context.configuration.pipeline }, next: next, finished: finished)
             done.set()

@@ -2,8 +2,12 @@ import Importers
 import IngestCore
 import IngestPostgres
 
-/// The SQL of the job ledger: `import_job` and `import_chunk`.
-struct JobStore {
+/// The job ledger: the one owner of `import_job` and `import_chunk` SQL (DESIGN §1). Its
+/// state transitions are grouped by step: creating and planning jobs here, loading chunks
+/// (`+Chunks`), finalizing and holding (`+Publishing`), recovery after a crash (`+Recovery`),
+/// `retry` (`+Retry`), `gc` (`+Collection`) and rollbacks (`+Rollback`). Importers get what
+/// they need of a job as a ``JobContext`` and never read these tables.
+struct JobLedger {
     let connection: PostgresConnection
 
     /// A timestamptz column as RFC 3339 UTC text.
@@ -91,6 +95,32 @@ struct JobStore {
         try connection.query(
             "UPDATE import_job SET progress = $2, message = $3, updated_at = now() WHERE id = $1 AND status = 'RUNNING'",
             job, progress, message)
+    }
+
+    /// One job as the pipeline's steps need it; with `forUpdate`, locked until the
+    /// transaction ends. Nil when there is no such job.
+    func job(_ id: Int64, forUpdate: Bool = false) throws -> LedgerJob? {
+        try connection.query(
+            """
+            SELECT id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
+                   completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
+                   owner, collected_at IS NOT NULL
+            FROM import_job WHERE id = $1 \(forUpdate ? "FOR UPDATE" : "")
+            """, id
+        ).first.map(LedgerJob.init(row:))
+    }
+
+    /// Records on the job the project, company and estimate version its `prepare` bound it
+    /// to (``JobContext/targetFacts``), where readers of the ledger find them.
+    func bindTarget(_ job: Int64, facts: [String: JSONValue]) throws {
+        let ids = JobContext.targetFacts.map { facts[$0]?.intValue.map(Int64.init) }
+        guard ids.contains(where: { $0 != nil }) else { return }
+        try connection.query(
+            """
+            UPDATE import_job SET project_id = coalesce($2, project_id), company_id = coalesce($3, company_id),
+                estimate_version_id = coalesce($4, estimate_version_id), updated_at = now()
+            WHERE id = $1
+            """, job, ids[0], ids[1], ids[2])
     }
 
     /// Saves what `prepare` found, before any chunk exists.
@@ -197,7 +227,7 @@ struct JobStore {
     private static func snapshot(_ row: PostgresRow) throws -> JobSnapshot {
         JobSnapshot(
             id: try row.require(0),
-            type: ImportType(rawValue: try row.require(1)) ?? .priceListComponents,
+            type: try row.require(1),
             status: JobStatus(rawValue: try row.require(2)) ?? .failed,
             progress: try row.require(3),
             message: row[4], csvPath: row[5], fileName: row[6], fileSize: try row.decode(7),

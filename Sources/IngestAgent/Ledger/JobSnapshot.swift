@@ -14,7 +14,7 @@ public struct JobSnapshot: Sendable, Equatable {
     }
 
     public var id: Int64
-    public var type: ImportType
+    public var type: String
     public var status: JobStatus
     public var progress: Int
     public var message: String?
@@ -51,7 +51,7 @@ public struct JobSnapshot: Sendable, Equatable {
     public var statusDocument: StatusDocument {
         let rejectsFile = rejectsCount > 0 ? rejectsPath.map { String($0.split(separator: "/").last!) } : nil
         return StatusDocument(
-            jobId: String(id), file: fileName ?? "", size: fileSize ?? 0, sha256: sha256, type: type.rawValue,
+            jobId: String(id), file: fileName ?? "", size: fileSize ?? 0, sha256: sha256, type: type,
             status: status, progress: progress, totalChunks: totalChunks, completedChunks: completedChunks,
             message: message, createdAt: createdAt, startedAt: startedAt, updatedAt: updatedAt, finishedAt: finishedAt,
             result: result, error: error, rejects: StatusDocument.Rejects(count: rejectsCount, file: rejectsFile),

@@ -1,0 +1,37 @@
+extension ImportType {
+    /// Xactimate component exports of one project's estimate version.
+    public static let xactComponents = ImportType(rawValue: "XACT_COMPONENTS", cliName: "xact-components")
+}
+
+extension XactComponentsImporter: RegisteredImporter {
+    public static var importType: ImportType { .xactComponents }
+    public static var summary: String { "Xactimate component exports of one project (--project, --estimate-version)" }
+    public static var defaultRoutes: [String] { ["xact-components/*=xact-components"] }
+    public static var options: ImportOptionRules { ImportOptionRules(required: [.project], optional: [.estimateVersion]) }
+    /// The rows of jobs that are no longer their estimate version's current set, beyond the
+    /// newest `keep_published` sets of each version, and those of old failed jobs.
+    public static var garbage: [GarbageRule] {
+        let superseded: @Sendable (GarbageScope) -> String = { scope in
+            """
+            SELECT id FROM (
+                SELECT j.id, row_number() OVER (PARTITION BY j.estimate_version_id ORDER BY j.id DESC) AS rank
+                FROM import_job j
+                WHERE j.type = '\(importType.rawValue)' AND j.id IN (\(scope.succeededJobs)) AND j.duplicate_of IS NULL
+                  AND EXISTS (SELECT 1 FROM raw_component_row r WHERE r.import_job_id = j.id)
+            ) ranked
+            WHERE rank > \(scope.keepPublished)
+              AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = ranked.id)
+            """
+        }
+        return [
+            ("superseded or failed XACT component allocations", "sow_component_allocation a"),
+            ("superseded or failed XACT component summaries", "component_summary c"),
+            ("superseded or failed XACT raw component rows", "raw_component_row r"),
+        ].map { what, table in
+            let alias = table.split(separator: " ").last!
+            return GarbageRule(what: what, table: table) { scope in
+                "\(alias).import_job_id IN (\(superseded(scope))) OR \(alias).import_job_id IN (\(scope.oldFailedJobs))"
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Importers
+import IngestCore
+import IngestPostgres
+
+/// Loading chunks (DESIGN §1.4): a chunk's attempt, its lock, its DONE with the job's
+/// progress, or its failure with the job's.
+extension JobLedger {
+    /// What a worker may do with a claimed chunk.
+    enum ChunkStart {
+        /// The chunk is DONE already (a second claim): nothing to write.
+        case alreadyDone
+        /// The job is no longer running: the chunk was marked ABANDONED.
+        case abandoned
+        /// Load it, for this job.
+        case load(LedgerJob)
+    }
+
+    /// Counts an attempt at chunk `index` of `job` by `owner` (outside the chunk's
+    /// transaction, so that it survives a rollback) and says whether to load it.
+    func startChunk(job: Int64, index: Int, owner: String) throws -> ChunkStart {
+        let claimed = try connection.query(
+            """
+            UPDATE import_chunk SET attempts = attempts + 1, owner = $3, started_at = now(), updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'
+            """, job, index, owner)
+        guard claimed.affectedRows == 1 else { return .alreadyDone }
+        guard let row = try self.job(job), row.status == .running else {
+            try connection.query(
+                "UPDATE import_chunk SET state = 'ABANDONED', updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'",
+                job, index)
+            return .abandoned
+        }
+        return .load(row)
+    }
+
+    /// Locks chunk `index` of `job` for the caller's transaction; false when it is no longer
+    /// PENDING (another worker loaded it).
+    func lockPendingChunk(job: Int64, index: Int) throws -> Bool {
+        try connection.query(
+            "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE", job, index
+        ).first?[0] == "PENDING"
+    }
+
+    /// Marks the chunk DONE with its counts and moves the job's progress on (by rows: chunks
+    /// differ in size), in the caller's transaction; returns the job's completed and total
+    /// chunks.
+    /// - Throws: ``ImportFailure`` when the job stopped running meanwhile.
+    func completeChunk(job: Int64, index: Int, copiedRows: Int, counts: ChunkCounts) throws -> (completed: Int, total: Int) {
+        try connection.query(
+            """
+            UPDATE import_chunk SET state = 'DONE', input_rows = $3, written_rows = $4, stats_json = $5::jsonb,
+                finished_at = now(), updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2
+            """,
+            job, index, copiedRows, counts.writtenRows, JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
+        let progress = try connection.query(
+            """
+            UPDATE import_job j SET completed_chunks = j.completed_chunks + 1,
+                progress = LEAST(90, 10 + floor(80.0 * CASE WHEN r.total > 0 THEN r.done::numeric / r.total
+                                                      ELSE (j.completed_chunks + 1)::numeric / j.total_chunks END)::int),
+                message = 'Loaded ' || (j.completed_chunks + 1) || '/' || j.total_chunks || ' chunk(s)',
+                updated_at = now()
+            FROM (SELECT coalesce(sum(input_rows) FILTER (WHERE state = 'DONE'), 0) AS done, coalesce(sum(input_rows), 0) AS total
+                  FROM import_chunk WHERE import_job_id = $1) r
+            WHERE j.id = $1 AND j.status = 'RUNNING'
+            RETURNING j.completed_chunks, j.total_chunks
+            """, job)
+        guard let counters = progress.first else {
+            throw ImportFailure(code: .chunkFailed, message: "job \(job) stopped running while chunk \(index) loaded", chunk: index)
+        }
+        return (try counters.require(0, as: Int.self), try counters.require(1, as: Int.self))
+    }
+
+    /// Records the chunk FAILED (unless it committed: a finalize that failed after it leaves
+    /// it DONE) and fails its job.
+    func failChunk(job: Int64, index: Int, _ failure: ImportFailure) throws {
+        try connection.query(
+            """
+            UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'
+            """, job, index, JSONText.string(failure.json))
+        try fail(job, failure)
+    }
+}

@@ -1,0 +1,33 @@
+import IngestPostgres
+
+/// What recovery after a crash reads and changes (DESIGN §1, §7).
+extension JobLedger {
+    /// A chunk's state, and whether it started longer than `leaseSeconds` ago; nil when the
+    /// ledger does not know the chunk.
+    func chunkClaim(job: Int64, index: Int, leaseSeconds: Int) throws -> (state: String, expired: Bool)? {
+        try connection.query(
+            """
+            SELECT state, coalesce(started_at < now() - $3::bigint * INTERVAL '1 second', true)
+            FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
+            """, job, index, leaseSeconds
+        ).first.map { (try $0.require(0, as: String.self), try $0.require(1, as: Bool.self)) }
+    }
+
+    /// The jobs that have not ended, oldest first, each with its chunks not yet DONE.
+    func unfinishedJobs() throws -> [(job: LedgerJob, unfinishedChunks: Int)] {
+        try connection.query(
+            """
+            SELECT id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
+                   completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
+                   owner, collected_at IS NOT NULL,
+                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
+            FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
+            """
+        ).rows.map { (try LedgerJob(row: $0), try $0.require(16, as: Int.self)) }
+    }
+
+    /// `owner` (`host:pid`) takes over a job whose process is gone.
+    func adopt(_ job: Int64, owner: String) throws {
+        try connection.query("UPDATE import_job SET owner = $2 WHERE id = $1", job, owner)
+    }
+}
