@@ -38,3 +38,31 @@ struct WakeSignalTests {
         #expect(monotonicMilliseconds() - started < 5000)
     }
 }
+
+/// The watchdog's view of the agent's parts: a beat counts for its allowance; a part that
+/// stopped on purpose is not watched.
+@Suite("Liveness")
+struct LivenessTests {
+    @Test func aPartIsOverdueOnlyAfterItsAllowance() {
+        let liveness = Liveness()
+        #expect(liveness.overdue(now: 0).isEmpty)
+        liveness.beat("watcher", now: 1_000, allowance: 500)
+        liveness.beat("worker 0", now: 1_000, allowance: 60_000)
+        #expect(liveness.overdue(now: 1_400).isEmpty)
+        #expect(liveness.overdue(now: 1_600) == ["watcher"])
+        liveness.beat("watcher", now: 1_600, allowance: 500)
+        #expect(liveness.overdue(now: 1_700).isEmpty)
+        #expect(liveness.overdue(now: 70_000) == ["watcher", "worker 0"])
+        liveness.retire("watcher")
+        #expect(liveness.overdue(now: 70_000) == ["worker 0"])
+    }
+
+    @Test func theWatchdogIntervalIsHalfOfWhatSystemdAsksForThisProcess() {
+        #expect(WatchdogService.interval(microseconds: "30000000", pid: nil, ownPid: 42) == .seconds(15))
+        #expect(WatchdogService.interval(microseconds: "30000000", pid: "42", ownPid: 42) == .seconds(15))
+        #expect(WatchdogService.interval(microseconds: "30000000", pid: "7", ownPid: 42) == nil)
+        #expect(WatchdogService.interval(microseconds: nil, pid: nil, ownPid: 42) == nil)
+        #expect(WatchdogService.interval(microseconds: "0", pid: nil, ownPid: 42) == nil)
+        #expect(WatchdogService.interval(microseconds: "soon", pid: nil, ownPid: 42) == nil)
+    }
+}

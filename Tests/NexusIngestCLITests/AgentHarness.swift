@@ -43,15 +43,18 @@ final class AgentHarness: @unchecked Sendable {
         ]
     }
 
-    /// Starts `nexus-ingest run`; its stderr goes to a log file of its own.
+    /// Starts `nexus-ingest run` with the harness's environment plus `extra`, less the
+    /// variables in `removing` (so that a config file's values for them count); its stderr
+    /// goes to a log file of its own.
     @discardableResult
-    func start(extra: [String: String] = [:]) throws -> Process {
+    func start(extra: [String: String] = [:], removing: Set<String> = []) throws -> Process {
         let log = root + "/agent-\(processes.count).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = nexusIngestBinary
         process.arguments = ["run"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(extra) { $1 }) { $1 }
+            .filter { !removing.contains($0.key) }
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()

@@ -296,26 +296,9 @@ struct AgentSignalTests {
         let harness = try AgentHarness()
         let config = harness.root + "/nexus-ingest.yaml"
         _ = FileManager.default.createFile(atPath: config, contents: Data("routes:\n  - golden-components=golden-components\n".utf8))
-        // NOTIFY_SOCKET: a datagram socket of the test's own, as systemd provides.
-        let socketPath = harness.root + "/notify.sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (i, byte) in socketPath.utf8.enumerated() { buffer[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        func nextNotification() -> String {
-            var buffer = [UInt8](repeating: 0, count: 256)
-            let n = recv(fd, &buffer, buffer.count, 0)
-            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
-        }
+        let notify = try NotifySocket(path: harness.root + "/notify.sock")
+        let socketPath = notify.path
+        func nextNotification() -> String { notify.next() }
 
         let agent = try harness.start(extra: ["NEXUS_INGEST_CONFIG": config, "NOTIFY_SOCKET": socketPath])
         #expect(nextNotification() == "READY=1")
@@ -364,5 +347,77 @@ struct AgentSignalTests {
 
         #expect(harness.stop(agent) == 0)
         #expect(nextNotification() == "STOPPING=1")
+    }
+
+    @Test func theWatchdogIsPingedWhileTheAgentMakesProgress() throws {
+        let harness = try AgentHarness()
+        let notify = try NotifySocket(path: harness.root + "/notify.sock")
+        // WatchdogSec=0.4s: a ping every 0.2 s.
+        let agent = try harness.start(extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        var (pings, ready) = (0, false)
+        let started = Date()
+        while pings < 5 && Date().timeIntervalSince(started) < 10 {
+            switch notify.next() {
+            case "WATCHDOG=1": pings += 1
+            case "READY=1": ready = true
+            default: break
+            }
+        }
+        #expect(ready && pings == 5)
+        #expect(Date().timeIntervalSince(started) < 5)
+        // Still pinged while it works.
+        harness.drop("golden-components/busy.csv", AgentHarness.componentsCSV(seed: 91, rows: 2_000))
+        #expect(try harness.finalStatus("golden-components/busy.csv")["status"] as? String == "SUCCEEDED")
+        #expect(notify.next() == "WATCHDOG=1")
+        // WATCHDOG_PID naming another process: not this agent's watchdog.
+        #expect(harness.stop(agent) == 0)
+        let other = try harness.start(extra: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "1"])
+        notify.drain()
+        Thread.sleep(forTimeInterval: 1)
+        #expect(!notify.drain().contains("WATCHDOG=1"))
+        #expect(harness.stop(other) == 0)
+    }
+}
+
+/// `NOTIFY_SOCKET`: a datagram socket of the test's own, as systemd provides.
+final class NotifySocket {
+    let path: String
+    private let fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (i, byte) in path.utf8.enumerated() { buffer[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// The next message, waiting up to 20 s ("" if none came).
+    func next() -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    /// The messages waiting now, without blocking.
+    @discardableResult
+    func drain() -> [String] {
+        var messages: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else { return messages }
+            messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+        }
     }
 }

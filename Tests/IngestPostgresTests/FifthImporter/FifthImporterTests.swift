@@ -1,0 +1,108 @@
+import Foundation
+import Importers
+import IngestAgent
+import IngestPostgres
+import Logging
+import Testing
+
+/// A fifth import type is one folder plus one list entry: ``WidgetImporter`` (defined only in
+/// the tests) runs end to end in a real agent — its default route, the watcher, planner,
+/// workers, finalize and its status file — against a schema migrated with its own migration.
+@Suite("A fifth importer", .enabled(if: TestDatabase.isConfigured))
+struct FifthImporterTests {
+    /// The one list entry.
+    static let importers = ImporterRegistry(importers: ImporterRegistry.standard.importers + [WidgetImporter.self])
+
+    @Test func aTestOnlyTypeRunsEndToEndThroughTheAgent() async throws {
+        let schema = TestDatabase.uniqueSchemaName("w")
+        let connection = try TestDatabase.connect()
+        let report = try Migrator(connection: connection, schema: schema, migrations: Self.importers.migrations).migrate()
+        #expect(report.applied.contains(1001))
+        defer { try? connection.executeScript("DROP SCHEMA \(try! connection.quoteIdentifier(schema)) CASCADE") }
+        let directory = NSTemporaryDirectory() + "nexus-ingest-widgets-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/drop", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: directory + "/nexus-ingest.yaml", contents: Data("workers: 2\nchunks: 3\n".utf8))
+
+        let resolved = try ConfigurationLoader.resolve(
+            configPath: directory + "/nexus-ingest.yaml",
+            environment: [
+                "NEXUS_INGEST_DATABASE_URL": TestDatabase.url!, "NEXUS_INGEST_DATABASE_SCHEMA": schema,
+                "NEXUS_INGEST_DROP_ROOT": directory + "/drop", "NEXUS_INGEST_SPOOL_DIR": directory + "/spool",
+                "NEXUS_INGEST_SETTLE_SECONDS": "0.2", "NEXUS_INGEST_STATUS_INTERVAL_MS": "100",
+            ],
+            importers: Self.importers)
+        // Its default route comes from its folder, and so do the checks of route options.
+        #expect(resolved.configuration.agent.routes.directories.contains("test-widgets"))
+        #expect(throws: ConfigurationError.self) { try RouteTable(entries: ["w=test-widgets:replace"], importers: Self.importers) }
+
+        let agent = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in SwiftLogNoOpLogHandler() }) { resolved }
+        let running = Task { try await agent.run() }
+        var csv = "SKU,Price\n"
+        for index in 1...300 { csv += "W-\(index),\(index).25\n" }
+        csv += "W-BAD,twelve\n"
+        try FileManager.default.createDirectory(atPath: directory + "/drop/test-widgets", withIntermediateDirectories: true)
+        let upload = directory + "/drop/test-widgets/widgets.csv"
+        _ = FileManager.default.createFile(atPath: upload + ".part", contents: Data(csv.utf8))
+        try FileManager.default.moveItem(atPath: upload + ".part", toPath: upload)
+
+        var status: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let data = FileManager.default.contents(atPath: upload + ".status.json"),
+               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+               ["SUCCEEDED", "FAILED"].contains(json["status"] as? String)
+            {
+                status = json
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await agent.requestStop()
+        try await running.value
+
+        // One bad row is over the default max_rejects 0: the job fails, naming the row.
+        #expect(status["type"] as? String == "TEST_WIDGETS")
+        #expect(status["status"] as? String == "FAILED")
+        #expect((status["rejects"] as? [String: Any])?["count"] as? Int == 1)
+        #expect(try connection.query("SELECT count(*) FROM \(schema).test_widget WHERE published").first!.require(0, as: Int.self) == 0)
+
+        // Without the bad row it publishes, in several chunks, and its status file is valid.
+        let good = directory + "/drop/test-widgets/good.csv"
+        let again = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in SwiftLogNoOpLogHandler() }) { resolved }
+        let rerun = Task { try await again.run() }
+        _ = FileManager.default.createFile(atPath: good + ".part", contents: Data(csv.replacingOccurrences(of: "W-BAD,twelve\n", with: "").utf8))
+        try FileManager.default.moveItem(atPath: good + ".part", toPath: good)
+        var published: [String: Any] = [:]
+        while Date() < deadline.addingTimeInterval(60) {
+            if let data = FileManager.default.contents(atPath: good + ".status.json"),
+               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], json["status"] as? String == "SUCCEEDED"
+            {
+                published = json
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await again.requestStop()
+        try await rerun.value
+        #expect(published["status"] as? String == "SUCCEEDED")
+        #expect(published["totalChunks"] as? Int == 3)
+        #expect((published["result"] as? [String: Any])?["widgets"] as? Int == 300)
+        #expect((published["result"] as? [String: Any])?["widgetRows"] as? Int == 300)
+        #expect(published["message"] as? String == "test-widgets import complete")
+        #expect(validStatusFile(good + ".status.json"))
+        #expect(try connection.query("SELECT count(*) FROM \(schema).test_widget WHERE published").first!.require(0, as: Int.self) == 300)
+
+        // gc follows from the type too: its rule is in the report (the failed job loaded nothing).
+        let collected = try GarbageCollector(configuration: resolved.configuration).run(dryRun: true, failedOlderThanHours: 0)
+        #expect(collected.contains { $0.what == "widgets of old failed jobs" && $0.count == 0 })
+    }
+
+    /// Validates a status file against Config/status.schema.json with python3-jsonschema.
+    private func validStatusFile(_ path: String) -> Bool {
+        let root = String(#filePath.split(separator: "/Tests/").first!)
+        let schemaPath = "/" + root.drop(while: { $0 == "/" }) + "/Config/status.schema.json"
+        let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
+        return system("/usr/bin/python3 -c '\(script)' '\(schemaPath)' '\(path)'") == 0
+    }
+}
