@@ -46,6 +46,7 @@ public enum Migrations {
         Migration(version: 4, name: "cat_division_legacy_table", bytes: PackageResources.m0004_cat_division_legacy_table_sql),
         Migration(version: 5, name: "estimate_version_withdrawn", bytes: PackageResources.m0005_estimate_version_withdrawn_sql),
         Migration(version: 6, name: "open_import_types", bytes: PackageResources.m0006_open_import_types_sql),
+        Migration(version: 7, name: "price_list_published_at", bytes: PackageResources.m0007_price_list_published_at_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -168,6 +168,27 @@ struct MigrationTests {
         }
     }
 
+    /// Migration 7 marks as published the Golden revisions that were: those of SUCCEEDED jobs
+    /// and those loaded before nexus-ingest, not those of failed or running imports.
+    @Test func publishedRevisionsAreMarkedWhenMigrationSevenIsApplied() throws {
+        try TestDatabase.withSchema { connection, schema in
+            _ = try Migrator(connection: connection, schema: schema, migrations: Array(Migrations.all.prefix(6))).migrate()
+            try connection.setSearchPath(schema)
+            try connection.executeScript(
+                """
+                INSERT INTO import_job (id, type, status, finished_at) VALUES
+                    (1, 'PRICE_LIST', 'SUCCEEDED', now()), (2, 'PRICE_LIST', 'FAILED', now()), (3, 'PRICE_LIST', 'RUNNING', NULL);
+                INSERT INTO price_list (kind, code, label, revision, import_job_id) VALUES
+                    ('GOLDEN', 'XACT_ALL', 'before nexus-ingest', 1, NULL), ('GOLDEN', 'XACT_ALL', 'succeeded', 2, 1),
+                    ('GOLDEN', 'XACT_ALL', 'failed', 3, 2), ('GOLDEN', 'XACT_ALL', 'running', 4, 3);
+                """)
+            _ = try Migrator(connection: connection, schema: schema).migrate()
+            let published = try connection.query("SELECT revision FROM price_list WHERE published_at IS NOT NULL ORDER BY revision")
+                .rows.map { try $0.require(0, as: Int.self) }
+            #expect(published == [1, 2])
+        }
+    }
+
     /// Every `.sql` file under Sources/IngestPostgres/Migrations is registered, in order.
     @Test func everyMigrationFileIsRegistered() throws {
         let directory = String(#filePath.split(separator: "/Tests/").first!) + "/Sources/IngestPostgres/Migrations"

@@ -68,14 +68,12 @@ extension GoldenComponentsImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT s.id, 'component set ' || s.id || ' (revision ' || p.revision || ')', s.import_job_id, j.file_name, j.file_sha256,
-                   coalesce((j.result_json->>'componentCount')::bigint,
-                            (SELECT count(*) FROM price_list_component c WHERE c.component_set_id = s.id)),
-                   \(PublishedVersion.timestamp("coalesce(j.finished_at, s.activated_at)")), s.is_active, false
+            SELECT s.id, 'component set ' || s.id || ' (revision ' || p.revision || ')', s.import_job_id,
+                   (SELECT count(*) FROM price_list_component c WHERE c.component_set_id = s.id),
+                   \(PublishedVersion.timestamp("s.activated_at")), s.is_active, false
             FROM price_list_component_set s
             JOIN price_list p ON p.id = s.price_list_id AND p.kind = 'GOLDEN' AND p.is_active
-            LEFT JOIN import_job j ON j.id = s.import_job_id
-            WHERE s.activated_at IS NOT NULL AND (s.import_job_id IS NULL OR j.status = 'SUCCEEDED')
+            WHERE s.activated_at IS NOT NULL
             ORDER BY s.id DESC
             """
         ).rows.map(PublishedVersion.init(row:))

@@ -80,17 +80,16 @@ extension GoldenPETLImporter {
         try GoldenRevisions.lock(connection)
     }
 
-    /// The published Golden revisions (imported by a job that SUCCEEDED, or loaded before
-    /// nexus-ingest), newest revision first.
+    /// The published Golden revisions (their import finalized, or loaded before nexus-ingest),
+    /// newest revision first.
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT p.id, 'revision ' || p.revision, p.import_job_id, j.file_name, j.file_sha256,
-                   coalesce((j.result_json->>'itemCount')::bigint,
-                            (SELECT count(*) FROM price_list_item i WHERE i.price_list_id = p.id)),
-                   \(PublishedVersion.timestamp("coalesce(j.finished_at, p.created_at)")), p.is_active, false
-            FROM price_list p LEFT JOIN import_job j ON j.id = p.import_job_id
-            WHERE p.kind = 'GOLDEN' AND (p.import_job_id IS NULL OR j.status = 'SUCCEEDED')
+            SELECT p.id, 'revision ' || p.revision, p.import_job_id,
+                   (SELECT count(*) FROM price_list_item i WHERE i.price_list_id = p.id),
+                   \(PublishedVersion.timestamp("coalesce(p.published_at, p.created_at)")), p.is_active, false
+            FROM price_list p
+            WHERE p.kind = 'GOLDEN' AND (p.import_job_id IS NULL OR p.published_at IS NOT NULL)
             ORDER BY p.revision DESC, p.id DESC
             """
         ).rows.map(PublishedVersion.init(row:))

@@ -238,7 +238,7 @@ public struct GoldenPETLImporter: Importer {
             priceListId)
         let published = try connection.query(
             """
-            UPDATE price_list SET is_active = true, updated_at = now(),
+            UPDATE price_list SET is_active = true, updated_at = now(), published_at = now(),
                 effective_date = coalesce(effective_date, (now() AT TIME ZONE 'UTC')::date),
                 label = CASE WHEN effective_date IS NULL THEN 'Golden Price List'
                              ELSE 'Golden Price List (' || to_char(effective_date, 'YYYY-MM-DD') || ')' END

@@ -22,6 +22,9 @@ public struct PublishedVersion: Sendable, Equatable {
     public var isCurrent: Bool
     /// Whether a rollback took it back (estimate versions; it can be brought back with `--to`).
     public var isWithdrawn: Bool
+    /// Whether it counts only if its job SUCCEEDED (a type whose own rows cannot tell a
+    /// published version from one still loading); the ledger drops the others.
+    public var needsPublishedJob = false
 
     public init(
         id: Int64, label: String, job: Int64?, file: String?, sha256: String?, rows: Int, publishedAt: String?, isCurrent: Bool,
@@ -48,12 +51,13 @@ public struct PublishedVersion: Sendable, Equatable {
         ]
     }
 
-    /// A version from a row of (id, label, job, file, sha256, rows, published at, current,
-    /// withdrawn), the columns every importer's history query returns.
+    /// A version from a row of (id, label, job, rows, published at, current, withdrawn), the
+    /// columns every importer's history query returns; the ledger adds the job's file, checksum
+    /// and (when the row has none) the time it finished.
     init(row: PostgresRow) throws {
         self.init(
-            id: try row.require(0), label: try row.require(1), job: try row.decode(2), file: row[3], sha256: row[4],
-            rows: try row.require(5), publishedAt: row[6], isCurrent: try row.require(7), isWithdrawn: try row.require(8))
+            id: try row.require(0), label: try row.require(1), job: try row.decode(2), file: nil, sha256: nil,
+            rows: try row.require(3), publishedAt: row[4], isCurrent: try row.require(5), isWithdrawn: try row.require(6))
     }
 
     /// SQL for a timestamptz `column` as RFC 3339 UTC text with milliseconds.

@@ -16,15 +16,15 @@ enum GoldenRevisions {
     }
 
     /// The *published* Golden revision a new one builds on: the active one, else the latest by
-    /// revision (spec §4.1); published means imported by a job that SUCCEEDED, or not imported
-    /// by nexus-ingest at all. The inactive, partial revisions of running or failed imports
-    /// never count. The two differ only after `nexus-ingest rollback golden-petl` activated an
+    /// revision (spec §4.1); published means its import finalized (`published_at`), or it was
+    /// not imported by nexus-ingest at all. The inactive, partial revisions of running or
+    /// failed imports never count. The two differ only after `nexus-ingest rollback golden-petl` activated an
     /// older revision: the next merge starts from that one.
     static func latestPublished(_ connection: PostgresConnection, excluding excluded: Int64? = nil) throws -> Revision? {
         try connection.query(
             """
-            SELECT p.id, p.revision FROM price_list p LEFT JOIN import_job j ON j.id = p.import_job_id
-            WHERE p.kind = 'GOLDEN' AND (p.import_job_id IS NULL OR j.status = 'SUCCEEDED')
+            SELECT p.id, p.revision FROM price_list p
+            WHERE p.kind = 'GOLDEN' AND (p.import_job_id IS NULL OR p.published_at IS NOT NULL)
               AND p.id IS DISTINCT FROM $1::bigint
             ORDER BY p.is_active DESC, p.revision DESC, p.id DESC LIMIT 1
             """, excluded

@@ -58,22 +58,26 @@ extension XactComponentsImporter {
         try connection.query("SELECT id FROM estimate_version WHERE id = $1 FOR UPDATE", try currentVersion(connection).version)
     }
 
-    /// The component sets published on the project's current estimate version whose rows `gc`
-    /// kept, newest first.
+    /// The component sets loaded for the project's current estimate version whose rows `gc`
+    /// kept, newest first (``PublishedVersion/needsPublishedJob``: the ledger keeps those whose
+    /// job SUCCEEDED).
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT j.id, 'components of estimate version ' || v.id || ' (job ' || j.id || ')', j.id, j.file_name, j.file_sha256,
-                   (SELECT count(*) FROM component_summary c WHERE c.import_job_id = j.id),
-                   \(PublishedVersion.timestamp("j.finished_at")), v.components_import_job_id = j.id, false
-            FROM import_job j JOIN estimate_version v ON v.id = j.estimate_version_id
-            WHERE j.type = 'XACT_COMPONENTS' AND j.status = 'SUCCEEDED' AND v.id = $1 AND j.duplicate_of IS NULL
-              AND NOT coalesce((j.result_json->>'dryRun')::boolean, false)
-              AND (v.components_import_job_id = j.id
-                   OR EXISTS (SELECT 1 FROM raw_component_row r WHERE r.import_job_id = j.id))
-            ORDER BY j.id DESC
+            SELECT s.job, 'components of estimate version ' || v.id || ' (job ' || s.job || ')', s.job,
+                   (SELECT count(*) FROM component_summary c WHERE c.import_job_id = s.job),
+                   NULL, v.components_import_job_id IS NOT DISTINCT FROM s.job, false
+            FROM estimate_version v,
+                 LATERAL (SELECT DISTINCT r.import_job_id AS job FROM raw_component_row r WHERE r.estimate_version_id = v.id
+                          UNION SELECT v.components_import_job_id WHERE v.components_import_job_id IS NOT NULL) s
+            WHERE v.id = $1
+            ORDER BY s.job DESC
             """, try currentVersion(connection).version
-        ).rows.map(PublishedVersion.init(row:))
+        ).rows.map { row in
+            var version = try PublishedVersion(row: row)
+            version.needsPublishedJob = true
+            return version
+        }
     }
 
     /// Points the version at `version`'s job: its rows and allocations become current.

@@ -13,14 +13,13 @@ extension XactComponentsImporter: RegisteredImporter {
     public static var garbage: [GarbageRule] {
         let superseded: @Sendable (GarbageScope) -> String = { scope in
             """
-            SELECT id FROM (
-                SELECT j.id, row_number() OVER (PARTITION BY j.estimate_version_id ORDER BY j.id DESC) AS rank
-                FROM import_job j
-                WHERE j.type = '\(importType.rawValue)' AND j.id IN (\(scope.succeededJobs)) AND j.duplicate_of IS NULL
-                  AND EXISTS (SELECT 1 FROM raw_component_row r WHERE r.import_job_id = j.id)
+            SELECT job FROM (
+                SELECT s.job, row_number() OVER (PARTITION BY s.version ORDER BY s.job DESC) AS rank
+                FROM (SELECT DISTINCT import_job_id AS job, estimate_version_id AS version FROM raw_component_row
+                      WHERE import_job_id IN (\(scope.succeededJobs))) s
             ) ranked
             WHERE rank > \(scope.keepPublished)
-              AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = ranked.id)
+              AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = ranked.job)
             """
         }
         return [

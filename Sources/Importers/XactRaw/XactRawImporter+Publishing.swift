@@ -56,12 +56,12 @@ extension XactRawImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT v.id, 'estimate version ' || v.id, v.import_job_id, coalesce(j.file_name, v.file_name), j.file_sha256,
+            SELECT v.id, 'estimate version ' || v.id, v.import_job_id,
                    (SELECT count(*) FROM raw_xact_row r WHERE r.estimate_version_id = v.id),
-                   \(PublishedVersion.timestamp("coalesce(j.finished_at, v.imported_at, v.created_at)")),
+                   \(PublishedVersion.timestamp("coalesce(v.imported_at, v.created_at)")),
                    v.id IS NOT DISTINCT FROM (SELECT c.id FROM estimate_version_current c WHERE c.project_id = v.project_id),
                    v.withdrawn_at IS NOT NULL
-            FROM estimate_version v LEFT JOIN import_job j ON j.id = v.import_job_id
+            FROM estimate_version v
             WHERE v.project_id = $1 AND v.status = 'completed'
             ORDER BY v.sequence_no DESC, v.imported_at DESC NULLS LAST, v.id DESC
             """, try Projects.existing(connection, options: options).id

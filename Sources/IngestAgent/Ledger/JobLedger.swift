@@ -11,7 +11,7 @@ struct JobLedger {
     let connection: PostgresConnection
 
     /// A timestamptz column as RFC 3339 UTC text.
-    private static func ts(_ column: String) -> String {
+    static func ts(_ column: String) -> String {
         #"to_char("# + column + #" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
     }
 

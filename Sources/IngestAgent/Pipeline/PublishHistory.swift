@@ -21,7 +21,8 @@ public struct PublishHistory: Sendable {
     /// What `type` published into the target `options` name, newest first.
     public func list(type: ImportType, options: ImportOptions) throws -> [PublishedVersion] {
         let connection = try connect()
-        return try configuration.importers.importer(for: type, options: options).history(connection)
+        return try JobLedger(connection: connection).published(
+            try configuration.importers.importer(for: type, options: options).history(connection))
     }
 
     /// Makes the published version before the current one, or the one job `to` published,
@@ -47,7 +48,7 @@ public struct PublishHistory: Sendable {
         _ importer: any Importer, to: Int64?, createdBy: String, connection: PostgresConnection
     ) throws -> (Int64, PublishedVersion, PublishedVersion) {
         try importer.lockPublishing(connection)
-        let history = try importer.history(connection)
+        let history = try JobLedger(connection: connection).published(try importer.history(connection))
         let name = importer.type.cliName
         guard let currentIndex = history.firstIndex(where: \.isCurrent) else {
             throw ImportFailure(code: .precondition, message: "\(name): nothing is current, so there is nothing to roll back")
