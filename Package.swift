@@ -101,9 +101,10 @@ let package = Package(
             dependencies: ["Importers", "IngestCore"],
             swiftSettings: swiftSettings
         ),
+        // Unit tests of the agent's pure logic, with in-memory fakes (e.g. the spool's file system).
         .testTarget(
             name: "IngestAgentTests",
-            dependencies: ["IngestAgent"],
+            dependencies: ["IngestAgent", "Importers", "IngestCore"],
             swiftSettings: swiftSettings
         ),
         // End-to-end tests of the built `nexus-ingest` binary (need the test database too).
@@ -112,9 +113,10 @@ let package = Package(
             dependencies: ["IngestPostgres"],
             swiftSettings: swiftSettings
         ),
-        // Integration tests: need the PostgreSQL server that scripts/test starts.
+        // Integration tests: the real pipeline on real files against the PostgreSQL server that
+        // scripts/test starts.
         .testTarget(
-            name: "IngestPostgresTests",
+            name: "IntegrationTests",
             dependencies: [
                 "IngestPostgres", "IngestCore", "IngestAgent", "Importers", "NexusIngestSamples",
                 .product(name: "Logging", package: "swift-log"),

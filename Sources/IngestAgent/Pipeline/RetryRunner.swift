@@ -99,7 +99,6 @@ public struct RetryRunner: Sendable {
             }
             let wanted = Set(unfinished.map(\.index))
             try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
-            let planner = Planner(importer: importer, options: job.options, settings: settings, spool: spool, connection: connection)
             // Plans made before the partition function was recorded used the first one.
             let recorded = job.meta["partitionFunction"]?.stringValue ?? PartitionFunction.fnvModulo.rawValue
             guard let partitionFunction = PartitionFunction(rawValue: recorded) else {
@@ -108,7 +107,7 @@ public struct RetryRunner: Sendable {
                     message: "job \(job.id) was planned with partition function '\(recorded)', unknown to this nexus-ingest; retry it with the version that planned it")
             }
             // The delimiter the workers read the chunks with.
-            let pass = try planner.writeChunks(
+            let pass = try ChunkPassWriter(importer: importer, settings: settings, spool: spool).writeChunks(
                 job: job.id, path: path, fileSize: job.fileSize ?? 0, partitions: partitions, partitionFunction: partitionFunction,
                 delimiter: job.context().delimiter, keep: { wanted.contains($0) }, rejects: nil, progress: { _ in })
             let rewritten = unfinished.allSatisfy { chunk in

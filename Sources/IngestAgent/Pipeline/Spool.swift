@@ -18,8 +18,16 @@ public struct Spool: Sendable {
 
     /// The spool root.
     public let root: String
+    private let fileSystem: any SpoolFileSystem
 
-    public init(root: String) { self.root = root }
+    /// The spool at `root` on the real file system.
+    public init(root: String) { self.init(root: root, fileSystem: LinuxFileSystem()) }
+
+    /// The spool at `root` on `fileSystem` (an in-memory one in unit tests).
+    init(root: String, fileSystem: any SpoolFileSystem) {
+        self.root = root
+        self.fileSystem = fileSystem
+    }
 
     var tmpRoot: String { root + "/tmp" }
     var readyDirectory: String { root + "/ready" }
@@ -27,7 +35,7 @@ public struct Spool: Sendable {
 
     /// Creates the spool's directories.
     public func create() throws(SystemError) {
-        for directory in [tmpRoot, readyDirectory, claimedDirectory] { try Files.makeDirectories(directory) }
+        for directory in [tmpRoot, readyDirectory, claimedDirectory] { try fileSystem.makeDirectories(directory) }
     }
 
     /// The directory where a plan writes its chunk files.
@@ -54,19 +62,19 @@ public struct Spool: Sendable {
         let tmp = tmpDirectory(job: job)
         for index in chunkIndexes {
             let name = Self.chunkFileName(job: job, index: index)
-            _ = try Files.rename("\(tmp)/\(name)", to: "\(readyDirectory)/\(name)")
+            _ = try fileSystem.rename("\(tmp)/\(name)", to: "\(readyDirectory)/\(name)")
         }
-        try Files.syncDirectory(readyDirectory)
-        try Files.removeDirectory(tmp)
+        try fileSystem.syncDirectory(readyDirectory)
+        try fileSystem.removeDirectory(tmp)
     }
 
     /// Claims one ready chunk (of `job` only, when given) for `owner`; nil when none is left.
     func claim(job: Int64?, owner: String) throws(SystemError) -> ClaimedChunk? {
-        let names = try Files.list(readyDirectory).sorted()
+        let names = try fileSystem.list(readyDirectory).sorted()
         for name in names {
             guard let parsed = Self.parseChunkFileName(name), job == nil || parsed.job == job else { continue }
             let claimed = "\(claimedDirectory)/\(name)@\(owner)"
-            if try Files.rename("\(readyDirectory)/\(name)", to: claimed) {
+            if try fileSystem.rename("\(readyDirectory)/\(name)", to: claimed) {
                 return ClaimedChunk(jobId: parsed.job, chunkIndex: parsed.index, path: claimed)
             }
         }
@@ -75,16 +83,16 @@ public struct Spool: Sendable {
 
     /// Removes a claimed chunk's file (after its transaction committed, or when it is abandoned).
     func release(_ chunk: ClaimedChunk) throws(SystemError) {
-        try Files.remove(chunk.path)
+        try fileSystem.remove(chunk.path)
     }
 
     /// The jobs that have files anywhere in the spool (tmp, ready or claimed).
     func jobsWithFiles() throws(SystemError) -> Set<Int64> {
         var jobs = Set<Int64>()
         for directory in [readyDirectory, claimedDirectory] {
-            for name in try Files.list(directory) { if let job = Self.parseChunkFileName(name)?.job { jobs.insert(job) } }
+            for name in try fileSystem.list(directory) { if let job = Self.parseChunkFileName(name)?.job { jobs.insert(job) } }
         }
-        for name in try Files.list(tmpRoot) { if let job = Int64(name) { jobs.insert(job) } }
+        for name in try fileSystem.list(tmpRoot) { if let job = Int64(name) { jobs.insert(job) } }
         return jobs
     }
 
@@ -92,7 +100,7 @@ public struct Spool: Sendable {
     private func chunkFiles(of job: Int64, in directories: [String]) throws(SystemError) -> [String] {
         var paths: [String] = []
         for directory in directories {
-            for name in try Files.list(directory) where Self.parseChunkFileName(name)?.job == job {
+            for name in try fileSystem.list(directory) where Self.parseChunkFileName(name)?.job == job {
                 paths.append("\(directory)/\(name)")
             }
         }
@@ -101,7 +109,7 @@ public struct Spool: Sendable {
 
     /// The files `job` has in the spool.
     func countFiles(job: Int64) throws(SystemError) -> Int {
-        try chunkFiles(of: job, in: [readyDirectory, claimedDirectory]).count + Files.list(tmpDirectory(job: job)).count
+        try chunkFiles(of: job, in: [readyDirectory, claimedDirectory]).count + fileSystem.list(tmpDirectory(job: job)).count
     }
 
     /// Removes every file of `job`, claimed ones included (it has ended); returns how many.
@@ -117,10 +125,10 @@ public struct Spool: Sendable {
     /// Removes `job`'s chunk files in `directories` and its tmp directory; returns how many files.
     private func removeFiles(of job: Int64, in directories: [String]) throws(SystemError) -> Int {
         let paths = try chunkFiles(of: job, in: directories)
-        for path in paths { try Files.remove(path) }
+        for path in paths { try fileSystem.remove(path) }
         let tmp = tmpDirectory(job: job)
-        let planned = try Files.list(tmp).count
-        try Files.removeDirectory(tmp)
+        let planned = try fileSystem.list(tmp).count
+        try fileSystem.removeDirectory(tmp)
         return paths.count + planned
     }
 }
