@@ -40,11 +40,6 @@ final class AgentContext: Sendable {
         try PostgresConnection(conninfo: conninfo, schema: schema)
     }
 
-    /// A connection that reconnects itself, for a worker thread.
-    func workerConnection() -> WorkerConnection {
-        WorkerConnection(conninfo: conninfo, schema: schema)
-    }
-
     /// `job` changed state: the status writer writes its file now and follows it until final.
     func jobChanged(_ job: Int64) {
         state.withLock {
