@@ -19,13 +19,15 @@ struct Config: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("route-directories"),
-        help: "Print the directories below drop_root that the routes name, one per line, parents first (for packaging).")
+        help: "Print drop_root and the directories below it that the routes name, one absolute path per line, parents first (for packaging).")
     var routeDirectories = false
 
     func run() async throws {
         let resolved = try options.resolveConfiguration()
         if routeDirectories {
-            for directory in resolved.configuration.agent.routes.directories { print(directory) }
+            let agent = resolved.configuration.agent
+            print(agent.dropRoot)
+            for directory in agent.routes.directories { print(agent.dropRoot + "/" + directory) }
             return
         }
         print(json ? JobQueries.json(resolved.json, pretty: true) : resolved.text)

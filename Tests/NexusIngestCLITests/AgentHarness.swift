@@ -78,7 +78,7 @@ final class AgentHarness: @unchecked Sendable {
     func drop(_ relative: String, _ text: String) {
         let path = dropRoot + "/" + relative
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
     }

@@ -68,7 +68,7 @@ extension GoldenComponentsImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT s.id, 'component set ' || s.id || ' (revision ' || p.revision || ')', s.import_job_id,
+            SELECT s.id, 'component set ' || s.id || ' (revision ' || p.revision || ')', s.import_job_id, NULL,
                    (SELECT count(*) FROM price_list_component c WHERE c.component_set_id = s.id),
                    \(PublishedVersion.timestamp("s.activated_at")), s.is_active, false
             FROM price_list_component_set s

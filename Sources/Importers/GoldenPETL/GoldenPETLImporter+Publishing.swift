@@ -85,7 +85,7 @@ extension GoldenPETLImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT p.id, 'revision ' || p.revision, p.import_job_id,
+            SELECT p.id, 'revision ' || p.revision, p.import_job_id, NULL,
                    (SELECT count(*) FROM price_list_item i WHERE i.price_list_id = p.id),
                    \(PublishedVersion.timestamp("coalesce(p.published_at, p.created_at)")), p.is_active, false
             FROM price_list p

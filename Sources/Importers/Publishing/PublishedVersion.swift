@@ -51,13 +51,13 @@ public struct PublishedVersion: Sendable, Equatable {
         ]
     }
 
-    /// A version from a row of (id, label, job, rows, published at, current, withdrawn), the
-    /// columns every importer's history query returns; the ledger adds the job's file, checksum
-    /// and (when the row has none) the time it finished.
+    /// A version from a row of (id, label, job, file, rows, published at, current, withdrawn),
+    /// the columns every importer's history query returns (file and time may be NULL); the
+    /// ledger adds the job's file, checksum and (when the row has none) the time it finished.
     init(row: PostgresRow) throws {
         self.init(
-            id: try row.require(0), label: try row.require(1), job: try row.decode(2), file: nil, sha256: nil,
-            rows: try row.require(3), publishedAt: row[4], isCurrent: try row.require(5), isWithdrawn: try row.require(6))
+            id: try row.require(0), label: try row.require(1), job: try row.decode(2), file: row[3], sha256: nil,
+            rows: try row.require(4), publishedAt: row[5], isCurrent: try row.require(6), isWithdrawn: try row.require(7))
     }
 
     /// SQL for a timestamptz `column` as RFC 3339 UTC text with milliseconds.

@@ -64,7 +64,7 @@ extension XactComponentsImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT s.job, 'components of estimate version ' || v.id || ' (job ' || s.job || ')', s.job,
+            SELECT s.job, 'components of estimate version ' || v.id || ' (job ' || s.job || ')', s.job, NULL,
                    (SELECT count(*) FROM component_summary c WHERE c.import_job_id = s.job),
                    NULL, v.components_import_job_id IS NOT DISTINCT FROM s.job, false
             FROM estimate_version v,

@@ -56,7 +56,7 @@ extension XactRawImporter {
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         try connection.query(
             """
-            SELECT v.id, 'estimate version ' || v.id, v.import_job_id,
+            SELECT v.id, 'estimate version ' || v.id, v.import_job_id, nullif(v.file_name, ''),
                    (SELECT count(*) FROM raw_xact_row r WHERE r.estimate_version_id = v.id),
                    \(PublishedVersion.timestamp("coalesce(v.imported_at, v.created_at)")),
                    v.id IS NOT DISTINCT FROM (SELECT c.id FROM estimate_version_current c WHERE c.project_id = v.project_id),

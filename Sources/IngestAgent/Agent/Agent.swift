@@ -1,5 +1,6 @@
 public import Logging
 import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// The daemon (`nexus-ingest run`, DESIGN §1): after recovery, one `ServiceGroup` of
@@ -14,7 +15,8 @@ public final class Agent: Sendable {
     private let context: AgentContext
     private let started: ResolvedConfiguration
     private let load: @Sendable () throws -> ResolvedConfiguration
-    private let group = Mutex<ServiceGroup?>(nil)
+    /// The running group, and whether a stop was asked for before it ran.
+    private let running = Mutex<(group: ServiceGroup?, stopRequested: Bool)>((nil, false))
 
     /// Creates an agent; nothing runs until ``run()``. `reload` reads the configuration
     /// again on SIGHUP.
@@ -29,13 +31,20 @@ public final class Agent: Sendable {
     /// Stops a running agent as SIGTERM does (an embedding process or a test; the daemon gets
     /// SIGTERM from systemd).
     public func requestStop() async {
-        await group.withLock { $0 }?.triggerGracefulShutdown()
+        let group = running.withLock { running in
+            running.stopRequested = true
+            return running.group
+        }
+        await group?.triggerGracefulShutdown()
     }
 
     /// Recovers what a crash left, then runs until SIGTERM or SIGINT and returns after the
     /// graceful stop.
     /// - Throws: when the drop root, spool or database cannot be used at start.
     public func run() async throws {
+        // Trapped before recovery, so that a SIGHUP then is a reload once the services run
+        // (not the end of the process) and `READY=1` promises that reloads work.
+        let hangUps = await UnixSignalsSequence(trapping: .sighup)
         let configuration = started.configuration
         let watcher = try WatcherService(context: context)
         try await BlockingThread.run(name: "nexus-recovery") { [context] in
@@ -51,12 +60,15 @@ public final class Agent: Sendable {
             PlannerService(context: context),
             ClaimJanitorService(context: context, host: context.host),
             watcher,
-            ReloadService(context: context, started: started, load: load) { [context] in
+            ReloadService(context: context, signals: hangUps, started: started, load: load) { [context] in
                 watcher.rescan()
                 context.janitorWake.signal()
                 context.statusWake.signal()
             },
-            SystemdService(),
+            SystemdService { [context] in
+                context.state.withLock { $0.shuttingDown = true }
+                for signal in [context.planWake, context.workWake] { signal.signal() }
+            },
         ]
         if let interval = WatchdogService.environmentInterval {
             services.insert(WatchdogService(liveness: context.liveness, logger: context.logger, interval: interval), at: 0)
@@ -67,7 +79,14 @@ public final class Agent: Sendable {
             },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
-        self.group.withLock { $0 = group }
+        let stopRequested = running.withLock { running in
+            running.group = group
+            return running.stopRequested
+        }
+        if stopRequested {
+            context.logger.info("agent stopped before it started")
+            return
+        }
         try await group.run()
         context.logger.info("agent stopped")
     }

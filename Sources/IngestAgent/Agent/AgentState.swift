@@ -29,6 +29,9 @@ struct AgentState {
     var changedJobs: Set<Int64> = []
     /// A reload asked the watcher for a full scan (new routes may cover files already there).
     var rescanRequested = false
+    /// A graceful shutdown began: no new plan starts (the one in progress is interrupted) and
+    /// no worker claims a new chunk, while the services stop one by one.
+    var shuttingDown = false
     var stopWatching = false
     var stopPlanning = false
     var stopWorking = false

@@ -86,8 +86,14 @@ struct Recovery {
             }
             // A job held for approval waits for `publish` or `discard`, not for an agent.
             if totalChunks > 0 && unfinished == 0 && !job.isHeld {
-                try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
-                logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])
+                do {
+                    try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
+                    logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])
+                } catch let failure as ImportFailure where failure.code == .precondition {
+                    // A type this nexus-ingest does not know (a job of a newer version): left
+                    // as it is for the version that knows it.
+                    logger.error("job left unfinished", metadata: ["job": "\(job.id)", "error": "\(failure)"])
+                }
             }
             try ledger.adopt(job.id, owner: "\(host):\(getpid())")
             running.append(job.id)

@@ -160,7 +160,8 @@ public struct RouteTable: Sendable, Equatable {
 
     /// The directories below the drop root that the routes name, parents first: each
     /// pattern up to its first `*` (`golden-petl`, `golden-petl/replace`, `xact-raw`). The
-    /// package creates them for the SFTP group (`nexus-ingest config --route-directories`).
+    /// package creates them for the SFTP group (`nexus-ingest config --route-directories`
+    /// prints them below `drop_root`).
     public var directories: [String] {
         var directories: [String] = []
         for route in routes {

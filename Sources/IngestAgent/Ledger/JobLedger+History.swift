@@ -26,7 +26,7 @@ extension JobLedger {
             let known = facts[job]
             if version.needsPublishedJob && known?.published != true { return nil }
             var described = version
-            described.file = known?.file
+            described.file = known?.file ?? version.file
             described.sha256 = known?.sha256
             described.publishedAt = version.publishedAt ?? known?.finished
             return described

@@ -35,7 +35,9 @@ public struct GarbageCollector: Sendable {
                 let sql = dryRun
                     ? "SELECT count(*) FROM \(rule.table) WHERE \(condition)"
                     : "DELETE FROM \(rule.table) WHERE \(condition)"
-                let result = try connection.query(sql, failedOlderThanHours)
+                // A rule that does not name the old failed jobs takes no parameter.
+                let result = condition.contains("$1")
+                    ? try connection.query(sql, failedOlderThanHours) : try connection.query(sql)
                 report.append((rule.what, dryRun ? try result.first!.require(0, as: Int.self) : result.affectedRows))
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)

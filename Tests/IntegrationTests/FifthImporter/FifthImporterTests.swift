@@ -13,7 +13,14 @@ struct FifthImporterTests {
     /// The one list entry.
     static let importers = ImporterRegistry(importers: ImporterRegistry.standard.importers + [WidgetImporter.self])
 
+    /// The agent runs in this process, beside suites whose synchronous tests can hold every
+    /// thread of the cooperative pool for minutes: its tasks (and this test's) get a thread of
+    /// their own.
     @Test func aTestOnlyTypeRunsEndToEndThroughTheAgent() async throws {
+        try await withTaskExecutorPreference(ThreadExecutor()) { try await endToEnd() }
+    }
+
+    private func endToEnd() async throws {
         let schema = TestDatabase.uniqueSchemaName("w")
         let connection = try TestDatabase.connect()
         let report = try Migrator(connection: connection, schema: schema, migrations: Self.importers.migrations).migrate()
@@ -36,56 +43,35 @@ struct FifthImporterTests {
         #expect(resolved.configuration.agent.routes.directories.contains("test-widgets"))
         #expect(throws: ConfigurationError.self) { try RouteTable(entries: ["w=test-widgets:replace"], importers: Self.importers) }
 
-        let agent = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in SwiftLogNoOpLogHandler() }) { resolved }
+        let log = CollectedLog()
+        let agent = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in log }) { resolved }
         let running = Task { try await agent.run() }
         var csv = "SKU,Price\n"
         for index in 1...300 { csv += "W-\(index),\(index).25\n" }
         csv += "W-BAD,twelve\n"
         try FileManager.default.createDirectory(atPath: directory + "/drop/test-widgets", withIntermediateDirectories: true)
         let upload = directory + "/drop/test-widgets/widgets.csv"
-        _ = FileManager.default.createFile(atPath: upload + ".part", contents: Data(csv.utf8))
-        try FileManager.default.moveItem(atPath: upload + ".part", toPath: upload)
+        write(upload, csv)
 
-        var status: [String: Any] = [:]
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let data = FileManager.default.contents(atPath: upload + ".status.json"),
-               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-               ["SUCCEEDED", "FAILED"].contains(json["status"] as? String)
-            {
-                status = json
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let status = try await finalStatus(upload)
         await agent.requestStop()
         try await running.value
 
         // One bad row is over the default max_rejects 0: the job fails, naming the row.
-        #expect(status["type"] as? String == "TEST_WIDGETS")
+        #expect(status["type"] as? String == "TEST_WIDGETS", "agent log:\n\(log.text)")
         #expect(status["status"] as? String == "FAILED")
         #expect((status["rejects"] as? [String: Any])?["count"] as? Int == 1)
         #expect(try connection.query("SELECT count(*) FROM \(schema).test_widget WHERE published").first!.require(0, as: Int.self) == 0)
 
         // Without the bad row it publishes, in several chunks, and its status file is valid.
         let good = directory + "/drop/test-widgets/good.csv"
-        let again = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in SwiftLogNoOpLogHandler() }) { resolved }
+        let again = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in log }) { resolved }
         let rerun = Task { try await again.run() }
-        _ = FileManager.default.createFile(atPath: good + ".part", contents: Data(csv.replacingOccurrences(of: "W-BAD,twelve\n", with: "").utf8))
-        try FileManager.default.moveItem(atPath: good + ".part", toPath: good)
-        var published: [String: Any] = [:]
-        while Date() < deadline.addingTimeInterval(60) {
-            if let data = FileManager.default.contents(atPath: good + ".status.json"),
-               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], json["status"] as? String == "SUCCEEDED"
-            {
-                published = json
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        write(good, csv.replacingOccurrences(of: "W-BAD,twelve\n", with: ""))
+        let published = try await finalStatus(good)
         await again.requestStop()
         try await rerun.value
-        #expect(published["status"] as? String == "SUCCEEDED")
+        #expect(published["status"] as? String == "SUCCEEDED", "agent log:\n\(log.text)")
         #expect(published["totalChunks"] as? Int == 3)
         #expect((published["result"] as? [String: Any])?["widgets"] as? Int == 300)
         #expect((published["result"] as? [String: Any])?["widgetRows"] as? Int == 300)
@@ -98,11 +84,94 @@ struct FifthImporterTests {
         #expect(collected.contains { $0.what == "widgets of old failed jobs" && $0.count == 0 })
     }
 
+    /// The upload's status file once it is final (empty after 60 s).
+    private func finalStatus(_ upload: String) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            if let data = FileManager.default.contents(atPath: upload + ".status.json"),
+               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+               ["SUCCEEDED", "FAILED"].contains(json["status"] as? String)
+            {
+                return json
+            }
+            if Date() > deadline { return [:] }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Writes an upload under a temporary name and renames it into place. The descriptor is
+    /// close-on-exec: agents that other suites start meanwhile must not inherit it, or the
+    /// in-process agent would see a writer and wait for it to finish.
+    private func write(_ path: String, _ text: String) {
+        let fd = open(path + ".part", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        close(fd)
+        rename(path + ".part", path)
+    }
+
     /// Validates a status file against Config/status.schema.json with python3-jsonschema.
     private func validStatusFile(_ path: String) -> Bool {
         let root = String(#filePath.split(separator: "/Tests/").first!)
         let schemaPath = "/" + root.drop(while: { $0 == "/" }) + "/Config/status.schema.json"
         let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
         return system("/usr/bin/python3 -c '\(script)' '\(schemaPath)' '\(path)'") == 0
+    }
+}
+
+/// The agent's log lines, kept for a failure's message.
+struct CollectedLog: LogHandler {
+    private let lines = LockedLines()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.append("\(Date()) \(event.level) \(event.message) \(fields)")
+    }
+
+    var text: String { lines.text }
+}
+
+/// Lines appended from any thread.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+}
+
+/// A task executor on a thread of its own (jobs run one at a time, in order).
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    init() {
+        let thread = Thread { self.loop() }  // lives as long as the test process
+        thread.name = "test-executor"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 }

@@ -21,13 +21,19 @@ struct PlannerService: Service {
 
     private var logger: Logger { context.logger }
     private var isStopping: Bool { context.state.withLock { $0.stopPlanning } }
+    /// A shutdown began: no plan starts, the one in progress is interrupted.
+    private var isShuttingDown: Bool { context.state.withLock { $0.shuttingDown || $0.stopPlanning } }
+
+    /// How long a plan in progress counts as alive for the watchdog between beats: it may
+    /// wait as long as a chunk may (a publish lock held by another import, a slow disk).
+    private var planningAllowance: Int64 { Int64(context.configuration.agent.claimLeaseSeconds) * 1000 }
 
     private func loop() {
         var connection: PostgresConnection?
         while !isStopping {
             context.liveness.beat("planner")
             let ticket = context.planWake.ticket()
-            guard let next = context.state.withLock({ $0.planQueue.first }) else {
+            guard !isShuttingDown, let next = context.state.withLock({ $0.planQueue.first }) else {
                 context.planWake.wait(after: ticket, milliseconds: 1000)
                 continue
             }
@@ -55,6 +61,7 @@ struct PlannerService: Service {
     /// Submits one upload; false when another agent holds it (a later scan finds its job).
     private func plan(_ next: AgentState.PlanRequest, size: Int64, connection: PostgresConnection) throws -> Bool {
         let started = monotonicMilliseconds()
+        context.liveness.beat("planner", allowance: planningAllowance)
         let submission = try JobSubmitter(
             configuration: context.configuration.current, connection: connection, spool: context.spool, owner: context.owner,
             createdBy: "agent:\(context.host)"
@@ -65,8 +72,8 @@ struct PlannerService: Service {
                 logger.info("job created", metadata: ["job": "\(job)", "path": "\(next.path)"])
             },
             progress: { _ in
-                context.liveness.beat("planner")
-                if isStopping {
+                context.liveness.beat("planner", allowance: planningAllowance)
+                if isShuttingDown {
                     throw ImportFailure(code: .interrupted, message: "the agent stopped while planning this file; it is planned again after the restart")
                 }
             })

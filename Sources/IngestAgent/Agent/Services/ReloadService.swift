@@ -8,6 +8,8 @@ import UnixSignals
 /// kept.
 struct ReloadService: Service {
     let context: AgentContext
+    /// SIGHUP, trapped since before recovery.
+    let signals: UnixSignalsSequence
     /// The configuration the agent started with (restart-only changes are measured from it).
     let started: ResolvedConfiguration
     /// Reads the configuration again (same file and environment as at start).
@@ -17,7 +19,7 @@ struct ReloadService: Service {
 
     func run() async throws {
         let logger = context.logger
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+        for await _ in signals.cancelOnGracefulShutdown() {
             SystemdNotify.send("RELOADING=1")
             do {
                 let new = try load()

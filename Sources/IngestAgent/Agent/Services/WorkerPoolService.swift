@@ -58,7 +58,7 @@ struct WorkerPoolService: Service {
     @Sendable private func next(_ worker: WorkerPool.Worker) -> Spool.ClaimedChunk? {
         while true {
             let ticket = context.workWake.ticket()
-            if context.state.withLock({ $0.stopWorking }) { return nil }
+            if context.state.withLock({ $0.stopWorking || $0.shuttingDown }) { return nil }
             if let chunk = try? context.spool.claim(job: nil, owner: worker.owner) {
                 // A chunk may take as long as its claim lease before another agent takes it over.
                 context.liveness.beat(Self.part(worker.index), allowance: Int64(context.configuration.agent.claimLeaseSeconds) * 1000)
