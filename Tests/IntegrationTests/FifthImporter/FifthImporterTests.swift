@@ -17,10 +17,11 @@ struct FifthImporterTests {
     /// thread of the cooperative pool for minutes: its tasks (and this test's) get a thread of
     /// their own.
     @Test func aTestOnlyTypeRunsEndToEndThroughTheAgent() async throws {
-        try await withTaskExecutorPreference(ThreadExecutor()) { try await endToEnd() }
+        let executor = ThreadExecutor()
+        try await withTaskExecutorPreference(executor) { try await endToEnd(executor) }
     }
 
-    private func endToEnd() async throws {
+    private func endToEnd(_ executor: ThreadExecutor) async throws {
         let schema = TestDatabase.uniqueSchemaName("w")
         let connection = try TestDatabase.connect()
         let report = try Migrator(connection: connection, schema: schema, migrations: Self.importers.migrations).migrate()
@@ -45,7 +46,7 @@ struct FifthImporterTests {
 
         let log = CollectedLog()
         let agent = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in log }) { resolved }
-        let running = Task { try await agent.run() }
+        let running = Task(executorPreference: executor) { try await agent.run() }
         var csv = "SKU,Price\n"
         for index in 1...300 { csv += "W-\(index),\(index).25\n" }
         csv += "W-BAD,twelve\n"
@@ -66,7 +67,7 @@ struct FifthImporterTests {
         // Without the bad row it publishes, in several chunks, and its status file is valid.
         let good = directory + "/drop/test-widgets/good.csv"
         let again = Agent(configuration: resolved, logger: Logger(label: "widgets") { _ in log }) { resolved }
-        let rerun = Task { try await again.run() }
+        let rerun = Task(executorPreference: executor) { try await again.run() }
         write(good, csv.replacingOccurrences(of: "W-BAD,twelve\n", with: ""))
         let published = try await finalStatus(good)
         await again.requestStop()
