@@ -107,12 +107,15 @@ final class PipelineFixture {
     }
 
     /// Validates a status file against Config/status.schema.json with python3-jsonschema.
-    func validateStatusFile(_ path: String) -> Bool {
-        let root = String(#filePath.split(separator: "/Tests/").first!)
-        let schemaPath = "/" + root.drop(while: { $0 == "/" }) + "/Config/status.schema.json"
-        let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
-        return system("/usr/bin/python3 -c '\(script)' '\(schemaPath)' '\(path)'") == 0
-    }
+    func validateStatusFile(_ path: String) -> Bool { statusFileIsValid(path) }
+}
+
+/// Whether a status file validates against Config/status.schema.json (python3-jsonschema).
+func statusFileIsValid(_ path: String) -> Bool {
+    let root = String(#filePath.split(separator: "/Tests/").first!)
+    let schemaPath = "/" + root.drop(while: { $0 == "/" }) + "/Config/status.schema.json"
+    let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
+    return system("/usr/bin/python3 -c '\(script)' '\(schemaPath)' '\(path)'") == 0
 }
 
 extension Planner {

@@ -17,9 +17,7 @@ extension JobLedger {
     func unfinishedJobs() throws -> [(job: LedgerJob, unfinishedChunks: Int)] {
         try connection.query(
             """
-            SELECT id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
-                   completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
-                   owner, collected_at IS NOT NULL,
+            SELECT \(LedgerJob.columns),
                    (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
             FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
             """

@@ -102,10 +102,7 @@ struct JobLedger {
     func job(_ id: Int64, forUpdate: Bool = false) throws -> LedgerJob? {
         try connection.query(
             """
-            SELECT id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
-                   completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
-                   owner, collected_at IS NOT NULL
-            FROM import_job WHERE id = $1 \(forUpdate ? "FOR UPDATE" : "")
+            SELECT \(LedgerJob.columns) FROM import_job WHERE id = $1 \(forUpdate ? "FOR UPDATE" : "")
             """, id
         ).first.map(LedgerJob.init(row:))
     }

@@ -25,6 +25,14 @@ struct LedgerJob {
     /// `gc` (or a discard) removed its partial data: it can no longer be retried.
     var collected: Bool
 
+    /// The `import_job` columns ``init(row:)`` reads, in its order.
+    static let columns = """
+        id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
+        completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
+        owner, collected_at IS NOT NULL
+        """
+
+    /// A row that starts with ``columns``.
     init(row: PostgresRow) throws {
         id = try row.require(0)
         typeName = try row.require(1)

@@ -77,7 +77,7 @@ struct FifthImporterTests {
         #expect((published["result"] as? [String: Any])?["widgets"] as? Int == 300)
         #expect((published["result"] as? [String: Any])?["widgetRows"] as? Int == 300)
         #expect(published["message"] as? String == "test-widgets import complete")
-        #expect(validStatusFile(good + ".status.json"))
+        #expect(statusFileIsValid(good + ".status.json"))
         #expect(try connection.query("SELECT count(*) FROM \(schema).test_widget WHERE published").first!.require(0, as: Int.self) == 300)
 
         // gc follows from the type too: its rule is in the report (the failed job loaded nothing).
@@ -110,13 +110,6 @@ struct FifthImporterTests {
         rename(path + ".part", path)
     }
 
-    /// Validates a status file against Config/status.schema.json with python3-jsonschema.
-    private func validStatusFile(_ path: String) -> Bool {
-        let root = String(#filePath.split(separator: "/Tests/").first!)
-        let schemaPath = "/" + root.drop(while: { $0 == "/" }) + "/Config/status.schema.json"
-        let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
-        return system("/usr/bin/python3 -c '\(script)' '\(schemaPath)' '\(path)'") == 0
-    }
 }
 
 /// The agent's log lines, kept for a failure's message.

@@ -18,22 +18,18 @@ struct ClaimJanitorService: Service {
 
     private func loop() {
         var connection: PostgresConnection?
-        var ticket = context.janitorWake.ticket()
+        var lastRound = monotonicMilliseconds()
         while true {
+            let ticket = context.janitorWake.ticket()
             if context.state.withLock({ $0.stopJanitor }) { return }
-            // A reload wakes the wait early and it starts again with the new interval.
-            let started = monotonicMilliseconds()
-            var interval = context.configuration.agent.rescanIntervalMilliseconds
-            while monotonicMilliseconds() - started < interval {
-                context.janitorWake.wait(after: ticket, milliseconds: Int(max(1, Int64(interval) - (monotonicMilliseconds() - started))))
-                let now = context.janitorWake.ticket()
-                if now != ticket {
-                    ticket = now
-                    if context.state.withLock({ $0.stopJanitor }) { return }
-                    interval = context.configuration.agent.rescanIntervalMilliseconds
-                }
+            // A reload wakes the wait; the next round is then due by the new interval.
+            let due = lastRound + Int64(context.configuration.agent.rescanIntervalMilliseconds)
+            let now = monotonicMilliseconds()
+            guard now >= due else {
+                context.janitorWake.wait(after: ticket, milliseconds: Int(due - now))
+                continue
             }
-            if context.state.withLock({ $0.stopJanitor }) { return }
+            lastRound = now
             if connection?.isOpen != true { connection = try? context.connect() }
             guard let connection else { continue }
             let recovery = Recovery(
