@@ -36,6 +36,7 @@ public struct Doctor {
     public func run() -> [Check] {
         var checks = [configurationCheck()]
         checks += directoryChecks()
+        if let mount = MountInfo.containing(configuration.pipeline.spoolDirectory) { checks.append(Self.spoolMountCheck(mount)) }
         checks.append(inotifyCheck())
         checks.append(leaseCheck())
         do {
@@ -99,6 +100,27 @@ public struct Doctor {
                                 detail: "\(spool) (with tmp/, ready/, claimed/) is missing or not writable: create it or run the agent once as its user"))
         }
         return checks
+    }
+
+    /// Whether the spool's file system suits claims by rename, and on NFS what its mount needs
+    /// for several hosts to share it.
+    static func spoolMountCheck(_ mount: MountInfo) -> Check {
+        guard mount.isNetworkFileSystem else {
+            return Check(name: "spool file system", outcome: .ok, detail: "\(mount.fileSystemType) on \(mount.mountPoint) (local): renames are atomic and seen at once")
+        }
+        var advice = [
+            "mount it `hard` (a `soft` mount can fail a rename or a write halfway)",
+            "`lookupcache=positive` and `actimeo=1` (or lower) so that other hosts see new and taken-over chunks within about a second",
+        ]
+        let soft = mount.options.contains("soft") || !mount.options.contains("hard")
+        if !soft { advice.removeFirst() }
+        let fast = mount.options.contains { $0 == "lookupcache=positive" || $0 == "lookupcache=none" || $0 == "noac" || $0 == "actimeo=1" || $0 == "actimeo=0" }
+        if fast { advice.removeLast() }
+        let current = mount.options.filter { ["hard", "soft", "noac"].contains($0) || $0.hasPrefix("lookupcache") || $0.hasPrefix("ac") || $0.hasPrefix("vers") }
+        let detail = "\(mount.fileSystemType) \(mount.source) on \(mount.mountPoint) (\(current.joined(separator: ","))): "
+            + "several hosts can share it (PostgreSQL decides who is alive; a rename retried after a lost reply is checked)"
+            + (advice.isEmpty ? "" : "; " + advice.joined(separator: "; "))
+        return Check(name: "spool file system", outcome: .warning, detail: detail)
     }
 
     private func inotifyCheck() -> Check {

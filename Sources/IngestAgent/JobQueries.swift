@@ -1,15 +1,21 @@
 public import IngestCore
 import IngestPostgres
 
-/// Read-only views of the job ledger for `nexus-ingest status` and `jobs`.
+/// Read-only views of the job ledger and the agent registry for `nexus-ingest status`, `jobs`
+/// and `agents`.
 public struct JobQueries {
     private let ledger: JobLedger
+    private let registry: AgentRegistry
 
     /// Connects with `configuration`.
     public init(configuration: AgentConfiguration) throws {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         ledger = JobLedger(connection: connection)
+        registry = AgentRegistry(connection: connection)
     }
+
+    /// The live agents (and `import`/`retry` processes), on every host, oldest first.
+    public func agents() throws -> [AgentRecord] { try registry.list() }
 
     /// One job by id.
     public func job(_ id: Int64) throws -> JobSnapshot? { try ledger.snapshot(id) }

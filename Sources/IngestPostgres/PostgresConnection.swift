@@ -7,15 +7,20 @@ import CLibPQ
 /// and `.pgpass` and service files work as in `psql`. Every query is parameterized
 /// (`$1`, `$2`, … sent apart from the SQL text): never build SQL from data.
 public final class PostgresConnection {
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
 
     /// Opens a connection.
     /// - Parameters:
     ///   - conninfo: a conninfo string or `postgres://` / `postgresql://` URL.
     ///   - applicationName: shown in `pg_stat_activity` unless the conninfo names one.
+    ///
+    /// TCP connections detect a vanished peer within about 11 seconds at both ends
+    /// (``TCPKeepalive``): libpq's keepalive parameters are set before `conninfo` is read, so
+    /// a `conninfo` that names its own wins, and the server's side is set to the same values.
     public init(conninfo: String, applicationName: String = "nexus-ingest") throws(PostgresError) {
-        let keywords = ["dbname", "fallback_application_name"]
-        let values = [conninfo, applicationName]
+        let defaults = TCPKeepalive.standard.libpqParameters
+        let keywords = defaults.map(\.keyword) + ["dbname", "fallback_application_name"]
+        let values = defaults.map(\.value) + [conninfo, applicationName]
         let handle = withCStringArray(keywords) { k in
             withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
         }
@@ -29,6 +34,7 @@ public final class PostgresConnection {
         }
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
+        try applyServerKeepalive()
     }
 
     /// Opens a connection whose `search_path` is `schema` alone: how every part of

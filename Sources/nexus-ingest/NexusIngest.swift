@@ -8,6 +8,6 @@ struct NexusIngest: AsyncParsableCommand {
         commandName: "nexus-ingest",
         abstract: "Loads pricing and estimate CSV files into PostgreSQL, in parallel and exactly once.",
         version: ProductVersion.current,
-        subcommands: [Run.self, Import.self, Status.self, Jobs.self, Retry.self, Publish.self, Discard.self, History.self, Rollback.self, GC.self, Migrate.self, Doctor.self, Config.self]
+        subcommands: [Run.self, Import.self, Status.self, Jobs.self, Agents.self, Retry.self, Publish.self, Discard.self, History.self, Rollback.self, GC.self, Migrate.self, Doctor.self, Config.self]
     )
 }

@@ -11,6 +11,14 @@ final class InMemoryFileSystem: SpoolFileSystem {
     }
 
     private let tree = Mutex(Tree())
+    private let lostReplies = Mutex(false)
+
+    /// Renames that succeed report ENOENT all the same, as over NFS when the reply to a rename
+    /// is lost and the client's retry finds no source.
+    var losesRenameReplies: Bool {
+        get { lostReplies.withLock { $0 } }
+        set { lostReplies.withLock { $0 = newValue } }
+    }
 
     /// Creates a file (its directory must exist).
     func write(_ path: String, _ text: String) {
@@ -48,9 +56,11 @@ final class InMemoryFileSystem: SpoolFileSystem {
             }
             tree.files[source] = nil
             tree.files[destination] = bytes
-            return true
+            return !losesRenameReplies
         }
     }
+
+    func exists(_ path: String) -> Bool { tree.withLock { $0.files[path] != nil || $0.directories.contains(path) } }
 
     func remove(_ path: String) throws(SystemError) { _ = tree.withLock { $0.files.removeValue(forKey: path) } }
 

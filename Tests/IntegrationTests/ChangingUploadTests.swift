@@ -27,7 +27,7 @@ struct ChangingUploadTests {
         let spool = Spool(root: fixture.settings.spoolDirectory)
         try spool.create()
         let submission = try JobSubmitter(
-            configuration: fixture.configuration, connection: fixture.connection, spool: spool, owner: "test:1",
+            configuration: fixture.configuration, connection: fixture.connection, spool: spool, owner: .test(),
             createdBy: "test"
         ).submit(path: path, type: .priceListComponents, options: ImportOptions(), checkSeen: false, force: true) { _ in
         } progress: { _ in

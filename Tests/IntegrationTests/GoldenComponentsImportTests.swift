@@ -331,19 +331,19 @@ struct GoldenComponentsImportTests {
 
         let schema = fixture.schema
         let worker = ChunkWorker(
-            importer: importer, settings: settings, spool: spool, owner: "test.1.0",
+            importer: importer, settings: settings, spool: spool,
             connection: WorkerConnection(conninfo: TestDatabase.url!, schema: schema))
         // Load the first chunk, but keep a copy of its file as if the process died after
         // the commit and before removing it.
-        let first = try #require(try spool.claim(job: job, owner: "test.1.0"))
+        let first = try #require(try spool.claim(job: job, owner: .test(0)))
         _ = system("cp '\(first.path)' '\(first.path).copy'")
         #expect(worker.process(first) == .loaded(finalized: false))
         _ = system("mv '\(first.path).copy' '\(spool.readyDirectory)/\(Spool.chunkFileName(job: job, index: first.chunkIndex))'")
-        let again = try #require(try spool.claim(job: job, owner: "test.1.1"))
+        let again = try #require(try spool.claim(job: job, owner: .test(1)))
         #expect(again.chunkIndex == first.chunkIndex)
         #expect(worker.process(again) == .alreadyDone)
         #expect(!fixture.exists(again.path))
-        while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
+        while let chunk = try spool.claim(job: job, owner: .test(0)) { _ = worker.process(chunk) }
 
         let finished = try #require(try ledger.snapshot(job))
         #expect(finished.status == .succeeded)

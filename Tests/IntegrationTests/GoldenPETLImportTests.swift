@@ -386,7 +386,7 @@ struct GoldenPETLImportTests {
         #expect(other.status == .succeeded)
         #expect(other.result?["revision"] == 3)
 
-        while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
+        while let chunk = try spool.claim(job: job, owner: .test(0)) { _ = worker.process(chunk) }
         let a = try #require(try JobLedger(connection: fixture.connection).snapshot(job))
         #expect(a.status == .failed)
         #expect(a.error?["code"] == "precondition")
@@ -464,7 +464,7 @@ struct GoldenPETLImportTests {
         #expect(try fixture.currentComponents().isEmpty)
 
         // The components job still loads and publishes its set, for revision 1.
-        while let chunk = try spool.claim(job: job, owner: "test.1.0") { _ = worker.process(chunk) }
+        while let chunk = try spool.claim(job: job, owner: .test(0)) { _ = worker.process(chunk) }
         let loaded = try #require(try JobLedger(connection: fixture.connection).snapshot(job))
         #expect(loaded.status == .succeeded)
         #expect(loaded.result?["priceListId"]?.intValue == firstList)
@@ -499,7 +499,7 @@ struct GoldenPETLImportTests {
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
         _ = try planner.planUpload(job: job, path: path)
         let worker = ChunkWorker(
-            importer: importer, settings: settings, spool: spool, owner: "test:1:0",
+            importer: importer, settings: settings, spool: spool,
             connection: WorkerConnection(conninfo: TestDatabase.url!, schema: fixture.schema))
         return (job, worker, spool)
     }

@@ -10,6 +10,8 @@ import Glibc
 
 @Suite("Recovery of claims", .enabled(if: TestDatabase.isConfigured))
 struct RecoveryTests {
+    /// Owners written before the registry: a local pid that is gone, or another host's claim
+    /// past the lease.
     @Test func deadLocalAndExpiredForeignClaimsReturnDoneOnesAreRemoved() throws {
         let fixture = try PipelineFixture()
         let spool = Spool(root: fixture.settings.spoolDirectory)
@@ -39,8 +41,10 @@ struct RecoveryTests {
         }
         var configuration = fixture.configuration
         configuration.agent.claimLeaseSeconds = 600
-        try Recovery(configuration: configuration, connection: fixture.connection, spool: spool, host: host, logger: Logger(label: "test"))
-            .releaseClaims()
+        _ = try Recovery(
+            configuration: configuration, connection: fixture.connection, spool: spool,
+            owner: ClaimOwner(host: host, pid: getpid(), agent: nil), logger: Logger(label: "test")
+        ).run()
         #expect(try Files.list(spool.readyDirectory).sorted() == [
             Spool.chunkFileName(job: job, index: 0), Spool.chunkFileName(job: job, index: 3),
         ])

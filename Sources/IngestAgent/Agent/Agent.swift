@@ -5,12 +5,13 @@ import Synchronization
 
 /// The daemon (`nexus-ingest run`, DESIGN §1): after recovery, one `ServiceGroup` of
 ///
-/// watcher → planner → worker pool → status writer, with the claim janitor, SIGHUP reload,
-/// systemd notifications and the watchdog beside them. Services hand work to each other through
+/// watcher → planner → worker pool → status writer, with the presence in the database, the
+/// claim janitor, SIGHUP reload, systemd notifications and the watchdog beside them. Services hand work to each other through
 /// ``AgentContext`` and wake the waiting side; blocking work runs on threads of their own.
 /// SIGTERM and SIGINT stop them in reverse order: `STOPPING=1`, reload and watcher first, then
 /// the planner (a plan in progress fails as `interrupted` and is planned again after the
-/// restart), the workers within the grace period, the status writer and the watchdog last.
+/// restart), the workers within the grace period, the status writer, the presence (the other
+/// hosts then take over what this agent still owned) and the watchdog last.
 public final class Agent: Sendable {
     private let context: AgentContext
     private let started: ResolvedConfiguration
@@ -52,13 +53,14 @@ public final class Agent: Sendable {
         }
         // Started together; stopped one by one from the end of the list.
         var services: [any Service] = [
+            PresenceService(context: context),
             StatusService(context: context),
             WorkerPoolService(
                 context: context, workers: configuration.pipeline.workers, importers: configuration.importers,
                 conninfo: configuration.conninfo,
                 schema: configuration.databaseSchema),
             PlannerService(context: context),
-            ClaimJanitorService(context: context, host: context.host),
+            ClaimJanitorService(context: context),
             watcher,
             ReloadService(context: context, signals: hangUps, started: started, load: load) { [context] in
                 watcher.rescan()

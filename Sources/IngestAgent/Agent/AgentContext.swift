@@ -13,8 +13,9 @@ final class AgentContext: Sendable {
     let spool: Spool
     /// This host's name, as claim files and the ledger record it.
     let host: String
-    /// `host:pid`: this process as the owner of claims and plans.
-    let owner: String
+    /// This agent's registration in the database: who it is as the owner of claims and jobs,
+    /// for as long as PostgreSQL counts it as alive.
+    let presence: Presence
     let state: Mutex<AgentState>
     let planWake = WakeSignal()
     let workWake = WakeSignal()
@@ -29,7 +30,7 @@ final class AgentContext: Sendable {
         self.logger = logger
         spool = Spool(root: configuration.pipeline.spoolDirectory)
         host = Files.hostName()
-        owner = "\(host):\(processID)"
+        presence = Presence(kind: "agent", host: host, conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         state = Mutex(AgentState())
         conninfo = configuration.conninfo
         schema = configuration.databaseSchema
@@ -38,6 +39,15 @@ final class AgentContext: Sendable {
     /// A new connection to the agent's database, with its schema on the search path.
     func connect() throws -> PostgresConnection {
         try PostgresConnection(conninfo: conninfo, schema: schema)
+    }
+
+    /// Plans `path` again (another host's plan of it was interrupted): forgotten as seen, and
+    /// found by the watcher's next scan.
+    func replan(_ path: String) {
+        state.withLock { state in
+            state.seen[path] = nil
+            state.rescanRequested = true
+        }
     }
 
     /// `job` changed state: the status writer writes its file now and follows it until final.

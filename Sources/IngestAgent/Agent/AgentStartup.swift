@@ -2,8 +2,9 @@ import IngestPostgres
 import Logging
 
 /// What the agent does before its services start: makes the drop root and spool, checks the
-/// database, logs the inotify limits, and puts the spool and ledger back in order after a
-/// crash (``Recovery``); the jobs still running are handed to the status writer.
+/// database, logs the inotify limits, registers the agent (``Presence``), and puts the spool and
+/// ledger back in order after a crash (``Recovery``); the jobs still running are handed to the
+/// status writer.
 struct AgentStartup {
     let context: AgentContext
     let configuration: AgentConfiguration
@@ -20,9 +21,10 @@ struct AgentStartup {
             "inotify_max_queued_events": "\(limits["max_queued_events"] ?? "?")",
             "inotify_max_user_instances": "\(limits["max_user_instances"] ?? "?")",
         ])
-        let recovery = Recovery(
-            configuration: configuration, connection: connection, spool: context.spool, host: context.host, logger: context.logger)
-        for job in try recovery.run() { context.jobChanged(job) }
+        let owner = try context.presence.register()
+        context.logger.info("registered", metadata: ["agent": "\(owner.agent ?? 0)", "owner": "\(owner)"])
+        let recovery = Recovery(configuration: configuration, connection: connection, spool: context.spool, owner: owner, logger: context.logger)
+        for job in try recovery.run().runningJobs { context.jobChanged(job) }
         context.workWake.signal()
     }
 }

@@ -37,4 +37,5 @@ struct AgentState {
     var stopWorking = false
     var stopWriting = false
     var stopJanitor = false
+    var stopPresence = false
 }

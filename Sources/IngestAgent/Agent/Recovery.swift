@@ -7,97 +7,150 @@ import Logging
 import Glibc
 #endif
 
-/// Puts the spool and the ledger back in order after a crash of an agent on this host
-/// (DESIGN §1, §7): claimed chunks of dead processes return to `ready/`; a job whose plan
-/// was committed but not yet made claimable gets its chunks published; a job that never
-/// committed its plan fails as `interrupted` (its file is planned again by a new job); a
-/// job whose chunks are all done but that was not finalized is finalized.
+/// Puts the spool and the ledger back in order after a process that held claims or jobs is
+/// gone (DESIGN §1, §7), on this host or another: at the agent's start and every janitor round.
+///
+/// PostgreSQL says who is gone (``AgentRegistry``): a registered process whose presence lock
+/// nobody holds. Its claimed chunks return to `ready/`; of its jobs, one whose plan was
+/// committed but not yet made claimable gets its chunks published, one that never committed its
+/// plan fails as `interrupted` (its file is planned again, by a new job, on whichever host
+/// sees it first), one whose chunks are all done is finalized; this agent then owns them. Only
+/// one agent takes over a given lost process (its reap lock). Owners written by versions
+/// before the registry are judged as they were: a local pid that is gone, or another host's
+/// claim older than `claim_lease_seconds`.
 struct Recovery {
     let configuration: AgentConfiguration
     let connection: PostgresConnection
     let spool: Spool
-    let host: String
+    /// This process, which adopts what it takes over.
+    let owner: ClaimOwner
     let logger: Logger
 
-    /// Runs every step; returns the ids of jobs that are still RUNNING afterwards.
-    func run() throws -> [Int64] {
-        try releaseClaims()
-        return try recoverJobs()
+    /// What a round did.
+    struct Outcome {
+        /// Jobs that are still running, this agent's or adopted (their status files to follow).
+        var runningJobs: [Int64] = []
+        /// Jobs this round took over or changed.
+        var changedJobs: [Int64] = []
+        /// Uploads whose interrupted plan was failed: to be planned again.
+        var replan: [String] = []
+        /// Chunks returned to `ready/`.
+        var returnedClaims = 0
     }
 
-    /// The periodic part (every rescan): claims of dead local processes, and claims of
-    /// other hosts held longer than `claim_lease_seconds`, go back to `ready/`; claim files of
-    /// chunks that are already DONE (a crash after the commit) are removed.
-    ///
-    /// Taking over a claim that is in fact still being loaded is safe: the second loader
-    /// waits on the chunk's ledger row and then finds it DONE. It only costs the repeat.
-    func releaseClaims() throws {
-        for name in (try? Files.list(spool.claimedDirectory)) ?? [] {
-            let pieces = name.split(separator: "@", maxSplits: 1).map(String.init)
-            guard pieces.count == 2, let chunk = Spool.parseChunkFileName(pieces[0]) else { continue }
-            let path = "\(spool.claimedDirectory)/\(name)"
-            let local = pieces[1].hasPrefix(host + ":")
-            if local && isDeadLocalOwner(pieces[1]) {
-                if (try? Files.rename(path, to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
-                    logger.notice("chunk returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
-                }
+    private var registry: AgentRegistry { AgentRegistry(connection: connection) }
+    private var host: String { owner.host }
+
+    /// Every step: claims, then jobs.
+    func run() throws -> Outcome {
+        let live = try registry.live()
+        var outcome = Outcome()
+        try releaseClaims(live: live, into: &outcome)
+        try recoverJobs(live: live, into: &outcome)
+        return outcome
+    }
+
+    /// Claims of processes that are gone go back to `ready/`; claim files of chunks that are
+    /// already DONE (a crash after the commit) are removed. Taking over a claim that is in fact
+    /// still being loaded is safe: the ledger lets only the chunk's current attempt commit.
+    private func releaseClaims(live: Set<Int64>, into outcome: inout Outcome) throws {
+        for claim in try spool.claims() {
+            guard let claimant = claim.owner else { continue }
+            let chunk = try JobLedger(connection: connection).chunkClaim(
+                job: claim.job, index: claim.index, leaseSeconds: configuration.agent.claimLeaseSeconds)
+            let state = chunk?.state
+            let foreignAndOlder = claimant.agent == nil && claimant.host != host
+            if foreignAndOlder {
+                // Another host's claim from before the registry: the claim lease decides.
+                guard state == nil || state == "DONE" || state == "ABANDONED" || chunk?.expired == true else { continue }
+            } else if isAlive(claimant, live: live) {
                 continue
             }
-            guard !local else { continue }
-            let claim = try JobLedger(connection: connection).chunkClaim(
-                job: chunk.job, index: chunk.index, leaseSeconds: configuration.agent.claimLeaseSeconds)
-            if claim == nil || claim?.state == "DONE" || claim?.state == "ABANDONED" {
-                try? Files.remove(path)
-            } else if claim?.expired == true,
-                      (try? Files.rename(path, to: "\(spool.readyDirectory)/\(pieces[0])")) == true {
-                logger.notice("expired claim of another host returned to ready", metadata: ["chunk": "\(pieces[0])", "owner": "\(pieces[1])"])
+            if state == nil || state == "DONE" || state == "ABANDONED" {
+                try? Files.remove("\(spool.claimedDirectory)/\(claim.name)")
+            } else if (try? spool.unclaim(claim.name)) == true {
+                outcome.returnedClaims += 1
+                let message: Logger.Message = foreignAndOlder
+                    ? "expired claim of another host returned to ready" : "claim of a process that is gone returned to ready"
+                logger.notice(message, metadata: ["chunk": "\(claim.name.split(separator: "@")[0])", "owner": "\(claimant)"])
             }
         }
     }
 
-    /// Whether `owner` (`<host>:<pid>[:<worker>]`) is a process of this host that is gone.
-    func isDeadLocalOwner(_ owner: String) -> Bool {
-        let parts = owner.split(separator: ":")
-        guard parts.count >= 2, String(parts[0]) == host, let pid = Int32(parts[1]), pid != getpid() else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+    /// Whether `claimant` is alive: by its presence lock when it is registered, by its pid when
+    /// it is an older local owner; an older owner on another host counts as alive (the lease
+    /// judges its claims, and its jobs wait for it).
+    func isAlive(_ claimant: ClaimOwner, live: Set<Int64>) -> Bool {
+        if let agent = claimant.agent { return live.contains(agent) }
+        guard claimant.host == host else { return true }
+        guard claimant.pid != getpid() else { return true }
+        return !(kill(claimant.pid, 0) != 0 && errno == ESRCH)
     }
 
-    private func recoverJobs() throws -> [Int64] {
+    private func recoverJobs(live: Set<Int64>, into outcome: inout Outcome) throws {
         let ledger = JobLedger(connection: connection)
-        var running: [Int64] = []
+        var lostOwners: [Int64: [(job: LedgerJob, unfinished: Int)]] = [:]
+        var legacy: [(job: LedgerJob, unfinished: Int)] = []
         for (job, unfinished) in try ledger.unfinishedJobs() {
-            guard isDeadLocalOwner(job.owner ?? "") else {
-                running.append(job.id)
-                continue
+            let jobOwner = job.owner.flatMap { ClaimOwner(parsing: $0) }
+            if let agent = job.agentId, !live.contains(agent) {
+                lostOwners[agent, default: []].append((job, unfinished))
+            } else if job.agentId == nil, let jobOwner, jobOwner.agent == nil, !isAlive(jobOwner, live: live) {
+                legacy.append((job, unfinished))
+            } else {
+                outcome.runningJobs.append(job.id)
             }
-            guard let totalChunks = job.totalChunks else {
-                try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
-                try ledger.fail(job.id, ImportFailure(
-                    code: .interrupted,
-                    message: "the agent stopped while planning this file; it is planned again by a new job"))
-                logger.notice("interrupted plan failed", metadata: ["job": "\(job.id)"])
-                continue
-            }
-            let tmpChunks = (try? Files.list(spool.tmpDirectory(job: job.id))) ?? []
-            if !tmpChunks.isEmpty {
-                let indexes = tmpChunks.compactMap { Spool.parseChunkFileName($0)?.index }
-                try spool.publish(job: job.id, chunkIndexes: indexes)
-                logger.notice("committed plan published", metadata: ["job": "\(job.id)", "chunks": "\(indexes.count)"])
-            }
-            // A job held for approval waits for `publish` or `discard`, not for an agent.
-            if totalChunks > 0 && unfinished == 0 && !job.isHeld {
-                do {
-                    try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
-                    logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])
-                } catch let failure as ImportFailure where failure.code == .precondition {
-                    // A type this nexus-ingest does not know (a job of a newer version): left
-                    // as it is for the version that knows it.
-                    logger.error("job left unfinished", metadata: ["job": "\(job.id)", "error": "\(failure)"])
-                }
-            }
-            try ledger.adopt(job.id, owner: "\(host):\(getpid())")
-            running.append(job.id)
         }
-        return running
+        for (job, unfinished) in legacy { try takeOver(job, unfinished: unfinished, into: &outcome) }
+        for (agent, jobs) in lostOwners.sorted(by: { $0.key < $1.key }) {
+            // Another agent taking it over right now: its jobs are that agent's.
+            _ = try registry.reaping(agent) {
+                for (job, unfinished) in jobs {
+                    // Read again under the reap lock: an agent that finished before may have adopted it.
+                    guard let current = try ledger.job(job.id), current.agentId == agent,
+                          current.status == .running || current.status == .queued else { continue }
+                    try takeOver(current, unfinished: unfinished, into: &outcome)
+                }
+                try registry.end(agent, by: owner.agent)
+                logger.notice("took over from a process that is gone", metadata: ["agent": "\(agent)", "jobs": "\(jobs.map(\.job.id))"])
+            }
+        }
+        for agent in try registry.lost() {
+            _ = try registry.reaping(agent) { try registry.end(agent, by: owner.agent) }
+        }
+    }
+
+    /// Puts a job whose owner is gone back on its way, and adopts it.
+    private func takeOver(_ job: LedgerJob, unfinished: Int, into outcome: inout Outcome) throws {
+        let ledger = JobLedger(connection: connection)
+        outcome.changedJobs.append(job.id)
+        guard let totalChunks = job.totalChunks else {
+            try? Files.removeDirectory(spool.tmpDirectory(job: job.id))
+            try ledger.fail(job.id, ImportFailure(
+                code: .interrupted,
+                message: "the process planning this file stopped before its plan was committed; it is planned again by a new job"))
+            logger.notice("interrupted plan failed", metadata: ["job": "\(job.id)", "owner": "\(job.owner ?? "")"])
+            if let path = job.csvPath { outcome.replan.append(path) }
+            return
+        }
+        let tmpChunks = (try? Files.list(spool.tmpDirectory(job: job.id))) ?? []
+        if !tmpChunks.isEmpty {
+            let indexes = tmpChunks.compactMap { Spool.parseChunkFileName($0)?.index }
+            try spool.publish(job: job.id, chunkIndexes: indexes)
+            logger.notice("committed plan published", metadata: ["job": "\(job.id)", "chunks": "\(indexes.count)"])
+        }
+        try ledger.adopt(job.id, owner: owner)
+        // A job held for approval waits for `publish` or `discard`, not for an agent.
+        if totalChunks > 0 && unfinished == 0 && !job.isHeld {
+            do {
+                try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
+                logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])
+            } catch let failure as ImportFailure where failure.code == .precondition {
+                // A type this nexus-ingest does not know (a job of a newer version): left
+                // as it is for the version that knows it.
+                logger.error("job left unfinished", metadata: ["job": "\(job.id)", "error": "\(failure)"])
+            }
+        }
+        outcome.runningJobs.append(job.id)
     }
 }

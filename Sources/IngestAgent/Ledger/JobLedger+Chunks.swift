@@ -11,34 +11,59 @@ extension JobLedger {
         case alreadyDone
         /// The job is no longer running: the chunk was marked ABANDONED.
         case abandoned
-        /// Load it, for this job.
-        case load(LedgerJob)
+        /// The claimant is no longer alive in the database's eyes (its presence was lost and
+        /// another agent may have the chunk now): it must not load it.
+        case superseded
+        /// Load it, for this job, as attempt `attempt`.
+        case load(LedgerJob, attempt: Int)
     }
 
     /// Counts an attempt at chunk `index` of `job` by `owner` (outside the chunk's
-    /// transaction, so that it survives a rollback) and says whether to load it.
-    func startChunk(job: Int64, index: Int, owner: String) throws -> ChunkStart {
+    /// transaction, so that it survives a rollback) and says whether to load it. Only a live
+    /// registered owner starts an attempt; the load then counts only while the attempt is the
+    /// chunk's current one (``lockPendingChunk(job:index:attempt:)``).
+    func startChunk(job: Int64, index: Int, owner: ClaimOwner) throws -> ChunkStart {
         let claimed = try connection.query(
             """
-            UPDATE import_chunk SET attempts = attempts + 1, owner = $3, started_at = now(), updated_at = now()
+            UPDATE import_chunk SET attempts = attempts + 1, owner = $3, agent_id = $4, started_at = now(), updated_at = now()
             WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'
-            """, job, index, owner)
-        guard claimed.affectedRows == 1 else { return .alreadyDone }
+              AND ($4::bigint IS NULL OR \(AgentRegistry.isLive("$4")))
+            RETURNING attempts
+            """, job, index, owner.description, owner.agent)
+        guard let attempt = try claimed.first?.require(0, as: Int.self) else {
+            let state = try connection.query(
+                "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2", job, index
+            ).first?[0]
+            return state == "PENDING" ? .superseded : .alreadyDone
+        }
         guard let row = try self.job(job), row.status == .running else {
             try connection.query(
                 "UPDATE import_chunk SET state = 'ABANDONED', updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state = 'PENDING'",
                 job, index)
             return .abandoned
         }
-        return .load(row)
+        return .load(row, attempt: attempt)
     }
 
-    /// Locks chunk `index` of `job` for the caller's transaction; false when it is no longer
-    /// PENDING (another worker loaded it).
-    func lockPendingChunk(job: Int64, index: Int) throws -> Bool {
-        try connection.query(
-            "SELECT state FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE", job, index
-        ).first?[0] == "PENDING"
+    /// What the chunk's row says once locked.
+    enum ChunkLock {
+        /// PENDING, and `attempt` is its current attempt: load it.
+        case current
+        /// No longer PENDING: another attempt loaded it.
+        case done
+        /// A later attempt started (another agent took the chunk over): this one must not count.
+        case superseded
+    }
+
+    /// Locks chunk `index` of `job` for the caller's transaction and says whether attempt
+    /// `attempt` may load it. A late load from a host that was partitioned away (its attempt
+    /// was overtaken by the agent that took over) ends here.
+    func lockPendingChunk(job: Int64, index: Int, attempt: Int) throws -> ChunkLock {
+        let row = try connection.query(
+            "SELECT state, attempts FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2 FOR UPDATE", job, index
+        ).first
+        guard let row, row[0] == "PENDING" else { return .done }
+        return try row.require(1, as: Int.self) == attempt ? .current : .superseded
     }
 
     /// Marks the chunk DONE with its counts and moves the job's progress on (by rows: chunks
@@ -72,13 +97,27 @@ extension JobLedger {
     }
 
     /// Records the chunk FAILED (unless it committed: a finalize that failed after it leaves
-    /// it DONE) and fails its job.
-    func failChunk(job: Int64, index: Int, _ failure: ImportFailure) throws {
-        try connection.query(
+    /// it DONE) and fails its job; nothing, and false, when `attempt` is no longer the chunk's
+    /// current one or `owner` is no longer alive (a host that was partitioned away fails nothing).
+    @discardableResult
+    func failChunk(job: Int64, index: Int, attempt: Int?, owner: ClaimOwner, _ failure: ImportFailure) throws -> Bool {
+        let row = try connection.query(
             """
-            UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now()
-            WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'
-            """, job, index, JSONText.string(failure.json))
+            SELECT state, attempts, $3::bigint IS NULL OR \(AgentRegistry.isLive("$3"))
+            FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
+            """, job, index, owner.agent
+        ).first
+        if let row {
+            guard try row.require(2, as: Bool.self) else { return false }
+            let done = row[0] == "DONE"
+            if !done, let attempt, try row.require(1, as: Int.self) != attempt { return false }
+            if !done {
+                try connection.query(
+                    "UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'",
+                    job, index, JSONText.string(failure.json))
+            }
+        }
         try fail(job, failure)
+        return true
     }
 }

@@ -21,11 +21,11 @@ extension JobLedger {
                    (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
             FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
             """
-        ).rows.map { (try LedgerJob(row: $0), try $0.require(16, as: Int.self)) }
+        ).rows.map { (try LedgerJob(row: $0), try $0.require(17, as: Int.self)) }
     }
 
-    /// `owner` (`host:pid`) takes over a job whose process is gone.
-    func adopt(_ job: Int64, owner: String) throws {
-        try connection.query("UPDATE import_job SET owner = $2 WHERE id = $1", job, owner)
+    /// `owner` takes over a job whose process is gone.
+    func adopt(_ job: Int64, owner: ClaimOwner) throws {
+        try connection.query("UPDATE import_job SET owner = $2, agent_id = $3 WHERE id = $1", job, owner.process.description, owner.agent)
     }
 }

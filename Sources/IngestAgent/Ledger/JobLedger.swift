@@ -21,21 +21,21 @@ struct JobLedger {
         \(ts("created_at")), \(ts("started_at")), \(ts("updated_at")), \(ts("finished_at")), duplicate_of
         """
 
-    /// Creates a QUEUED job for an upload. `mtimeMicroseconds` and `owner` (`<host>:<pid>`)
-    /// let the agent recognise the same file version and recover after a crash.
+    /// Creates a QUEUED job for an upload. `mtimeMicroseconds` and `owner` let the agent
+    /// recognise the same file version and take the job over when its owner is gone.
     func createJob(
         type: ImportType, target: String, path: String, fileName: String, size: Int64, mtimeMicroseconds: Int64? = nil,
-        owner: String? = nil, createdBy: String
+        owner: ClaimOwner? = nil, createdBy: String
     ) throws -> Int64 {
         let row = try connection.query(
             """
             INSERT INTO import_job
-                (type, target, status, progress, message, csv_path, file_name, file_size, file_mtime, owner, created_by)
+                (type, target, status, progress, message, csv_path, file_name, file_size, file_mtime, owner, agent_id, created_by)
             VALUES ($1, $2, 'QUEUED', 0, 'Queued', $3, $4, $5,
-                    TIMESTAMPTZ 'epoch' + $6::bigint * INTERVAL '1 microsecond', $7, $8)
+                    TIMESTAMPTZ 'epoch' + $6::bigint * INTERVAL '1 microsecond', $7, $8, $9)
             RETURNING id
             """,
-            type.rawValue, target, path, fileName, size, mtimeMicroseconds, owner, createdBy
+            type.rawValue, target, path, fileName, size, mtimeMicroseconds, owner?.process.description, owner?.agent, createdBy
         ).first!
         return try row.require(0, as: Int64.self)
     }
@@ -126,7 +126,9 @@ struct JobLedger {
             "UPDATE import_job SET meta_json = $2::jsonb, updated_at = now() WHERE id = $1", job, JSONText.string(meta))
     }
 
-    /// Records the plan in one transaction: chunk totals, meta, and one `import_chunk` row per chunk.
+    /// Records the plan in one transaction: chunk totals, meta, and one `import_chunk` row per
+    /// chunk. Only while the job's owner is alive: once the database counts it as gone, another
+    /// agent fails the unfinished plan and the file is planned again.
     func recordPlan(
         _ job: Int64, sha256: String, rejects: Int, meta: JSONValue, chunks: [(index: Int, rows: Int, bytes: Int64)],
         message: String
@@ -136,11 +138,13 @@ struct JobLedger {
                 """
                 UPDATE import_job SET total_chunks = $2, completed_chunks = 0, file_sha256 = $3, rejects_count = $4,
                     meta_json = $5::jsonb, progress = 10, message = $6, updated_at = now()
-                WHERE id = $1 AND status = 'RUNNING'
+                WHERE id = $1 AND status = 'RUNNING' AND (agent_id IS NULL OR \(AgentRegistry.isLive("agent_id")))
                 """,
                 job, chunks.count, sha256, rejects, JSONText.string(meta), message)
             guard updated.affectedRows == 1 else {
-                throw ImportFailure(code: .internalError, message: "job \(job) is no longer running; its plan was not recorded")
+                throw ImportFailure(
+                    code: .interrupted,
+                    message: "job \(job) is no longer running, or its planner lost its presence in the database; its plan was not recorded")
             }
             for chunk in chunks {
                 try connection.query(

@@ -20,8 +20,11 @@ struct LedgerJob {
     var sha256: String?
     var createdBy: String?
     var companyId: Int64?
-    /// `host:pid` of the process that planned it or adopted it after a crash.
+    /// The process that planned it, or adopted it after its owner was gone (``ClaimOwner``).
     var owner: String?
+    /// The registered process (``AgentRegistry``) that owns it; nil for a job of a version
+    /// before the registry.
+    var agentId: Int64?
     /// `gc` (or a discard) removed its partial data: it can no longer be retried.
     var collected: Bool
 
@@ -29,7 +32,7 @@ struct LedgerJob {
     static let columns = """
         id, type, status, meta_json::text, result_json::text, rejects_count, total_chunks,
         completed_chunks = total_chunks, csv_path, file_name, file_size, file_sha256, created_by, company_id,
-        owner, collected_at IS NOT NULL
+        owner, collected_at IS NOT NULL, agent_id
         """
 
     /// A row that starts with ``columns``.
@@ -50,6 +53,7 @@ struct LedgerJob {
         companyId = try row.decode(13)
         owner = row[14]
         collected = try row.decode(15, as: Bool.self) ?? false
+        agentId = try row.decode(16)
     }
 
     /// The options the job was submitted with.

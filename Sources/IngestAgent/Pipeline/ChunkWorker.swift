@@ -5,9 +5,10 @@ import IngestPostgres
 /// Loads claimed chunks (DESIGN §1.4) and runs the finalize step after the last one.
 ///
 /// One transaction per chunk: lock the chunk's ledger row (a chunk already DONE is skipped,
-/// so a chunk claimed twice is written once), `COPY` its rows through the importer, mark it
-/// DONE with its counts, and bump the job's `completed_chunks` and progress in the same
-/// statement. Transient database errors retry the chunk with exponential backoff on a fresh
+/// so a chunk claimed twice is written once, and an attempt another agent has overtaken since
+/// is dropped: only the current attempt of a live claimant counts), `COPY` its rows through
+/// the importer, mark it DONE with its counts, and bump the job's `completed_chunks` and
+/// progress in the same statement. Transient database errors retry the chunk with exponential backoff on a fresh
 /// connection, up to `retry.max_attempts`; anything else fails the job, and the job's other
 /// chunks are then abandoned unwritten.
 final class ChunkWorker<I: Importer> {
@@ -16,45 +17,60 @@ final class ChunkWorker<I: Importer> {
     private let importer: I
     private let settings: PipelineSettings
     private let spool: Spool
-    private let owner: String
     private let connection: WorkerConnection
 
-    init(importer: I, settings: PipelineSettings, spool: Spool, owner: String, connection: WorkerConnection) {
+    init(importer: I, settings: PipelineSettings, spool: Spool, connection: WorkerConnection) {
         self.importer = importer
         self.settings = settings
         self.spool = spool
-        self.owner = owner
         self.connection = connection
     }
 
     /// Loads `chunk`, retrying transient failures, and finalizes the job after its last chunk.
     func process(_ chunk: Spool.ClaimedChunk) -> Outcome {
-        var attempt = 0
+        var tries = 0
+        // The ledger's attempt number of the latest try that started.
+        var attempt: Int?
         while true {
-            attempt += 1
+            tries += 1
             do {
-                let outcome = try attemptChunk(chunk)
-                try? spool.release(chunk)
+                let outcome = try attemptChunk(chunk, attempt: &attempt)
+                // A superseded claim's file is another agent's to move now.
+                if outcome != .superseded { try? spool.release(chunk) }
                 return outcome
-            } catch let error as PostgresError where error.isTransient && attempt < settings.maxAttempts {
+            } catch let error as PostgresError where error.isTransient && tries < settings.maxAttempts {
                 connection.reset()
-                sleepMilliseconds(settings.backoffMilliseconds(attempt: attempt))
+                sleepMilliseconds(settings.backoffMilliseconds(attempt: tries))
             } catch {
                 let failure = chunkFailure(error, chunk: chunk.chunkIndex)
-                recordFailure(failure, chunk: chunk)
-                try? spool.release(chunk)
-                return .failed(failure)
+                switch recordFailure(failure, chunk: chunk, attempt: attempt) {
+                case .recorded:
+                    try? spool.release(chunk)
+                    return .failed(failure)
+                case .refused:
+                    return .superseded
+                case .unreachable:
+                    // Not recorded: the chunk must not vanish with its file. Back to ready/
+                    // for a later attempt (by whichever agent the database then counts as alive).
+                    _ = try? spool.unclaim(chunk.name)
+                    return .returned(failure)
+                }
             }
         }
     }
 
-    private func attemptChunk(_ chunk: Spool.ClaimedChunk) throws -> Outcome {
+    private func attemptChunk(_ chunk: Spool.ClaimedChunk, attempt: inout Int?) throws -> Outcome {
         let connection = try self.connection.live()
         let job: LedgerJob
-        switch try JobLedger(connection: connection).startChunk(job: chunk.jobId, index: chunk.chunkIndex, owner: owner) {
+        let current: Int
+        switch try JobLedger(connection: connection).startChunk(job: chunk.jobId, index: chunk.chunkIndex, owner: chunk.owner) {
         case .alreadyDone: return .alreadyDone
         case .abandoned: return .abandoned
-        case .load(let loading): job = loading
+        case .superseded: return .superseded
+        case .load(let loading, let started):
+            job = loading
+            current = started
+            attempt = started
         }
         let context = job.context()
         // Names the chunk in pg_stat_activity, so that readers of the job see its COPY's
@@ -63,15 +79,22 @@ final class ChunkWorker<I: Importer> {
             "SELECT set_config('application_name', $1, false)", JobLedger.applicationName(job: chunk.jobId, chunk: chunk.chunkIndex))
         defer { _ = try? connection.query("RESET application_name") }
 
-        let finished: (completed: Int, total: Int)? = try connection.transaction { connection in
+        let finished: Loaded = try connection.transaction { connection in
             let ledger = JobLedger(connection: connection)
-            guard try ledger.lockPendingChunk(job: chunk.jobId, index: chunk.chunkIndex) else { return nil }
+            switch try ledger.lockPendingChunk(job: chunk.jobId, index: chunk.chunkIndex, attempt: current) {
+            case .done: return .alreadyDone
+            case .superseded: return .superseded
+            case .current: break
+            }
+            // Gone from under our claimed name: another agent took the claim back, counting
+            // this process as lost. It is theirs to load.
+            guard let source = try? FileByteSource(path: chunk.path) else { return .superseded }
             let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
             let copied: Int
             do {
                 copied = try connection.copyIn(statement) { writer in
-                    let scanner = CSVScanner(source: try FileByteSource(path: chunk.path), options: CSVScannerOptions(delimiter: context.delimiter))
+                    let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: context.delimiter))
                     try scanner.forEachRecord { record in
                         let line = Int(record.string(at: 0)) ?? 0
                         guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {
@@ -89,17 +112,47 @@ final class ChunkWorker<I: Importer> {
                 throw error
             }
             let counts = try importer.endChunk(connection, job: context, copiedRows: copied)
-            return try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, copiedRows: copied, counts: counts)
+            let progress = try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, copiedRows: copied, counts: counts)
+            return .loaded(lastChunk: progress.completed == progress.total)
         }
-        guard let finished else { return .alreadyDone }
-        guard finished.completed == finished.total else { return .loaded(finalized: false) }
+        let lastChunk: Bool
+        switch finished {
+        case .alreadyDone: return .alreadyDone
+        case .superseded: return .superseded
+        case .loaded(let last): lastChunk = last
+        }
+        guard lastChunk else { return .loaded(finalized: false) }
         try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: self.connection)
         return .loaded(finalized: true)
     }
 
-    private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk) {
-        guard let connection = try? connection.live() else { return }
-        try? JobLedger(connection: connection).failChunk(job: chunk.jobId, index: chunk.chunkIndex, failure)
+    /// Whether a chunk's failure reached the ledger.
+    private enum Recorded {
+        /// The chunk and its job are FAILED.
+        case recorded
+        /// The attempt was no longer the chunk's current one, or its claimant no longer alive.
+        case refused
+        /// The database could not be reached.
+        case unreachable
+    }
+
+    private func recordFailure(_ failure: ImportFailure, chunk: Spool.ClaimedChunk, attempt: Int?) -> Recorded {
+        guard let connection = try? connection.live(),
+              let recorded = try? JobLedger(connection: connection).failChunk(
+                  job: chunk.jobId, index: chunk.chunkIndex, attempt: attempt, owner: chunk.owner, failure)
+        else {
+            self.connection.reset()
+            return .unreachable
+        }
+        return recorded ? .recorded : .refused
+    }
+
+    /// What the chunk's transaction did.
+    private enum Loaded {
+        case alreadyDone
+        case superseded
+        /// Committed; `lastChunk` when it was the job's last one to load.
+        case loaded(lastChunk: Bool)
     }
 
     private func chunkFailure(_ error: any Error, chunk: Int) -> ImportFailure {
@@ -150,8 +203,14 @@ enum ChunkOutcome: Equatable {
     case alreadyDone
     /// The job is no longer running: the chunk was dropped unwritten.
     case abandoned
+    /// The claim was overtaken: the database no longer counts its claimant as alive, or a
+    /// later attempt (another agent's) started. Nothing written; the file is left to that agent.
+    case superseded
     /// The chunk failed and the job with it.
     case failed(ImportFailure)
+    /// The chunk could not be loaded and the database could not be reached to say so: it is
+    /// back in `ready/`, the job still running.
+    case returned(ImportFailure)
 }
 
 /// Loads a claimed chunk of any job: looks up the job's type and options and hands the
@@ -160,7 +219,6 @@ struct ChunkDispatcher {
     let importers: ImporterRegistry
     let settings: PipelineSettings
     let spool: Spool
-    let owner: String
     let connection: WorkerConnection
 
     func process(_ chunk: Spool.ClaimedChunk) -> ChunkOutcome {
@@ -177,14 +235,14 @@ struct ChunkDispatcher {
         } catch {
             // The database is unreachable: give the chunk back for a later attempt.
             connection.reset()
-            _ = try? Files.rename(chunk.path, to: spool.readyDirectory + "/" + Spool.chunkFileName(job: chunk.jobId, index: chunk.chunkIndex))
-            return .failed(ImportFailure(code: .database, message: "\(error)", chunk: chunk.chunkIndex))
+            _ = try? spool.unclaim(chunk.name)
+            return .returned(ImportFailure(code: .database, message: "\(error)", chunk: chunk.chunkIndex))
         }
         return load(chunk, with: importer)
     }
 
     private func load<I: Importer>(_ chunk: Spool.ClaimedChunk, with importer: I) -> ChunkOutcome {
-        ChunkWorker(importer: importer, settings: settings, spool: spool, owner: owner, connection: connection).process(chunk)
+        ChunkWorker(importer: importer, settings: settings, spool: spool, connection: connection).process(chunk)
     }
 }
 

@@ -22,7 +22,9 @@ public struct ImportRunner: Sendable {
         try spool.create()
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let ledger = JobLedger(connection: connection)
-        let owner = "\(Files.hostName()):\(processID)"
+        let presence = Presence(kind: "import", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        let owner = try presence.register()
+        defer { presence.end() }
         var publisher: StatusPublisher?
         let submitter = JobSubmitter(configuration: configuration, connection: connection, spool: spool, owner: owner, createdBy: createdBy)
         let submission = try submitter.submit(
@@ -51,12 +53,13 @@ public struct ImportRunner: Sendable {
     /// refreshes the status file after each chunk. A job the workers leave RUNNING without
     /// holding it for approval (they could not reach the database to record a failure, or the
     /// spool failed) is failed here with their first error, so an import never ends without a
-    /// final state.
-    func runWorkers(job: Int64, owner: String, ledger: JobLedger, publisher: StatusPublisher) {
+    /// final state. (Unless the job is no longer this process's: when the database counted it
+    /// as gone, an agent took the job over and ends it.)
+    func runWorkers(job: Int64, owner: ClaimOwner, ledger: JobLedger, publisher: StatusPublisher) {
         let settings = configuration.pipeline
         let pool = WorkerPool(
-            count: settings.workers, importers: configuration.importers, owner: owner, spool: Spool(root: settings.spoolDirectory), conninfo: configuration.conninfo,
-            schema: configuration.databaseSchema)
+            count: settings.workers, importers: configuration.importers, spool: Spool(root: settings.spoolDirectory),
+            conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let errors = Mutex<[ImportFailure]>([])
         let done = AtomicFlag()
         let changed = WakeSignal()
@@ -65,7 +68,7 @@ public struct ImportRunner: Sendable {
                 settings: { settings },
                 next: { worker in
                     do {
-                        return try pool.spool.claim(job: job, owner: worker.owner)
+                        return try pool.spool.claim(job: job, owner: owner.worker(worker.index))
                     } catch {
                         errors.withLock { $0.append(ImportFailure(code: .io, message: "spool: \(error)")) }
                         return nil
@@ -73,9 +76,13 @@ public struct ImportRunner: Sendable {
                 },
                 finished: { _, _, outcome, _ in
                     changed.signal()
-                    guard case .failed(let failure) = outcome else { return true }
-                    errors.withLock { $0.append(failure) }
-                    return false
+                    switch outcome {
+                    case .failed(let failure), .returned(let failure):
+                        errors.withLock { $0.append(failure) }
+                        return false
+                    case .loaded, .alreadyDone, .abandoned, .superseded:
+                        return true
+                    }
                 })
             done.set()
             changed.signal()
@@ -86,7 +93,8 @@ public struct ImportRunner: Sendable {
             if done.isSet { break }
             changed.wait(after: ticket, milliseconds: settings.statusIntervalMilliseconds)
         }
-        if let snapshot = try? ledger.snapshot(job), snapshot.status == .running, snapshot.waiting == nil {
+        if let snapshot = try? ledger.snapshot(job), snapshot.status == .running, snapshot.waiting == nil,
+           (try? ledger.job(job))??.agentId == owner.agent {
             let failure = errors.withLock { $0.first }
                 ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")
             _ = try? ledger.fail(job, failure)

@@ -22,8 +22,8 @@ struct JobSubmitter {
     let configuration: AgentConfiguration
     let connection: PostgresConnection
     let spool: Spool
-    /// `<host>:<pid>` of this process.
-    let owner: String
+    /// This process, registered (``Presence``): the job's owner.
+    let owner: ClaimOwner
     let createdBy: String
 
     private var ledger: JobLedger { JobLedger(connection: connection) }

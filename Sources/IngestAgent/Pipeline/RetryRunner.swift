@@ -71,7 +71,10 @@ public struct RetryRunner: Sendable {
         let spool = Spool(root: settings.spoolDirectory)
         let publisher = StatusPublisher(ledger: ledger, job: job.id, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
         publisher.publish(force: true)
-        let owner = "\(Files.hostName()):\(processID)"
+        let presence = Presence(kind: "retry", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        let owner = try presence.register()
+        defer { presence.end() }
+        try ledger.adopt(job.id, owner: owner)
         if try ledger.pendingChunkCount(job.id) > 0 {
             ImportRunner(configuration: configuration).runWorkers(job: job.id, owner: owner, ledger: ledger, publisher: publisher)
         } else {

@@ -14,6 +14,11 @@ public struct Spool: Sendable {
         public var chunkIndex: Int
         /// The file under `claimed/`.
         public var path: String
+        /// The worker that renamed it there (the `@owner` of its name).
+        var owner: ClaimOwner
+
+        /// Its name under `claimed/`.
+        var name: String { String(path.split(separator: "/").last ?? "") }
     }
 
     /// The spool root.
@@ -69,16 +74,38 @@ public struct Spool: Sendable {
     }
 
     /// Claims one ready chunk (of `job` only, when given) for `owner`; nil when none is left.
-    func claim(job: Int64?, owner: String) throws(SystemError) -> ClaimedChunk? {
+    ///
+    /// A rename that reports ENOENT lost the race, unless the chunk is under our claimed name
+    /// all the same: over NFS a rename whose reply was lost is sent again, and the repeat
+    /// finds no source although the first one won. (Whether the load then counts is the
+    /// ledger's to say: the chunk's current attempt, ``JobLedger/startChunk(job:index:owner:)``.)
+    func claim(job: Int64?, owner: ClaimOwner) throws(SystemError) -> ClaimedChunk? {
         let names = try fileSystem.list(readyDirectory).sorted()
         for name in names {
             guard let parsed = Self.parseChunkFileName(name), job == nil || parsed.job == job else { continue }
             let claimed = "\(claimedDirectory)/\(name)@\(owner)"
-            if try fileSystem.rename("\(readyDirectory)/\(name)", to: claimed) {
-                return ClaimedChunk(jobId: parsed.job, chunkIndex: parsed.index, path: claimed)
+            if try fileSystem.rename("\(readyDirectory)/\(name)", to: claimed) || fileSystem.exists(claimed) {
+                return ClaimedChunk(jobId: parsed.job, chunkIndex: parsed.index, path: claimed, owner: owner)
             }
         }
         return nil
+    }
+
+    /// Puts a claimed chunk back into `ready/` (its claimant is gone, or gives it back); false
+    /// when it is no longer there (someone else moved it first).
+    func unclaim(_ name: String) throws(SystemError) -> Bool {
+        let base = String(name.split(separator: "@", maxSplits: 1)[0])
+        return try fileSystem.rename("\(claimedDirectory)/\(name)", to: "\(readyDirectory)/\(base)")
+    }
+
+    /// The names under `claimed/`, each with the owner its suffix names (nil for a name that
+    /// is not a claim).
+    func claims() throws(SystemError) -> [(name: String, job: Int64, index: Int, owner: ClaimOwner?)] {
+        try fileSystem.list(claimedDirectory).compactMap { name in
+            let pieces = name.split(separator: "@", maxSplits: 1)
+            guard pieces.count == 2, let chunk = Self.parseChunkFileName(String(pieces[0])) else { return nil }
+            return (name, chunk.job, chunk.index, ClaimOwner(parsing: pieces[1]))
+        }
     }
 
     /// Removes a claimed chunk's file (after its transaction committed, or when it is abandoned).

@@ -11,6 +11,8 @@ protocol SpoolFileSystem: Sendable {
     /// Renames atomically; false (and no error) when `source` no longer exists, i.e. when
     /// another claimer's rename of the same chunk won.
     func rename(_ source: String, to destination: String) throws(SystemError) -> Bool
+    /// Whether `path` exists.
+    func exists(_ path: String) -> Bool
     /// Removes a file; a missing one is fine.
     func remove(_ path: String) throws(SystemError)
     /// Removes a directory and the files directly in it; a missing one is fine.

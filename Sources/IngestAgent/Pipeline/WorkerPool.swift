@@ -4,16 +4,13 @@ import IngestPostgres
 /// The chunk workers of one process, the agent's or one `import`'s: `count` threads, each with
 /// its own database connection, each loading one claimed chunk at a time.
 struct WorkerPool: Sendable {
-    /// One worker thread: its index and its name as the owner of claims (`host:pid:index`).
+    /// One worker thread.
     struct Worker: Sendable {
         var index: Int
-        var owner: String
     }
 
     let count: Int
     let importers: ImporterRegistry
-    /// `host:pid` of this process.
-    let owner: String
     let spool: Spool
     let conninfo: String
     let schema: String
@@ -27,12 +24,11 @@ struct WorkerPool: Sendable {
         finished: @escaping @Sendable (Worker, Spool.ClaimedChunk, ChunkOutcome, _ milliseconds: Int64) -> Bool
     ) {
         runOnThreads(count: count) { [self] index in
-            let worker = Worker(index: index, owner: "\(owner):\(index)")
+            let worker = Worker(index: index)
             let connection = WorkerConnection(conninfo: conninfo, schema: schema)
             while let chunk = next(worker) {
                 let started = monotonicMilliseconds()
-                let dispatcher = ChunkDispatcher(
-                    importers: importers, settings: settings(), spool: spool, owner: worker.owner, connection: connection)
+                let dispatcher = ChunkDispatcher(importers: importers, settings: settings(), spool: spool, connection: connection)
                 let outcome = dispatcher.process(chunk)
                 guard finished(worker, chunk, outcome, monotonicMilliseconds() - started) else { return }
             }

@@ -1,11 +1,16 @@
 import IngestPostgres
 import ServiceLifecycle
 
-/// Every `rescan_interval_seconds`, returns to `ready/` the claims of dead processes on this
-/// host and of other hosts past `claim_lease_seconds` (``Recovery/releaseClaims()``).
+/// Every ``roundMilliseconds``, takes over from the processes that are gone, on this host or
+/// another (``Recovery``): their claims go back to `ready/`, their jobs go on under this agent,
+/// and files whose plan they left unfinished are planned again. PostgreSQL says who is gone, so
+/// a crashed host's chunks move on within the keepalive bound (``TCPKeepalive``) plus a round.
 struct ClaimJanitorService: Service {
     let context: AgentContext
-    let host: String
+
+    /// How often the janitor asks the database who is gone: one cheap query and a listing of
+    /// `claimed/`.
+    static let roundMilliseconds = 2000
 
     func run() async throws {
         try await withGracefulShutdownHandler {
@@ -18,24 +23,28 @@ struct ClaimJanitorService: Service {
 
     private func loop() {
         var connection: PostgresConnection?
-        var lastRound = monotonicMilliseconds()
         while true {
             let ticket = context.janitorWake.ticket()
             if context.state.withLock({ $0.stopJanitor }) { return }
-            // A reload wakes the wait; the next round is then due by the new interval.
-            let due = lastRound + Int64(context.configuration.agent.rescanIntervalMilliseconds)
-            let now = monotonicMilliseconds()
-            guard now >= due else {
-                context.janitorWake.wait(after: ticket, milliseconds: Int(due - now))
-                continue
-            }
-            lastRound = now
             if connection?.isOpen != true { connection = try? context.connect() }
-            guard let connection else { continue }
-            let recovery = Recovery(
-                configuration: context.configuration.current, connection: connection, spool: context.spool, host: host,
-                logger: context.logger)
-            if (try? recovery.releaseClaims()) != nil { context.workWake.signal() }
+            if let connection, let owner = context.presence.owner {
+                round(connection: connection, owner: owner)
+            }
+            context.janitorWake.wait(after: ticket, milliseconds: Self.roundMilliseconds)
+        }
+    }
+
+    private func round(connection: PostgresConnection, owner: ClaimOwner) {
+        let recovery = Recovery(
+            configuration: context.configuration.current, connection: connection, spool: context.spool, owner: owner,
+            logger: context.logger)
+        do {
+            let outcome = try recovery.run()
+            for job in outcome.changedJobs { context.jobChanged(job) }
+            for path in outcome.replan { context.replan(path) }
+            if outcome.returnedClaims > 0 || !outcome.changedJobs.isEmpty { context.workWake.signal() }
+        } catch {
+            context.logger.warning("could not take over from processes that are gone", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -33,14 +33,15 @@ struct PlannerService: Service {
         while !isStopping {
             context.liveness.beat("planner")
             let ticket = context.planWake.ticket()
-            guard !isShuttingDown, let next = context.state.withLock({ $0.planQueue.first }) else {
+            // Not registered (the presence was lost): another host plans meanwhile.
+            guard !isShuttingDown, let owner = context.presence.owner, let next = context.state.withLock({ $0.planQueue.first }) else {
                 context.planWake.wait(after: ticket, milliseconds: 1000)
                 continue
             }
             let probe = FileProbe.probe(next.path)
             do {
                 if connection?.isOpen != true { connection = try context.connect() }
-                let handled = try plan(next, size: probe?.size ?? 0, connection: connection!)
+                let handled = try plan(next, size: probe?.size ?? 0, owner: owner, connection: connection!)
                 if !handled { continue }
             } catch {
                 connection = nil
@@ -59,11 +60,11 @@ struct PlannerService: Service {
     }
 
     /// Submits one upload; false when another agent holds it (a later scan finds its job).
-    private func plan(_ next: AgentState.PlanRequest, size: Int64, connection: PostgresConnection) throws -> Bool {
+    private func plan(_ next: AgentState.PlanRequest, size: Int64, owner: ClaimOwner, connection: PostgresConnection) throws -> Bool {
         let started = monotonicMilliseconds()
         context.liveness.beat("planner", allowance: planningAllowance)
         let submission = try JobSubmitter(
-            configuration: context.configuration.current, connection: connection, spool: context.spool, owner: context.owner,
+            configuration: context.configuration.current, connection: connection, spool: context.spool, owner: owner,
             createdBy: "agent:\(context.host)"
         ).submit(
             path: next.path, type: next.match.type, options: next.match.options, checkSeen: true, force: false,
@@ -75,6 +76,9 @@ struct PlannerService: Service {
                 context.liveness.beat("planner", allowance: planningAllowance)
                 if isShuttingDown {
                     throw ImportFailure(code: .interrupted, message: "the agent stopped while planning this file; it is planned again after the restart")
+                }
+                if context.presence.owner != owner {
+                    throw ImportFailure(code: .interrupted, message: "the agent lost its presence in the database while planning this file; it is planned again")
                 }
             })
         let elapsed = monotonicMilliseconds() - started

@@ -28,7 +28,7 @@ struct WorkerPoolService: Service {
     private func work() {
         let drained = WakeSignal()
         let done = AtomicFlag()
-        let pool = WorkerPool(count: workers, importers: importers, owner: context.owner, spool: context.spool, conninfo: conninfo, schema: schema)
+        let pool = WorkerPool(count: workers, importers: importers, spool: context.spool, conninfo: conninfo, schema: schema)
         BlockingThread.start(name: "nexus-pool") {
             pool.run(settings: { context.configuration.pipeline }, next: next, finished: finished)
             done.set()
@@ -54,12 +54,13 @@ struct WorkerPoolService: Service {
     }
 
     /// The next chunk for `worker`, waiting for a publication when there is none; nil once the
-    /// pool is asked to stop.
+    /// pool is asked to stop. Nothing is claimed while the agent is not registered (its
+    /// presence was lost: the claim would be taken over at once).
     @Sendable private func next(_ worker: WorkerPool.Worker) -> Spool.ClaimedChunk? {
         while true {
             let ticket = context.workWake.ticket()
             if context.state.withLock({ $0.stopWorking || $0.shuttingDown }) { return nil }
-            if let chunk = try? context.spool.claim(job: nil, owner: worker.owner) {
+            if let owner = context.presence.owner, let chunk = try? context.spool.claim(job: nil, owner: owner.worker(worker.index)) {
                 // A chunk may take as long as its claim lease before another agent takes it over.
                 context.liveness.beat(Self.part(worker.index), allowance: Int64(context.configuration.agent.claimLeaseSeconds) * 1000)
                 context.jobChanged(chunk.jobId)
@@ -84,9 +85,16 @@ struct WorkerPoolService: Service {
             logger.notice("chunk already loaded: skipped", metadata: metadata)
         case .abandoned:
             logger.info("chunk abandoned: its job is not running", metadata: metadata)
+        case .superseded:
+            logger.notice("chunk not loaded here: another agent took it over (this one counted as gone)", metadata: metadata)
         case .failed(let failure):
             context.metrics.chunkFailed()
             logger.error("chunk failed", metadata: metadata.merging(["error": "\(failure)"]) { $1 })
+        case .returned(let failure):
+            logger.warning("chunk returned to ready: the database cannot be reached", metadata: metadata.merging(["error": "\(failure)"]) { $1 })
+            // Not at once again: the database is away.
+            let ticket = context.workWake.ticket()
+            context.workWake.wait(after: ticket, milliseconds: 1000)
         }
         return true
     }
@@ -96,9 +104,9 @@ struct WorkerPoolService: Service {
 
     /// Returns chunks this process still holds to `ready/`.
     private func returnOwnClaims() {
-        for name in (try? Files.list(context.spool.claimedDirectory)) ?? [] where name.contains("@\(context.owner):") {
-            let base = String(name.split(separator: "@", maxSplits: 1)[0])
-            _ = try? Files.rename("\(context.spool.claimedDirectory)/\(name)", to: "\(context.spool.readyDirectory)/\(base)")
+        guard let owner = context.presence.owner else { return }  // lost: the others return them
+        for claim in (try? context.spool.claims()) ?? [] where claim.owner?.process == owner {
+            _ = try? context.spool.unclaim(claim.name)
         }
     }
 }

@@ -1,0 +1,74 @@
+import IngestPostgres
+import Logging
+import Synchronization
+
+/// This process's registration in the database (``AgentRegistry``): the connection that holds
+/// its presence lock, and the owner its claims and jobs carry.
+///
+/// The agent watches the connection (``PresenceService``): when the server drops it (a network
+/// partition longer than the keepalive bound, a terminated backend) the others count this
+/// process as gone and take over its claims and jobs, so it stops claiming and planning
+/// (``owner`` is nil), and registers again under a new id once the database answers. Work it
+/// did under the old id is refused by the ledger (the chunk's attempt is no longer its).
+final class Presence: Sendable {
+    /// What registered: `agent`, `import` or `retry`.
+    let kind: String
+    let host: String
+    private let conninfo: String
+    private let schema: String
+    private let registration = Mutex<Registration?>(nil)
+
+    /// The connection that holds the lock, with its id. Only the thread that registers or
+    /// watches uses it (the agent's startup, then its presence thread, one after the other).
+    private final class Registration: @unchecked Sendable {
+        let id: Int64
+        let connection: PostgresConnection
+        init(id: Int64, connection: PostgresConnection) {
+            self.id = id
+            self.connection = connection
+        }
+    }
+
+    init(kind: String, host: String, conninfo: String, schema: String) {
+        self.kind = kind
+        self.host = host
+        self.conninfo = conninfo
+        self.schema = schema
+    }
+
+    /// This process as the owner of claims and jobs; nil while it is not registered.
+    var owner: ClaimOwner? {
+        registration.withLock { $0.map { ClaimOwner(host: host, pid: processID, agent: $0.id) } }
+    }
+
+    /// Registers with a new id on a new connection.
+    @discardableResult
+    func register() throws -> ClaimOwner {
+        let connection = try PostgresConnection(conninfo: conninfo, schema: schema)
+        let id = try AgentRegistry(connection: connection).register(host: host, pid: processID, kind: kind, version: ProductVersion.current)
+        registration.withLock { $0 = Registration(id: id, connection: connection) }
+        return ClaimOwner(host: host, pid: processID, agent: id)
+    }
+
+    /// Blocks up to `milliseconds` watching the connection; false when the registration is gone
+    /// (it is then dropped, and logged: ``owner`` is nil until ``register()``).
+    func watch(milliseconds: Int, logger: Logger) -> Bool {
+        guard let current = registration.withLock({ $0 }) else { return false }
+        if current.connection.waitWhileOpen(milliseconds: milliseconds) { return true }
+        registration.withLock { if $0 === current { $0 = nil } }
+        logger.error(
+            "lost the database connection that holds this agent's presence: the other agents take over its claims and jobs",
+            metadata: ["agent": "\(current.id)"])
+        return false
+    }
+
+    /// Records a graceful stop and releases the presence lock.
+    func end() {
+        guard let current = registration.withLock({ registration in
+            defer { registration = nil }
+            return registration
+        }) else { return }
+        _ = try? AgentRegistry(connection: current.connection).end(current.id)
+        current.connection.close()
+    }
+}
