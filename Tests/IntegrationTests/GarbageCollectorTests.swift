@@ -74,9 +74,16 @@ struct GarbageCollectorTests {
         #expect(young["spool files of ended jobs"] == 1)
         #expect(try fixture.count("SELECT count(*) FROM raw_xact_row") == 500)
 
+        // The import's registration ended just now: kept; one that ended 8 days ago goes.
+        #expect(young["agent registrations ended over 7 days ago"] == 0)
+        try fixture.connection.executeScript(
+            "INSERT INTO ingest_agent (host, pid, kind, version, ended_at) VALUES ('old', 1, 'import', '0.1.0', now() - INTERVAL '8 days')")
+
         let old = try collect(fixture, hours: 0)
         #expect(old["failed estimate versions of old failed jobs"] == 1)
         #expect(old["failed jobs no longer retryable"] == 1)
+        #expect(old["agent registrations ended over 7 days ago"] == 1)
+        #expect(try fixture.count("SELECT count(*) FROM ingest_agent") == 1)
         #expect(try fixture.count("SELECT count(*) FROM raw_xact_row") == 0)
         try fixture.connection.executeScript("DROP TRIGGER refuse_sow ON sow")
         #expect(performing: { try RetryRunner(configuration: fixture.configuration).run(job: failed.id, createdBy: "test") },

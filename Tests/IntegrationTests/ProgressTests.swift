@@ -10,6 +10,19 @@ struct ProgressTests {
         var documents: [StatusDocument] = []
     }
 
+    @Test func anOlderJobsLateWriteNeverReplacesTheStatusOfANewerOne() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedGoldenList(items: ComponentsFileGenerator.items)
+        let path = fixture.upload("twice.csv", ComponentsFileGenerator.generate(rows: 200, seed: 8).csv)
+        let runner = ImportRunner(configuration: fixture.configuration)
+        let first = try runner.run(path: path, type: .priceListComponents, createdBy: "test")
+        let second = try runner.run(path: path, type: .priceListComponents, force: true, createdBy: "test")
+        #expect(second.id > first.id)
+        // The first job's status, written late (another host failing its interrupted plan).
+        try StatusFileWriter.write(first)
+        #expect(try StatusFileWriter.read(path + ".status.json").jobId == String(second.id))
+    }
+
     @Test func theStatusFileMovesWhileTwoChunksLoad() throws {
         let fixture = try PipelineFixture()
         try fixture.seedGoldenList(items: ComponentsFileGenerator.items)

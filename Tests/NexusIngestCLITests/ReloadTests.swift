@@ -167,7 +167,9 @@ struct ReloadTests {
                 + "claim_lease_seconds: 30\ngrace_period_seconds: 0\nsettle_seconds: 0.3\n")
         // status_interval_ms and metrics_file: the new file, rewritten every 100 ms.
         try waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: harness.root + "/metrics-b.prom") }
-        #expect(rewrites(harness.root + "/metrics-b.prom") >= 5)
+        // At 5000 ms it would be rewritten at most once in 1.5 s; at 100 ms about 15 times, or
+        // fewer on a machine busy with other suites: three prove the new interval.
+        #expect(rewrites(harness.root + "/metrics-b.prom") >= 3)
         // rescan_interval_seconds and claim_lease_seconds: the expired claim goes back to ready/.
         try waitUntil(seconds: 10) { !FileManager.default.fileExists(atPath: claim) }
         try waitUntil(seconds: 10) { reloading.log.contains("expired claim of another host returned to ready") }

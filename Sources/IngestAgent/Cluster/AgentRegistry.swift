@@ -71,6 +71,17 @@ struct AgentRegistry {
         return try body()
     }
 
+    /// Removes (or, in a dry run, counts) the registrations of processes that ended more than
+    /// `days` days ago: one row per start of an agent, `import` or `retry` adds up otherwise.
+    /// Jobs keep their owner's name in `import_job.owner`.
+    func forget(endedMoreThanDaysAgo days: Int, dryRun: Bool) throws -> Int {
+        let condition = "ended_at < now() - $1::int * INTERVAL '1 day'"
+        if dryRun {
+            return try connection.query("SELECT count(*) FROM ingest_agent WHERE \(condition)", days).first!.require(0, as: Int.self)
+        }
+        return try connection.query("DELETE FROM ingest_agent WHERE \(condition)", days).affectedRows
+    }
+
     /// The live processes, oldest first.
     func list() throws -> [AgentRecord] {
         try connection.query(

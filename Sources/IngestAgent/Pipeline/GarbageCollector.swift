@@ -15,9 +15,13 @@ import IngestPostgres
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
 ///   Younger failed jobs keep their data, so that `retry` can finish them.
 ///
+/// - registrations of agents and `import`/`retry` runs that ended more than a week ago.
+///
 /// Published Golden revisions and completed estimate versions are history and stay.
 public struct GarbageCollector: Sendable {
     private let configuration: AgentConfiguration
+    /// How long the registrations of ended agents (and `import`/`retry` runs) are kept.
+    static let keepAgentDays = 7
 
     public init(configuration: AgentConfiguration) { self.configuration = configuration }
 
@@ -42,6 +46,8 @@ public struct GarbageCollector: Sendable {
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)
             report.append(("failed jobs no longer retryable", marked))
+            let forgotten = try AgentRegistry(connection: connection).forget(endedMoreThanDaysAgo: Self.keepAgentDays, dryRun: dryRun)
+            report.append(("agent registrations ended over \(Self.keepAgentDays) days ago", forgotten))
         }
 
         let spool = Spool(root: configuration.pipeline.spoolDirectory)

@@ -2,9 +2,12 @@ public import IngestCore
 
 /// Writes `<upload>.status.json` atomically (temp file, fsync, rename, fsync directory).
 public enum StatusFileWriter {
-    /// Writes the status file of `job` next to its upload.
+    /// Writes the status file of `job` next to its upload, unless the file already follows a
+    /// newer job of the same upload: the late write of an older one (an interrupted plan that
+    /// another host failed while it planned the file again) never replaces it.
     public static func write(_ job: JobSnapshot) throws {
         guard let path = job.statusPath else { return }
+        if let current = try? read(path), let newer = Int64(current.jobId), newer > job.id { return }
         var bytes = JSONText.encode(job.statusDocument, pretty: true)
         bytes.append(0x0A)
         try Files.writeAtomically(bytes, to: path)
