@@ -67,6 +67,19 @@ struct PresenceTests {
         first.end()
     }
 
+    @Test func importAndRetryRegisterAgainWhenTheServerDroppedThem() throws {
+        let fixture = try PipelineFixture()
+        let presence = Self.presence(fixture, host: "cli", kind: "import")
+        let first = try presence.register()
+        let unchanged = try presence.renewed()
+        #expect(unchanged.owner == first && unchanged.replaced == nil)
+        try Self.dropSession(of: first.agent!, fixture)  // a database restart, say
+        let renewed = try presence.renewed()
+        #expect(renewed.replaced == first && renewed.owner.agent! > first.agent!)
+        #expect(try AgentRegistry(connection: fixture.connection).live().contains(renewed.owner.agent!))
+        presence.end()
+    }
+
     @Test func anotherAgentTakesOverTheClaimsAndJobsOfAProcessThatIsGoneOnce() throws {
         let fixture = try PipelineFixture()
         let spool = Spool(root: fixture.settings.spoolDirectory)

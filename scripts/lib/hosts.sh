@@ -33,6 +33,10 @@ hosts_down() {
     local i
     for i in "${!hosts_agent[@]}"; do host_kill "$i"; done
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^nxh$hosts_tag-" || true); do ip netns del "$ns" || true; done
+    # A veth whose far end never reached its namespace (a setup that failed halfway).
+    for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^nxv$hosts_tag" || true); do
+        ip link del "$link" 2>/dev/null || true
+    done
     ip link del "nxb$hosts_tag" 2>/dev/null || true
     hosts_tag=""
 }
@@ -42,7 +46,7 @@ hosts_down() {
 host_start() {
     local i=$1 logfile=$2
     shift 2
-    ip netns exec "nxh$hosts_tag-$i" unshare --pid --fork --mount-proc --uts \
+    ip netns exec "nxh$hosts_tag-$i" unshare --pid --fork --kill-child --mount-proc --uts \
         env "$@" sh -c "hostname host$i && exec '$cli' run" >>"$logfile" 2>&1 &
     hosts_agent[$i]=$!
 }
@@ -61,14 +65,14 @@ host_kill() {
     unset "hosts_agent[$i]"
 }
 
-# host_stop I: SIGTERM to host I's agent, and wait for it.
+# host_stop I: SIGTERM to host I's agent, and wait for it (kill -9 after 60 s).
 host_stop() {
-    local i=$1 pid
+    local i=$1 pid deadline=$((SECONDS + 60))
     [[ -n "${hosts_agent[$i]:-}" ]] || return 0
     pid=$(host_agent_pid "$i" || true)
     [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
-    wait "${hosts_agent[$i]}" 2>/dev/null || true
-    unset "hosts_agent[$i]"
+    while kill -0 "${hosts_agent[$i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    host_kill "$i"
 }
 
 # host_link I up|down: host I's cable (the bridge side of its veth); no process is touched.

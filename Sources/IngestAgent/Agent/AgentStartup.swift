@@ -24,7 +24,12 @@ struct AgentStartup {
         let owner = try context.presence.register()
         context.logger.info("registered", metadata: ["agent": "\(owner.agent ?? 0)", "owner": "\(owner)"])
         let recovery = Recovery(configuration: configuration, connection: connection, spool: context.spool, owner: owner, logger: context.logger)
-        for job in try recovery.run().runningJobs { context.jobChanged(job) }
+        do {
+            for job in try recovery.run().runningJobs { context.jobChanged(job) }
+        } catch {
+            context.presence.end()
+            throw error
+        }
         context.workWake.signal()
     }
 }

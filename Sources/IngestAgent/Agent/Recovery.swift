@@ -15,7 +15,8 @@ import Glibc
 /// committed but not yet made claimable gets its chunks published, one that never committed its
 /// plan fails as `interrupted` (its file is planned again, by a new job, on whichever host
 /// sees it first), one whose chunks are all done is finalized; this agent then owns them. Only
-/// one agent takes over a given lost process (its reap lock). Owners written by versions
+/// one agent takes over a given lost process's jobs (its reap lock); claims may be returned by
+/// any (a rename moves a file once). Owners written by versions
 /// before the registry are judged as they were: a local pid that is gone, or another host's
 /// claim older than `claim_lease_seconds`.
 struct Recovery {
@@ -41,20 +42,26 @@ struct Recovery {
     private var registry: AgentRegistry { AgentRegistry(connection: connection) }
     private var host: String { owner.host }
 
-    /// Every step: claims, then jobs.
+    /// Every step: claims, then jobs. Who is alive is read after the claims and jobs are
+    /// listed: a process only ever goes from alive to gone, so one that registers meanwhile is
+    /// never taken for gone (its claims and jobs are not in the lists).
     func run() throws -> Outcome {
+        let claims = try spool.claims()
+        let jobs = try JobLedger(connection: connection).unfinishedJobs()
         let live = try registry.live()
         var outcome = Outcome()
-        try releaseClaims(live: live, into: &outcome)
-        try recoverJobs(live: live, into: &outcome)
+        try releaseClaims(claims, live: live, into: &outcome)
+        try recoverJobs(jobs, live: live, into: &outcome)
         return outcome
     }
 
     /// Claims of processes that are gone go back to `ready/`; claim files of chunks that are
     /// already DONE (a crash after the commit) are removed. Taking over a claim that is in fact
     /// still being loaded is safe: the ledger lets only the chunk's current attempt commit.
-    private func releaseClaims(live: Set<Int64>, into outcome: inout Outcome) throws {
-        for claim in try spool.claims() {
+    private func releaseClaims(
+        _ claims: [(name: String, job: Int64, index: Int, owner: ClaimOwner?)], live: Set<Int64>, into outcome: inout Outcome
+    ) throws {
+        for claim in claims {
             guard let claimant = claim.owner else { continue }
             let chunk = try JobLedger(connection: connection).chunkClaim(
                 job: claim.job, index: claim.index, leaseSeconds: configuration.agent.claimLeaseSeconds)
@@ -87,11 +94,11 @@ struct Recovery {
         return !(kill(claimant.pid, 0) != 0 && errno == ESRCH)
     }
 
-    private func recoverJobs(live: Set<Int64>, into outcome: inout Outcome) throws {
+    private func recoverJobs(_ jobs: [(job: LedgerJob, unfinishedChunks: Int)], live: Set<Int64>, into outcome: inout Outcome) throws {
         let ledger = JobLedger(connection: connection)
         var lostOwners: [Int64: [(job: LedgerJob, unfinished: Int)]] = [:]
         var legacy: [(job: LedgerJob, unfinished: Int)] = []
-        for (job, unfinished) in try ledger.unfinishedJobs() {
+        for (job, unfinished) in jobs {
             let jobOwner = job.owner.flatMap { ClaimOwner(parsing: $0) }
             if let agent = job.agentId, !live.contains(agent) {
                 lostOwners[agent, default: []].append((job, unfinished))
@@ -105,11 +112,12 @@ struct Recovery {
         for (agent, jobs) in lostOwners.sorted(by: { $0.key < $1.key }) {
             // Another agent taking it over right now: its jobs are that agent's.
             _ = try registry.reaping(agent) {
-                for (job, unfinished) in jobs {
-                    // Read again under the reap lock: an agent that finished before may have adopted it.
+                for (job, _) in jobs {
+                    // Read again under the reap lock: an agent that finished before may have
+                    // adopted it, and chunks may have been loaded since the list was made.
                     guard let current = try ledger.job(job.id), current.agentId == agent,
                           current.status == .running || current.status == .queued else { continue }
-                    try takeOver(current, unfinished: unfinished, into: &outcome)
+                    try takeOver(current, unfinished: current.allChunksDone ? 0 : 1, into: &outcome)
                 }
                 try registry.end(agent, by: owner.agent)
                 logger.notice("took over from a process that is gone", metadata: ["agent": "\(agent)", "jobs": "\(jobs.map(\.job.id))"])

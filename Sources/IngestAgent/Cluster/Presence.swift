@@ -17,9 +17,12 @@ final class Presence: Sendable {
     private let conninfo: String
     private let schema: String
     private let registration = Mutex<Registration?>(nil)
+    /// Serializes ``renewed()`` (the workers of `import` call it concurrently).
+    private let renewal = Mutex(())
 
-    /// The connection that holds the lock, with its id. Only the thread that registers or
-    /// watches uses it (the agent's startup, then its presence thread, one after the other).
+    /// The connection that holds the lock, with its id. One thread at a time uses it: in the
+    /// agent its startup registers, then its presence thread watches, and its stop ends it
+    /// after that thread returned; in `import` and `retry`, ``renewed()`` under its lock.
     private final class Registration: @unchecked Sendable {
         let id: Int64
         let connection: PostgresConnection
@@ -45,6 +48,8 @@ final class Presence: Sendable {
     @discardableResult
     func register() throws -> ClaimOwner {
         let connection = try PostgresConnection(conninfo: conninfo, schema: schema)
+        // Always idle: a server-wide idle_session_timeout must not end it (PostgreSQL 14+).
+        if connection.serverVersion >= 140_000 { try connection.query("SELECT set_config('idle_session_timeout', '0', false)") }
         let id = try AgentRegistry(connection: connection).register(host: host, pid: processID, kind: kind, version: ProductVersion.current)
         registration.withLock { $0 = Registration(id: id, connection: connection) }
         return ClaimOwner(host: host, pid: processID, agent: id)
@@ -60,6 +65,21 @@ final class Presence: Sendable {
             "lost the database connection that holds this agent's presence: the other agents take over its claims and jobs",
             metadata: ["agent": "\(current.id)"])
         return false
+    }
+
+    /// The current owner, registered again first when the server dropped the registration
+    /// (for `import` and `retry`, which have no presence thread); `replaced` is the owner of
+    /// the registration that was lost.
+    func renewed() throws -> (owner: ClaimOwner, replaced: ClaimOwner?) {
+        try renewal.withLock { _ throws -> (owner: ClaimOwner, replaced: ClaimOwner?) in
+            let current = registration.withLock { $0 }
+            if let current, current.connection.waitWhileOpen(milliseconds: 0) {
+                return (ClaimOwner(host: host, pid: processID, agent: current.id), nil)
+            }
+            registration.withLock { $0 = nil }
+            let replaced = current.map { ClaimOwner(host: host, pid: processID, agent: $0.id) }
+            return (try register(), replaced)
+        }
     }
 
     /// Records a graceful stop and releases the presence lock.

@@ -101,21 +101,23 @@ extension JobLedger {
     /// current one or `owner` is no longer alive (a host that was partitioned away fails nothing).
     @discardableResult
     func failChunk(job: Int64, index: Int, attempt: Int?, owner: ClaimOwner, _ failure: ImportFailure) throws -> Bool {
-        let row = try connection.query(
+        // One statement decides, so that no takeover can slip between a check and the write.
+        let failed = try connection.query(
             """
-            SELECT state, attempts, $3::bigint IS NULL OR \(AgentRegistry.isLive("$3"))
-            FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
-            """, job, index, owner.agent
-        ).first
-        if let row {
-            guard try row.require(2, as: Bool.self) else { return false }
-            let done = row[0] == "DONE"
-            if !done, let attempt, try row.require(1, as: Int.self) != attempt { return false }
-            if !done {
-                try connection.query(
-                    "UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now() WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'",
-                    job, index, JSONText.string(failure.json))
-            }
+            UPDATE import_chunk SET state = 'FAILED', last_error = $3::jsonb, updated_at = now()
+            WHERE import_job_id = $1 AND chunk_index = $2 AND state <> 'DONE'
+              AND ($4::int IS NULL OR attempts = $4) AND ($5::bigint IS NULL OR \(AgentRegistry.isLive("$5")))
+            """, job, index, JSONText.string(failure.json), attempt, owner.agent)
+        if failed.affectedRows == 0 {
+            // A DONE chunk (its finalize failed after it) fails the job all the same, unless its
+            // claimant is gone.
+            let done = try connection.query(
+                """
+                SELECT state = 'DONE' AND ($3::bigint IS NULL OR \(AgentRegistry.isLive("$3")))
+                FROM import_chunk WHERE import_job_id = $1 AND chunk_index = $2
+                """, job, index, owner.agent
+            ).first?.require(0, as: Bool.self)
+            guard done ?? (owner.agent == nil) else { return false }
         }
         try fail(job, failure)
         return true

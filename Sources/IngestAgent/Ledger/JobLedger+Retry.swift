@@ -17,10 +17,10 @@ extension JobLedger {
             .first!.require(0, as: Int.self)
     }
 
-    /// Puts the unfinished chunks back to PENDING and the FAILED job back to RUNNING, in one
-    /// transaction.
+    /// Puts the unfinished chunks back to PENDING and the FAILED job back to RUNNING, owned by
+    /// `owner`, in one transaction.
     /// - Throws: ``ImportFailure`` when the job is no longer FAILED.
-    func resume(_ job: Int64, message: String) throws {
+    func resume(_ job: Int64, message: String, owner: ClaimOwner) throws {
         try connection.transaction { connection in
             try connection.query(
                 """
@@ -31,9 +31,9 @@ extension JobLedger {
                 """
                 UPDATE import_job SET status = 'RUNNING', error_json = NULL, finished_at = NULL, updated_at = now(),
                     progress = LEAST(90, 10 + floor(80.0 * completed_chunks / GREATEST(total_chunks, 1))::int),
-                    message = $2
+                    message = $2, owner = $3, agent_id = $4
                 WHERE id = $1 AND status = 'FAILED'
-                """, job, message)
+                """, job, message, owner.process.description, owner.agent)
             guard resumed.affectedRows == 1 else {
                 throw ImportFailure(code: .precondition, message: "job \(job) changed while it was being retried")
             }

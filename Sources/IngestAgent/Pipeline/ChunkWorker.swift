@@ -5,10 +5,10 @@ import IngestPostgres
 /// Loads claimed chunks (DESIGN §1.4) and runs the finalize step after the last one.
 ///
 /// One transaction per chunk: lock the chunk's ledger row (a chunk already DONE is skipped,
-/// so a chunk claimed twice is written once, and an attempt another agent has overtaken since
-/// is dropped: only the current attempt of a live claimant counts), `COPY` its rows through
-/// the importer, mark it DONE with its counts, and bump the job's `completed_chunks` and
-/// progress in the same statement. Transient database errors retry the chunk with exponential backoff on a fresh
+/// so a chunk claimed twice is written once; an attempt starts only for a claimant the
+/// database counts as alive, and only the chunk's current attempt can commit, so one another
+/// agent has overtaken since is dropped), `COPY` its rows through the importer, mark it DONE
+/// with its counts, and bump the job's `completed_chunks` and progress in the same statement. Transient database errors retry the chunk with exponential backoff on a fresh
 /// connection, up to `retry.max_attempts`; anything else fails the job, and the job's other
 /// chunks are then abandoned unwritten.
 final class ChunkWorker<I: Importer> {
@@ -64,7 +64,7 @@ final class ChunkWorker<I: Importer> {
         let job: LedgerJob
         let current: Int
         switch try JobLedger(connection: connection).startChunk(job: chunk.jobId, index: chunk.chunkIndex, owner: chunk.owner) {
-        case .alreadyDone: return .alreadyDone
+        case .alreadyDone: return try loadedElsewhere(chunk)
         case .abandoned: return .abandoned
         case .superseded: return .superseded
         case .load(let loading, let started):
@@ -117,13 +117,22 @@ final class ChunkWorker<I: Importer> {
         }
         let lastChunk: Bool
         switch finished {
-        case .alreadyDone: return .alreadyDone
+        case .alreadyDone: return try loadedElsewhere(chunk)
         case .superseded: return .superseded
         case .loaded(let last): lastChunk = last
         }
         guard lastChunk else { return .loaded(finalized: false) }
         try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: self.connection)
         return .loaded(finalized: true)
+    }
+
+    /// Another attempt loaded the chunk. The job's last step may still be due: the attempt that
+    /// loaded the last chunk may have stopped before it (a host cut off, then killed), or its
+    /// finalize may have given up on an unreachable database. Finalizing again is a no-op
+    /// unless it is due.
+    private func loadedElsewhere(_ chunk: Spool.ClaimedChunk) throws -> Outcome {
+        try Finalizer(importer: importer, settings: settings).finalize(job: chunk.jobId, connection: connection)
+        return .alreadyDone
     }
 
     /// Whether a chunk's failure reached the ledger.

@@ -38,13 +38,14 @@ public struct ImportRunner: Sendable {
         switch submission {
         case .planned(let planned, let chunks):
             job = planned
-            if chunks > 0 { runWorkers(job: job, owner: owner, ledger: ledger, publisher: publisher!) }
+            if chunks > 0 { runWorkers(job: job, presence: presence, ledger: ledger, publisher: publisher!) }
         case .duplicate(let duplicate, _), .failed(let duplicate), .alreadySeen(let duplicate):
             job = duplicate
         case .busy:
             throw ImportFailure(code: .precondition, message: "another nexus-ingest process is importing \(path) right now")
         }
-        try? spool.discard(job: job)
+        // A job still running is an agent's now (it took the job over): its chunks stay.
+        if try ledger.snapshot(job)?.status.isFinal != false { try? spool.discard(job: job) }
         publisher?.publish(force: true)
         return try ledger.snapshot(job)!
     }
@@ -54,8 +55,10 @@ public struct ImportRunner: Sendable {
     /// holding it for approval (they could not reach the database to record a failure, or the
     /// spool failed) is failed here with their first error, so an import never ends without a
     /// final state. (Unless the job is no longer this process's: when the database counted it
-    /// as gone, an agent took the job over and ends it.)
-    func runWorkers(job: Int64, owner: ClaimOwner, ledger: JobLedger, publisher: StatusPublisher) {
+    /// as gone, an agent took the job over and ends it.) When the server dropped this
+    /// process's registration (a database restart), the next claim registers it again and
+    /// takes the job and the claims of the old registration back.
+    func runWorkers(job: Int64, presence: Presence, ledger: JobLedger, publisher: StatusPublisher) {
         let settings = configuration.pipeline
         let pool = WorkerPool(
             count: settings.workers, importers: configuration.importers, spool: Spool(root: settings.spoolDirectory),
@@ -68,6 +71,8 @@ public struct ImportRunner: Sendable {
                 settings: { settings },
                 next: { worker in
                     do {
+                        let (owner, replaced) = try presence.renewed()
+                        if let replaced { try takeBack(job, from: replaced, as: owner, spool: pool.spool) }
                         return try pool.spool.claim(job: job, owner: owner.worker(worker.index))
                     } catch {
                         errors.withLock { $0.append(ImportFailure(code: .io, message: "spool: \(error)")) }
@@ -94,10 +99,22 @@ public struct ImportRunner: Sendable {
             changed.wait(after: ticket, milliseconds: settings.statusIntervalMilliseconds)
         }
         if let snapshot = try? ledger.snapshot(job), snapshot.status == .running, snapshot.waiting == nil,
-           (try? ledger.job(job))??.agentId == owner.agent {
+           let owner = presence.owner, (try? ledger.job(job))??.agentId == owner.agent {
             let failure = errors.withLock { $0.first }
                 ?? ImportFailure(code: .internalError, message: "the workers stopped before every chunk was loaded")
             _ = try? ledger.fail(job, failure)
+        }
+    }
+
+    /// After registering again: the job is this process's under its new registration, and the
+    /// claims it made under the old one (loads the ledger refused as the old id's) go back to
+    /// `ready/`. If an agent took the job over meanwhile, it shares the chunks; the ledger
+    /// still loads each once.
+    private func takeBack(_ job: Int64, from replaced: ClaimOwner, as owner: ClaimOwner, spool: Spool) throws {
+        let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        try JobLedger(connection: connection).adopt(job, owner: owner)
+        for claim in try spool.claims() where claim.job == job && claim.owner?.agent == replaced.agent {
+            _ = try spool.unclaim(claim.name)
         }
     }
 }

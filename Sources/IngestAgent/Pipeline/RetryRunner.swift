@@ -54,8 +54,13 @@ public struct RetryRunner: Sendable {
             return .replanned(snapshot)
         }
         let resumed = try connection.withTryAdvisoryLock("nexus-ingest retry \(configuration.databaseSchema) \(job)") {
-            try rewrite(failed, path: path, with: importer, connection: connection)
-            return try finish(failed, connection: connection, onProgress: onProgress)
+            // Registered before the job runs again, and its owner from the moment it does: no
+            // agent takes the resumed job for one whose owner is gone.
+            let presence = Presence(kind: "retry", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+            let owner = try presence.register()
+            defer { presence.end() }
+            try rewrite(failed, path: path, with: importer, owner: owner, connection: connection)
+            return try finish(failed, presence: presence, connection: connection, onProgress: onProgress)
         }
         guard let resumed else {
             throw ImportFailure(code: .precondition, message: "another process is retrying job \(job) right now")
@@ -65,28 +70,27 @@ public struct RetryRunner: Sendable {
 
     /// Runs the resumed job to its end: its chunks with the workers of `import`, or, with
     /// every chunk DONE, only its finalize.
-    private func finish(_ job: LedgerJob, connection: PostgresConnection, onProgress: @escaping (JobSnapshot) -> Void) throws -> JobSnapshot {
+    private func finish(
+        _ job: LedgerJob, presence: Presence, connection: PostgresConnection, onProgress: @escaping (JobSnapshot) -> Void
+    ) throws -> JobSnapshot {
         let ledger = JobLedger(connection: connection)
         let settings = configuration.pipeline
         let spool = Spool(root: settings.spoolDirectory)
         let publisher = StatusPublisher(ledger: ledger, job: job.id, intervalMilliseconds: settings.statusIntervalMilliseconds, onChange: onProgress)
         publisher.publish(force: true)
-        let presence = Presence(kind: "retry", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
-        let owner = try presence.register()
-        defer { presence.end() }
-        try ledger.adopt(job.id, owner: owner)
         if try ledger.pendingChunkCount(job.id) > 0 {
-            ImportRunner(configuration: configuration).runWorkers(job: job.id, owner: owner, ledger: ledger, publisher: publisher)
+            ImportRunner(configuration: configuration).runWorkers(job: job.id, presence: presence, ledger: ledger, publisher: publisher)
         } else {
             try? finalize(job, importers: configuration.importers, settings: settings, connection: connection)
         }
-        try? spool.discard(job: job.id)
+        // A job still running is an agent's now (it took the job over): its chunks stay.
+        if try ledger.snapshot(job.id)?.status.isFinal != false { try? spool.discard(job: job.id) }
         publisher.publish(force: true)
         return try ledger.snapshot(job.id)!
     }
 
     /// Rewrites the unfinished chunks and puts the job back to RUNNING.
-    private func rewrite<I: Importer>(_ job: LedgerJob, path: String, with importer: I, connection: PostgresConnection) throws {
+    private func rewrite<I: Importer>(_ job: LedgerJob, path: String, with importer: I, owner: ClaimOwner, connection: PostgresConnection) throws {
         let settings = configuration.pipeline
         let spool = Spool(root: settings.spoolDirectory)
         let ledger = JobLedger(connection: connection)
@@ -123,7 +127,7 @@ public struct RetryRunner: Sendable {
                     message: "\(path) changed since job \(job.id) planned it (its content differs); import it again")
             }
         }
-        try ledger.resume(job.id, message: "Retrying: \(unfinished.count) chunk(s) to load")
+        try ledger.resume(job.id, message: "Retrying: \(unfinished.count) chunk(s) to load", owner: owner)
         if !unfinished.isEmpty { try spool.publish(job: job.id, chunkIndexes: unfinished.map(\.index)) }
     }
 }

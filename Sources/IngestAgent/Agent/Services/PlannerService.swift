@@ -50,10 +50,16 @@ struct PlannerService: Service {
                 sleepMilliseconds(1000)
                 if error is PostgresError { continue }  // retry the same file once the database is back
             }
+            // A plan cut short by a lost presence is planned again (by whichever host is first).
+            let lostPresence = context.presence.owner != owner
             context.state.withLock { state in
                 state.planQueue.removeFirst()
                 state.queued.remove(next.path)
-                if let probe { state.seen[next.path] = AgentState.FileVersion(size: probe.size, mtime: probe.mtimeNanoseconds) }
+                if lostPresence {
+                    state.rescanRequested = true
+                } else if let probe {
+                    state.seen[next.path] = AgentState.FileVersion(size: probe.size, mtime: probe.mtimeNanoseconds)
+                }
             }
         }
         context.liveness.retire("planner")
