@@ -30,7 +30,7 @@ final class AgentContext: Sendable {
         self.logger = logger
         spool = Spool(root: configuration.pipeline.spoolDirectory)
         host = Files.hostName()
-        presence = Presence(kind: "agent", host: host, conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        presence = Presence(kind: "agent", configuration: configuration)
         state = Mutex(AgentState())
         conninfo = configuration.conninfo
         schema = configuration.databaseSchema

@@ -63,15 +63,14 @@ struct Recovery {
     ) throws {
         for claim in claims {
             guard let claimant = claim.owner else { continue }
+            let foreignAndOlder = claimant.agent == nil && claimant.host != host
+            if !foreignAndOlder && isAlive(claimant, live: live) { continue }
             let chunk = try JobLedger(connection: connection).chunkClaim(
                 job: claim.job, index: claim.index, leaseSeconds: configuration.agent.claimLeaseSeconds)
             let state = chunk?.state
-            let foreignAndOlder = claimant.agent == nil && claimant.host != host
             if foreignAndOlder {
                 // Another host's claim from before the registry: the claim lease decides.
                 guard state == nil || state == "DONE" || state == "ABANDONED" || chunk?.expired == true else { continue }
-            } else if isAlive(claimant, live: live) {
-                continue
             }
             if state == nil || state == "DONE" || state == "ABANDONED" {
                 try? Files.remove("\(spool.claimedDirectory)/\(claim.name)")
@@ -94,33 +93,33 @@ struct Recovery {
         return !(kill(claimant.pid, 0) != 0 && errno == ESRCH)
     }
 
-    private func recoverJobs(_ jobs: [(job: LedgerJob, unfinishedChunks: Int)], live: Set<Int64>, into outcome: inout Outcome) throws {
+    private func recoverJobs(_ jobs: [LedgerJob], live: Set<Int64>, into outcome: inout Outcome) throws {
         let ledger = JobLedger(connection: connection)
-        var lostOwners: [Int64: [(job: LedgerJob, unfinished: Int)]] = [:]
-        var legacy: [(job: LedgerJob, unfinished: Int)] = []
-        for (job, unfinished) in jobs {
+        var lostOwners: [Int64: [LedgerJob]] = [:]
+        var legacy: [LedgerJob] = []
+        for job in jobs {
             let jobOwner = job.owner.flatMap { ClaimOwner(parsing: $0) }
             if let agent = job.agentId, !live.contains(agent) {
-                lostOwners[agent, default: []].append((job, unfinished))
+                lostOwners[agent, default: []].append(job)
             } else if job.agentId == nil, let jobOwner, jobOwner.agent == nil, !isAlive(jobOwner, live: live) {
-                legacy.append((job, unfinished))
+                legacy.append(job)
             } else {
                 outcome.runningJobs.append(job.id)
             }
         }
-        for (job, unfinished) in legacy { try takeOver(job, unfinished: unfinished, into: &outcome) }
+        for job in legacy { try takeOver(job, into: &outcome) }
         for (agent, jobs) in lostOwners.sorted(by: { $0.key < $1.key }) {
             // Another agent taking it over right now: its jobs are that agent's.
             _ = try registry.reaping(agent) {
-                for (job, _) in jobs {
+                for job in jobs {
                     // Read again under the reap lock: an agent that finished before may have
                     // adopted it, and chunks may have been loaded since the list was made.
                     guard let current = try ledger.job(job.id), current.agentId == agent,
                           current.status == .running || current.status == .queued else { continue }
-                    try takeOver(current, unfinished: current.allChunksDone ? 0 : 1, into: &outcome)
+                    try takeOver(current, into: &outcome)
                 }
                 try registry.end(agent, by: owner.agent)
-                logger.notice("took over from a process that is gone", metadata: ["agent": "\(agent)", "jobs": "\(jobs.map(\.job.id))"])
+                logger.notice("took over from a process that is gone", metadata: ["agent": "\(agent)", "jobs": "\(jobs.map(\.id))"])
             }
         }
         for agent in try registry.lost() {
@@ -129,7 +128,7 @@ struct Recovery {
     }
 
     /// Puts a job whose owner is gone back on its way, and adopts it.
-    private func takeOver(_ job: LedgerJob, unfinished: Int, into outcome: inout Outcome) throws {
+    private func takeOver(_ job: LedgerJob, into outcome: inout Outcome) throws {
         let ledger = JobLedger(connection: connection)
         outcome.changedJobs.append(job.id)
         guard let totalChunks = job.totalChunks else {
@@ -149,7 +148,7 @@ struct Recovery {
         }
         try ledger.adopt(job.id, owner: owner)
         // A job held for approval waits for `publish` or `discard`, not for an agent.
-        if totalChunks > 0 && unfinished == 0 && !job.isHeld {
+        if totalChunks > 0 && job.allChunksDone && !job.isHeld {
             do {
                 try finalize(job, importers: configuration.importers, settings: configuration.pipeline, connection: connection)
                 logger.notice("unfinished finalize completed", metadata: ["job": "\(job.id)"])

@@ -18,13 +18,16 @@ struct AgentRegistry {
     /// The first key of the locks that make taking over a lost agent exclusive.
     static let reapKey = "(hashtext('nexus-ingest reap ' || current_schema()) & 2147483647)"
 
+    /// The presence locks held now, as `l`: a two-key advisory lock (key 1 in `classid`,
+    /// key 2, the agent id, in `objid`) of this database and schema.
+    private static let presenceLocks = """
+        pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid = \(agentKey)::oid
+        """
+
     /// SQL that is true when agent `parameter` (a bigint placeholder such as `$4`) is alive.
     static func isLive(_ parameter: String) -> String {
-        """
-        EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND l.classid = \(agentKey)::oid AND l.objid = \(parameter)::bigint::oid)
-        """
+        "EXISTS (SELECT 1 FROM \(presenceLocks) AND l.objid = \(parameter)::bigint::oid)"
     }
 
     /// Registers this process and takes its presence lock on this connection; returns the id.
@@ -47,12 +50,7 @@ struct AgentRegistry {
 
     /// The ids of the registered processes that are alive now.
     func live() throws -> Set<Int64> {
-        Set(try connection.query(
-            """
-            SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = \(Self.agentKey)::oid
-            """
-        ).rows.map { try $0.require(0, as: Int64.self) })
+        Set(try connection.query("SELECT l.objid::bigint FROM \(Self.presenceLocks)").rows.map { try $0.require(0, as: Int64.self) })
     }
 
     /// Registered processes that are gone but were not recorded as ended.

@@ -39,10 +39,16 @@ final class Presence: Sendable {
         self.schema = schema
     }
 
-    /// This process as the owner of claims and jobs; nil while it is not registered.
-    var owner: ClaimOwner? {
-        registration.withLock { $0.map { ClaimOwner(host: host, pid: processID, agent: $0.id) } }
+    /// This host's process of `kind` in `configuration`'s database and schema.
+    convenience init(kind: String, configuration: AgentConfiguration) {
+        self.init(kind: kind, host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
     }
+
+    /// This process as the owner of claims and jobs; nil while it is not registered.
+    var owner: ClaimOwner? { registration.withLock { $0.map { owner(registered: $0.id) } } }
+
+    /// This process as registered under `id`.
+    private func owner(registered id: Int64) -> ClaimOwner { ClaimOwner(host: host, pid: processID, agent: id) }
 
     /// Registers with a new id on a new connection.
     @discardableResult
@@ -52,7 +58,7 @@ final class Presence: Sendable {
         if connection.serverVersion >= 140_000 { try connection.query("SELECT set_config('idle_session_timeout', '0', false)") }
         let id = try AgentRegistry(connection: connection).register(host: host, pid: processID, kind: kind, version: ProductVersion.current)
         registration.withLock { $0 = Registration(id: id, connection: connection) }
-        return ClaimOwner(host: host, pid: processID, agent: id)
+        return owner(registered: id)
     }
 
     /// Blocks up to `milliseconds` watching the connection; false when the registration is gone
@@ -73,12 +79,9 @@ final class Presence: Sendable {
     func renewed() throws -> (owner: ClaimOwner, replaced: ClaimOwner?) {
         try renewal.withLock { _ throws -> (owner: ClaimOwner, replaced: ClaimOwner?) in
             let current = registration.withLock { $0 }
-            if let current, current.connection.waitWhileOpen(milliseconds: 0) {
-                return (ClaimOwner(host: host, pid: processID, agent: current.id), nil)
-            }
+            if let current, current.connection.waitWhileOpen(milliseconds: 0) { return (owner(registered: current.id), nil) }
             registration.withLock { $0 = nil }
-            let replaced = current.map { ClaimOwner(host: host, pid: processID, agent: $0.id) }
-            return (try register(), replaced)
+            return (try register(), current.map { owner(registered: $0.id) })
         }
     }
 

@@ -13,15 +13,11 @@ extension JobLedger {
         ).first.map { (try $0.require(0, as: String.self), try $0.require(1, as: Bool.self)) }
     }
 
-    /// The jobs that have not ended, oldest first, each with its chunks not yet DONE.
-    func unfinishedJobs() throws -> [(job: LedgerJob, unfinishedChunks: Int)] {
+    /// The jobs that have not ended, oldest first.
+    func unfinishedJobs() throws -> [LedgerJob] {
         try connection.query(
-            """
-            SELECT \(LedgerJob.columns),
-                   (SELECT count(*) FROM import_chunk c WHERE c.import_job_id = j.id AND c.state <> 'DONE')
-            FROM import_job j WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id
-            """
-        ).rows.map { (try LedgerJob(row: $0), try $0.require(17, as: Int.self)) }
+            "SELECT \(LedgerJob.columns) FROM import_job WHERE status IN ('QUEUED', 'RUNNING') ORDER BY id"
+        ).rows.map { try LedgerJob(row: $0) }
     }
 
     /// `owner` takes over a job whose process is gone.

@@ -8,7 +8,8 @@ import IngestPostgres
 /// so a chunk claimed twice is written once; an attempt starts only for a claimant the
 /// database counts as alive, and only the chunk's current attempt can commit, so one another
 /// agent has overtaken since is dropped), `COPY` its rows through the importer, mark it DONE
-/// with its counts, and bump the job's `completed_chunks` and progress in the same statement. Transient database errors retry the chunk with exponential backoff on a fresh
+/// with its counts, and bump the job's `completed_chunks` and progress in the same statement.
+/// Transient database errors retry the chunk with exponential backoff on a fresh
 /// connection, up to `retry.max_attempts`; anything else fails the job, and the job's other
 /// chunks are then abandoned unwritten.
 final class ChunkWorker<I: Importer> {

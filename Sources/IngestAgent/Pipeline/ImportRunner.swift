@@ -22,7 +22,7 @@ public struct ImportRunner: Sendable {
         try spool.create()
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let ledger = JobLedger(connection: connection)
-        let presence = Presence(kind: "import", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        let presence = Presence(kind: "import", configuration: configuration)
         let owner = try presence.register()
         defer { presence.end() }
         var publisher: StatusPublisher?
@@ -44,10 +44,11 @@ public struct ImportRunner: Sendable {
         case .busy:
             throw ImportFailure(code: .precondition, message: "another nexus-ingest process is importing \(path) right now")
         }
+        let ended = try ledger.snapshot(job)!
         // A job still running is an agent's now (it took the job over): its chunks stay.
-        if try ledger.snapshot(job)?.status.isFinal != false { try? spool.discard(job: job) }
+        if ended.status.isFinal { try? spool.discard(job: job) }
         publisher?.publish(force: true)
-        return try ledger.snapshot(job)!
+        return ended
     }
 
     /// Runs the worker pool on this job's chunks until none is left, while this thread

@@ -56,7 +56,7 @@ public struct RetryRunner: Sendable {
         let resumed = try connection.withTryAdvisoryLock("nexus-ingest retry \(configuration.databaseSchema) \(job)") {
             // Registered before the job runs again, and its owner from the moment it does: no
             // agent takes the resumed job for one whose owner is gone.
-            let presence = Presence(kind: "retry", host: Files.hostName(), conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+            let presence = Presence(kind: "retry", configuration: configuration)
             let owner = try presence.register()
             defer { presence.end() }
             try rewrite(failed, path: path, with: importer, owner: owner, connection: connection)
@@ -83,10 +83,11 @@ public struct RetryRunner: Sendable {
         } else {
             try? finalize(job, importers: configuration.importers, settings: settings, connection: connection)
         }
+        let ended = try ledger.snapshot(job.id)!
         // A job still running is an agent's now (it took the job over): its chunks stay.
-        if try ledger.snapshot(job.id)?.status.isFinal != false { try? spool.discard(job: job.id) }
+        if ended.status.isFinal { try? spool.discard(job: job.id) }
         publisher.publish(force: true)
-        return try ledger.snapshot(job.id)!
+        return ended
     }
 
     /// Rewrites the unfinished chunks and puts the job back to RUNNING.

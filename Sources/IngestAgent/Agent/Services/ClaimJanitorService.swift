@@ -8,8 +8,8 @@ import ServiceLifecycle
 struct ClaimJanitorService: Service {
     let context: AgentContext
 
-    /// How often the janitor asks the database who is gone: one cheap query and a listing of
-    /// `claimed/`.
+    /// How often the janitor asks the database who is gone: a listing of `claimed/`, the jobs
+    /// that have not ended and the presence locks, and a query per claim of a process that is gone.
     static let roundMilliseconds = 2000
 
     func run() async throws {
