@@ -4,8 +4,8 @@ public import IngestPostgres
 /// One import type, plugged into the generic pipeline (DESIGN §2).
 ///
 /// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
-/// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encode(_:line:job:into:)``
-/// for every row of the chunk inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last,
+/// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encodeChunk(job:into:forEachRow:)``
+/// (by default ``encode(_:line:job:into:)`` of every row of the chunk) inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last,
 /// in the publishing transaction, ``diff(_:job:)`` (what the publish would change, which the
 /// guards of ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
 /// run or a held job an operator discards. The pipeline knows nothing else about
@@ -46,7 +46,16 @@ public protocol Importer: Sendable {
     /// Writes one mapped row (from file line `line`), in the format of the chunk's `COPY`.
     func encode(_ record: Mapper.Record, line: Int, job: JobContext, into writer: inout CopyInWriter) throws
 
-    /// Turns the chunk's `copiedRows` rows into the importer's rows; returns the counts.
+    /// Writes the whole chunk into its `COPY`: `forEachRow` calls its body with every mapped
+    /// row of the chunk and its file line, in file order. Default: ``encode(_:line:job:into:)``
+    /// of each row; an importer may combine rows before writing them (Golden Components
+    /// aggregates per component).
+    func encodeChunk(
+        job: JobContext, into writer: inout CopyInWriter,
+        forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
+    ) throws
+
+    /// Turns the chunk's `copiedRows` copied rows into the importer's rows; returns the counts.
     func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts
 
     /// What publishing the loaded data would change against what is current, read only;
@@ -80,6 +89,12 @@ extension Importer {
     public func check(_ connection: PostgresConnection) throws {}
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
+    public func encodeChunk(
+        job: JobContext, into writer: inout CopyInWriter,
+        forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
+    ) throws {
+        try forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
+    }
     public func lockPublishing(_ connection: PostgresConnection) throws {}
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         throw ImportFailure(code: .precondition, message: "\(type.cliName) keeps no history of what it published")

@@ -9,6 +9,7 @@ import Glibc
 //
 //   nexus-ingest-bench generate-components ROWS FILE          Xactimate components layout
 //   nexus-ingest-bench generate-legacy-components ROWS FILE   legacy layout (Cat, Sel, Component Code, …)
+//   nexus-ingest-bench generate-aggregated-components ROWS FILE  Xactimate layout, ~89 rows per component
 //   nexus-ingest-bench golden-items FILE                      the Golden items both layouts match (COPY text)
 //   nexus-ingest-bench generate-petl ROWS FILE                Golden PETL price-list export (35 columns)
 //   nexus-ingest-bench generate-xact LINES COMPONENTS RAW COMPS  an estimate export and its components export
@@ -35,6 +36,8 @@ struct GeneratedRow {
     var sel: String
     var quantity: Double
     var price: Double
+    /// The generator's state for this row, for further draws.
+    var bits: UInt64
 }
 
 /// Writes `header` and `rows` rows made by `makeRow` to `path`, in 1 MiB writes. Rows draw
@@ -50,7 +53,7 @@ func generate(rows: Int, path: String, seed: UInt64, header: [String], makeRow: 
         state = state &* 6364136223846793005 &+ 1442695040888963407
         let row = GeneratedRow(
             index: i, cat: benchCats[Int(state >> 60) % benchCats.count], sel: "S\((state >> 40) % 5000)",
-            quantity: Double((state >> 20) % 100_000) / 100, price: Double((state >> 8) % 50_000) / 100)
+            quantity: Double((state >> 20) % 100_000) / 100, price: Double((state >> 8) % 50_000) / 100, bits: state)
         CSVFormatter.appendRecord(makeRow(row), to: &out)
         if out.count >= 1 << 20 {
             _ = out.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
@@ -70,6 +73,20 @@ func generateComponents(rows: Int, path: String) {
         let description = i % 7 == 0 ? "Board - 1/2\" regular, 4x8 sheet #\(i)" : "Component \(i) of \(row.cat)"
         return ["\(row.cat)\(row.sel)", description, i % 3 == 0 ? "Non-taxable" : "Taxable", "Yes", "\(row.quantity)", "EA",
                 "\(row.price)", i % 5 == 0 ? "\(total)*" : "\(total)", ""]
+    }
+}
+
+/// Writes `rows` rows in the Xactimate components layout in which about 89 rows meet in each
+/// resulting component: codes of 10 cats × 1,125 sels (S0…S1124), 15,000 components over the
+/// `golden-items` list at 1M rows (a real export with many lines per code).
+func generateAggregatedComponents(rows: Int, path: String) {
+    let header = ["Code", "Description", "Tax Status", "Contractor Supplied", "Quantity", "Unit", "Unit Price", "Total",
+                  "Request third-party pricing"]
+    generate(rows: rows, path: path, seed: 0x6A09_E667_F3BC_C908, header: header) { row in
+        let code = "\(row.cat)S\((row.bits >> 24) % 1125)"
+        let total = (row.quantity * row.price * 100).rounded() / 100
+        return [code, "Component of \(code)", row.index % 3 == 0 ? "Non-taxable" : "Taxable", "Yes", "\(row.quantity)", "EA",
+                "\(row.price)", "\(total)", ""]
     }
 }
 
@@ -168,6 +185,9 @@ case "generate-components" where arguments.count == 4:
 case "generate-legacy-components" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generateLegacyComponents(rows: rows, path: arguments[3])
+case "generate-aggregated-components" where arguments.count == 4:
+    guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
+    generateAggregatedComponents(rows: rows, path: arguments[3])
 case "generate-petl" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generatePETL(rows: rows, path: arguments[3])
@@ -186,5 +206,5 @@ case "golden-items" where arguments.count == 3:
 case "scan" where arguments.count == 3:
     do { try scan(path: arguments[2]) } catch { fail("\(error)") }
 default:
-    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-petl ROWS FILE | generate-xact LINES COMPONENTS RAW COMPS | golden-items FILE | scan FILE")
+    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-aggregated-components ROWS FILE | generate-petl ROWS FILE | generate-xact LINES COMPONENTS RAW COMPS | golden-items FILE | scan FILE")
 }

@@ -70,7 +70,8 @@ struct ComponentsFileGenerator {
         return items
     }
 
-    static func generate(rows count: Int, seed: UInt64) -> (csv: [UInt8], rows: [ExpectedComponents.Row]) {
+    /// `sels` and `codes` set how many rows meet in one component (fewer: more).
+    static func generate(rows count: Int, seed: UInt64, sels: Int = 120, codes: Int = 30) -> (csv: [UInt8], rows: [ExpectedComponents.Row]) {
         var rng = seed
         func next(_ bound: Int) -> Int {
             rng = rng &* 6364136223846793005 &+ 1442695040888963407
@@ -83,8 +84,8 @@ struct ComponentsFileGenerator {
         var rows: [ExpectedComponents.Row] = []
         for i in 0..<count {
             let cat = next(12) == 0 ? "XYZ" : cats[next(cats.count)]
-            let sel = "S\(next(120))"
-            let code = "C\(next(30))"
+            let sel = "S\(next(sels))"
+            let code = "C\(next(codes))"
             let description = next(4) == 0 ? "Part, \"special\" \(i)" : "Part \(i % 97)"
             let row = ExpectedComponents.Row(
                 cat: cat, sel: sel, code: code, description: description,
@@ -168,6 +169,26 @@ struct GoldenComponentsImportTests {
         #expect(try fixture.count("SELECT count(*) FROM price_list_component_set WHERE is_active") == 1)
         #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == combinations.count)
         #expect(try fixture.count("SELECT count(*) FROM import_chunk WHERE state <> 'DONE'") == 0)
+    }
+
+    /// 60k rows in about 300 components: each chunk combines its rows before copying them
+    /// (the chunk records its file's rows, not the parts it copied), with the same result.
+    @Test func manyRowsPerComponentAreCombinedExactly() throws {
+        let fixture = try PipelineFixture()
+        let items = ComponentsFileGenerator.items
+        try fixture.seedGoldenList(items: items)
+        let generated = ComponentsFileGenerator.generate(rows: 60_000, seed: 7, sels: 10, codes: 5)
+        let expected = ExpectedComponents.compute(rows: generated.rows, items: items)
+        let path = fixture.upload("aggregated.csv", generated.csv)
+        for chunks in [1, 3] {
+            fixture.settings.chunks = .fixed(chunks)
+            let job = try fixture.runImport(path, force: true)
+            #expect(job.status == .succeeded, "chunks \(chunks): \(String(describing: job.error))")
+            #expect(job.result?["unmatchedRows"]?.intValue == expected.unmatched)
+            let actual = try fixture.currentComponents()
+            #expect(actual == expected.components, "chunks \(chunks): first difference \(firstDifference(actual, expected.components))")
+            #expect(try fixture.count("SELECT sum(input_rows) FROM import_chunk WHERE import_job_id = \(job.id)") == 60_000)
+        }
     }
 
     @Test func aPermanentChunkFailureFailsTheJobAndKeepsThePreviousSetCurrent() throws {

@@ -66,18 +66,18 @@ extension JobLedger {
         return try row.require(1, as: Int.self) == attempt ? .current : .superseded
     }
 
-    /// Marks the chunk DONE with its counts and moves the job's progress on (by rows: chunks
+    /// Marks the chunk DONE with its counts (`inputRows`: the records of its file) and moves the job's progress on (by rows: chunks
     /// differ in size), in the caller's transaction; returns the job's completed and total
     /// chunks.
     /// - Throws: ``ImportFailure`` when the job stopped running meanwhile.
-    func completeChunk(job: Int64, index: Int, copiedRows: Int, counts: ChunkCounts) throws -> (completed: Int, total: Int) {
+    func completeChunk(job: Int64, index: Int, inputRows: Int, counts: ChunkCounts) throws -> (completed: Int, total: Int) {
         try connection.query(
             """
             UPDATE import_chunk SET state = 'DONE', input_rows = $3, written_rows = $4, stats_json = $5::jsonb,
                 finished_at = now(), updated_at = now()
             WHERE import_job_id = $1 AND chunk_index = $2
             """,
-            job, index, copiedRows, counts.writtenRows, JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
+            job, index, inputRows, counts.writtenRows, JSONText.string(counts.stats.mapValues { JSONValue.int(Int64($0)) }))
         let progress = try connection.query(
             """
             UPDATE import_job j SET completed_chunks = j.completed_chunks + 1,

@@ -1,0 +1,107 @@
+import IngestCore
+import IngestPostgres
+
+/// Combines a chunk's rows per (CAT, SEL, component code) before they are copied, so that a
+/// file in which many rows meet in one component costs about what reading it costs: only the
+/// combined rows cross the wire and enter the staging table.
+///
+/// Each written row is a *part* of a group: its first line, how many rows it combines, that
+/// line's description and the exact sums (``DecimalSum``) of its numbers, with the legacy rule
+/// that a single row keeps its empty numbers and a sum counts them as 0. The chunk's SQL
+/// (``GoldenComponentsImporter/endChunk(_:job:copiedRows:)``) adds the parts of a group the same
+/// way, so the result is the same however the rows were split into parts: a group is written
+/// in more than one part only when a sum would not fit 38 digits, or when the chunk holds more
+/// groups than ``maxGroups`` (memory stays bounded). A chunk whose first rows barely combine
+/// is passed through row by row (a file of distinct components gains nothing from a table of
+/// them).
+struct ComponentAggregator {
+    /// Groups held at once; beyond it every group is written and the table starts again.
+    static let maxGroups = 50_000
+    /// Rows looked at before deciding whether combining pays.
+    static let probeRows = 4_096
+
+    private struct Key: Hashable {
+        var cat: String
+        var sel: String
+        var code: String
+    }
+
+    /// One part of a group.
+    private struct Part {
+        var line: Int
+        var rows: Int
+        var record: GoldenComponentRecord
+        /// The sums of quantity, material, labor and equipment once the part has two rows.
+        var sums: [DecimalSum]
+
+        init(_ record: GoldenComponentRecord, line: Int) {
+            self.line = line
+            rows = 1
+            self.record = record
+            sums = []
+        }
+
+        static func numbers(of record: GoldenComponentRecord) -> [String?] {
+            [record.quantity, record.material, record.labor, record.equipment]
+        }
+
+        /// Adds `record`; false, changing nothing, when a sum would not fit.
+        mutating func add(_ record: GoldenComponentRecord) -> Bool {
+            var next = sums
+            if rows == 1 {
+                next = Self.numbers(of: self.record).map { _ in DecimalSum() }
+                for (index, value) in Self.numbers(of: self.record).enumerated() {
+                    guard next[index].add(value ?? "0") else { return false }
+                }
+            }
+            for (index, value) in Self.numbers(of: record).enumerated() {
+                guard next[index].add(value ?? "0") else { return false }
+            }
+            sums = next
+            rows += 1
+            return true
+        }
+
+        /// The staging row: line, rows, cat, sel, code, description, the four numbers.
+        var fields: [String?] {
+            let numbers = rows == 1 ? Self.numbers(of: record) : sums.map { Optional($0.text) }
+            return [String(line), String(rows), record.cat, record.sel, record.componentCode, record.description] + numbers
+        }
+    }
+
+    private var groups: [Key: Part] = [:]
+    private var seen = 0
+    private var passThrough = false
+
+    /// Adds one row of the chunk (rows come in file order).
+    mutating func add(_ record: GoldenComponentRecord, line: Int, into writer: inout CopyInWriter) throws {
+        if passThrough {
+            try writer.writeTextRow(Part(record, line: line).fields)
+            return
+        }
+        seen += 1
+        let key = Key(cat: record.cat, sel: record.sel, code: record.componentCode)
+        if var part = groups[key] {
+            if !part.add(record) {
+                try writer.writeTextRow(part.fields)
+                part = Part(record, line: line)
+            }
+            groups[key] = part
+        } else {
+            if groups.count >= Self.maxGroups { try flush(into: &writer) }
+            groups[key] = Part(record, line: line)
+        }
+        if seen == Self.probeRows && groups.count * 2 > seen {
+            passThrough = true
+            try flush(into: &writer)
+        }
+    }
+
+    /// Writes every part held.
+    mutating func flush(into writer: inout CopyInWriter) throws {
+        for part in groups.values.sorted(by: { $0.line < $1.line }) {
+            try writer.writeTextRow(part.fields)
+        }
+        groups.removeAll(keepingCapacity: true)
+    }
+}
