@@ -55,11 +55,18 @@ public struct GarbageRule: Sendable {
     public var table: String
     /// The condition, given `gc`'s parameters.
     public var condition: @Sendable (GarbageScope) -> String
+    /// Releases what the rows own outside their table (their storage), given the `id`s of the
+    /// rows about to be deleted, in `gc`'s transaction; nil when there is nothing.
+    public var release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)?
 
-    public init(what: String, table: String, condition: @escaping @Sendable (GarbageScope) -> String) {
+    public init(
+        what: String, table: String, release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)? = nil,
+        condition: @escaping @Sendable (GarbageScope) -> String
+    ) {
         self.what = what
         self.table = table
         self.condition = condition
+        self.release = release
     }
 }
 

@@ -48,6 +48,7 @@ public enum Migrations {
         Migration(version: 6, name: "open_import_types", bytes: PackageResources.m0006_open_import_types_sql),
         Migration(version: 7, name: "price_list_published_at", bytes: PackageResources.m0007_price_list_published_at_sql),
         Migration(version: 8, name: "agent_presence", bytes: PackageResources.m0008_agent_presence_sql),
+        Migration(version: 9, name: "component_set_storage", bytes: PackageResources.m0009_component_set_storage_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -40,9 +40,12 @@ struct GarbageCollectorTests {
         #expect(planned["replaced Golden component sets"] == 1)
         #expect(planned["superseded or failed XACT component summaries"] == 100)
         #expect(try fixture.count("SELECT count(*) FROM component_summary") == 200)
+        #expect(try fixture.componentSetTables() == 2)
         let done = try collect(fixture)
         #expect(done == planned)
         #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == 1)
+        // The replaced set's table is dropped, not emptied.
+        #expect(try fixture.componentSetTables() == 1)
         #expect(try fixture.count("SELECT count(*) FROM component_summary") == 100)
         #expect(try fixture.count("SELECT count(*) FROM raw_component_row") == 100)
         #expect(try fixture.currentComponents() == components)

@@ -10,8 +10,8 @@ import Testing
 /// `retry` finishes it, loading only the chunks that had not loaded.
 @Suite(.enabled(if: TestDatabase.isConfigured, "needs NEXUS_INGEST_TEST_DATABASE_URL (scripts/test starts a server)"))
 struct LockTimeoutTests {
-    /// Imports `path` on another thread while this one holds every Golden item locked FOR
-    /// UPDATE (which the chunks' foreign-key checks must wait for) for `seconds`.
+    /// Imports `path` on another thread while this one holds the Golden items' table locked
+    /// (which each chunk's fan-out to the items must wait for) for `seconds`.
     func importWhileLocked(_ fixture: PipelineFixture, _ path: String, seconds: Double) throws -> JobSnapshot {
         var locking = fixture.configuration
         // Workers give up waiting for a lock after 100 ms (55P03, a transient error).
@@ -19,7 +19,7 @@ struct LockTimeoutTests {
         let configuration = locking
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<JobSnapshot, any Error>?
-        try fixture.connection.executeScript("BEGIN; SELECT count(*) FROM (SELECT id FROM price_list_item FOR UPDATE) locked")
+        try fixture.connection.executeScript("BEGIN; LOCK TABLE price_list_item IN ACCESS EXCLUSIVE MODE")
         let thread = Thread {
             outcome = Result { try ImportRunner(configuration: configuration).run(path: path, type: .priceListComponents, force: true, createdBy: "test") }
             done.signal()

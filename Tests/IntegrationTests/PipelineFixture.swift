@@ -15,10 +15,11 @@ final class PipelineFixture {
     let directory: String
     var settings: PipelineSettings
 
-    init() throws {
+    /// A schema migrated by `migrations` (an older schema, to test an upgrade: ``migrate()``).
+    init(migrations: [Migration] = Migrations.all) throws {
         schema = TestDatabase.uniqueSchemaName("p")
         connection = try TestDatabase.connect()
-        _ = try Migrator(connection: connection, schema: schema).migrate()
+        _ = try Migrator(connection: connection, schema: schema, migrations: migrations).migrate()
         try connection.setSearchPath(schema)
         var template = Array("/tmp/nexus-ingest-pipeline.XXXXXX".utf8CString)
         directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
@@ -28,6 +29,21 @@ final class PipelineFixture {
     deinit {
         try? connection.executeScript("DROP SCHEMA \(try! connection.quoteIdentifier(schema)) CASCADE")
         _ = system("rm -rf '\(directory)'")
+    }
+
+    /// Applies every migration the schema does not have yet.
+    func migrate() throws {
+        _ = try Migrator(connection: connection, schema: schema).migrate()
+        try connection.setSearchPath(schema)
+    }
+
+    /// The component sets that have a table of their own (attached or not).
+    func componentSetTables() throws -> Int {
+        try count(
+            """
+            SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+            AND relname ~ '^price_list_component_s[0-9]+$'
+            """)
     }
 
     var configuration: AgentConfiguration {

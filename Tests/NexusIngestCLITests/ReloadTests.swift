@@ -46,12 +46,12 @@ struct ReloadTests {
         AgentHarness.componentsCSV(seed: seed, rows: 100) + "DRYS7,Bad,not-a-number,1.5\n"
     }
 
-    /// Holds every Golden item locked (the chunks' foreign-key checks wait for it) while the
+    /// Holds the Golden items' table locked (each chunk's fan-out waits for it) while the
     /// upload `name` is imported; returns its final status.
     static func importWhileLocked(_ reloading: Reloading, _ name: String, seed: Int) throws -> [String: Any] {
         let lock = try PostgresConnection(conninfo: testDatabaseURL!)
         try lock.setSearchPath(reloading.harness.schema)
-        try lock.executeScript("BEGIN; SELECT count(*) FROM (SELECT id FROM price_list_item FOR UPDATE) locked")
+        try lock.executeScript("BEGIN; LOCK TABLE price_list_item IN ACCESS EXCLUSIVE MODE")
         defer { try? lock.executeScript("COMMIT") }
         reloading.harness.drop("golden-components/\(name)", AgentHarness.componentsCSV(seed: seed, rows: 50))
         return try reloading.harness.finalStatus("golden-components/\(name)")
@@ -177,7 +177,7 @@ struct ReloadTests {
         // grace_period_seconds: SIGTERM while a chunk waits for a lock returns it at once.
         let lock = try PostgresConnection(conninfo: testDatabaseURL!)
         try lock.setSearchPath(harness.schema)
-        try lock.executeScript("BEGIN; SELECT count(*) FROM (SELECT id FROM price_list_item FOR UPDATE) locked")
+        try lock.executeScript("BEGIN; LOCK TABLE price_list_item IN ACCESS EXCLUSIVE MODE")
         defer { try? lock.executeScript("COMMIT") }
         harness.drop("golden-components/held.csv", AgentHarness.componentsCSV(seed: 9, rows: 50))
         try waitUntil(seconds: 20) {

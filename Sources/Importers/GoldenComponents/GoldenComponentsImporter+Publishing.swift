@@ -8,7 +8,7 @@ extension GoldenComponentsImporter {
     /// `unchanged`, and the items any of those touch (`itemsChanged`). A publish replaces the
     /// whole set.
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
-        let setId = try job.id("componentSetId")
+        let storage = try ComponentSetStorage(job: job)
         let current = try connection.query(
             """
             SELECT s.id, s.price_list_id FROM price_list_component_set s
@@ -25,7 +25,7 @@ extension GoldenComponentsImporter {
             """
             WITH n AS (
                 SELECT \(key) AS item, c.component_code AS code, c.description, c.quantity, c.material, c.labor, c.equipment
-                FROM price_list_component c \(join) WHERE c.component_set_id = $1
+                FROM \(storage.table) c \(join) WHERE c.component_set_id = $1
             ), p AS (
                 SELECT \(key) AS item, c.component_code AS code, c.description, c.quantity, c.material, c.labor, c.equipment
                 FROM price_list_component c \(join) WHERE c.component_set_id = $2::bigint
@@ -43,7 +43,7 @@ extension GoldenComponentsImporter {
                    count(DISTINCT item) FILTER (WHERE NOT (in_new AND in_current) OR differs),
                    count(*) FILTER (WHERE in_new)
             FROM j
-            """, setId, try current.map { try $0.require(0, as: Int64.self) }
+            """, storage.setId, try current.map { try $0.require(0, as: Int64.self) }
         ).first!
         return PublishDiff(
             unit: "components", current: try row.require(0, as: Int.self), removed: try row.require(2, as: Int.self),
@@ -54,13 +54,17 @@ extension GoldenComponentsImporter {
             ])
     }
 
-    /// Removes the unpublished component set and its components.
+    /// Removes the unpublished component set and its components (its table).
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
-        try connection.query("DELETE FROM price_list_component_set WHERE id = $1 AND NOT is_active", try job.id("componentSetId"))
+        let storage = try ComponentSetStorage(job: job)
+        let deleted = try connection.query(
+            "DELETE FROM price_list_component_set WHERE id = $1 AND NOT is_active RETURNING id", storage.setId)
+        if !deleted.rows.isEmpty { try ComponentSetStorage.drop(connection, sets: [storage.setId]) }
     }
 
-    /// Serializes publishes on the active Golden list (as ``finalize(_:job:)`` does).
+    /// Serializes publishes on the active Golden list (as ``finalize(_:job:)`` does, table locks first).
     public func lockPublishing(_ connection: PostgresConnection) throws {
+        try ComponentSetStorage.lockTables(connection)
         try connection.query("SELECT id FROM price_list WHERE kind = 'GOLDEN' AND is_active FOR UPDATE")
     }
 

@@ -9,10 +9,14 @@ extension GoldenComponentsImporter: RegisteredImporter {
     public static var defaultRoutes: [String] { ["golden-components=golden-components"] }
     public static var options: ImportOptionRules { ImportOptionRules() }
     /// Inactive sets of SUCCEEDED jobs beyond the newest `keep_published` published sets of
-    /// each list (which `rollback` can go back to), and the sets of old failed jobs.
+    /// each list (which `rollback` can go back to), and the sets of old failed jobs: their
+    /// tables are dropped (``ComponentSetStorage``), then the sets deleted.
     public static var garbage: [GarbageRule] {
         [
-            GarbageRule(what: "replaced Golden component sets", table: "price_list_component_set s") { scope in
+            GarbageRule(
+                what: "replaced Golden component sets", table: "price_list_component_set s",
+                release: { connection, sets in try ComponentSetStorage.drop(connection, sets: sets) }
+            ) { scope in
                 let replacedSets = """
                     SELECT id FROM (
                         SELECT s.id, row_number() OVER (PARTITION BY s.price_list_id ORDER BY s.id DESC) AS rank

@@ -5,9 +5,10 @@ public import IngestPostgres
 /// price list (spec §5, DESIGN §2–§3).
 ///
 /// `prepare` binds the job to the active Golden list and creates a new, inactive component
-/// set. Each chunk combines its rows per (CAT, SEL, component code) as it copies them into a
+/// set with a table of its own (``ComponentSetStorage``). Each chunk combines its rows per (CAT, SEL, component code) as it copies them into a
 /// staging table, adds up the parts and fans them out to every item of that CAT/SEL. `finalize` flips the new
-/// set active and the previous one inactive in one transaction, so readers of
+/// set active (once its table is indexed, keyed and attached) and the previous one inactive in
+/// one transaction, so readers of
 /// `price_list_component_current` switch from the old set to the complete new one at once.
 /// A failed job leaves its set inactive and the previous one current.
 public struct GoldenComponentsImporter: Importer {
@@ -30,10 +31,13 @@ public struct GoldenComponentsImporter: Importer {
         let set = try connection.query(
             "INSERT INTO price_list_component_set (price_list_id, import_job_id) VALUES ($1, $2) RETURNING id",
             priceListId, job.jobId)
+        let setId = try set.first!.require(0, as: Int64.self)
+        try ComponentSetStorage.create(connection, setId: setId)
         return [
             "priceListId": .int(priceListId),
             "priceListRevision": .int(revision),
-            "componentSetId": .int(try set.first!.require(0, as: Int64.self)),
+            "componentSetId": .int(setId),
+            ComponentSetStorage.fact: .bool(true),
         ]
     }
 
@@ -111,7 +115,7 @@ public struct GoldenComponentsImporter: Importer {
                 FROM nexus_chunk_component
                 GROUP BY cat, sel, component_code
             ), inserted AS (
-                INSERT INTO price_list_component
+                INSERT INTO \#(try ComponentSetStorage(job: job).table)
                     (component_set_id, price_list_item_id, component_code, description, quantity, material, labor, equipment)
                 SELECT $2, i.id, a.component_code, a.description, a.quantity, a.material, a.labor, a.equipment
                 FROM aggregated a
@@ -127,14 +131,18 @@ public struct GoldenComponentsImporter: Importer {
         return ChunkCounts(writtenRows: try row.require(0, as: Int.self), stats: ["unmatchedRows": try row.require(1, as: Int.self)])
     }
 
+    /// Builds the new set's keys and indexes and attaches it (``ComponentSetStorage``), then
+    /// makes it the active set of its list.
     public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
         let priceListId = try job.id("priceListId")
-        let setId = try job.id("componentSetId")
+        let storage = try ComponentSetStorage(job: job)
+        let setId = storage.setId
         // Serializes concurrent publishes on one list (the one-active-set index would
-        // otherwise reject the slower one).
+        // otherwise reject the slower one), after the table locks of the attach.
+        try ComponentSetStorage.lockTables(connection)
         try connection.query("SELECT id FROM price_list WHERE id = $1 FOR UPDATE", priceListId)
         let counts = try connection.query(
-            "SELECT count(DISTINCT price_list_item_id), count(*) FROM price_list_component WHERE component_set_id = $1",
+            "SELECT count(DISTINCT price_list_item_id), count(*) FROM \(storage.table) WHERE component_set_id = $1",
             setId
         ).first!
         let itemCount = try counts.require(0, as: Int.self)
@@ -146,9 +154,11 @@ public struct GoldenComponentsImporter: Importer {
         ]
         if componentCount == 0 {
             // Like the legacy importer, a file that yields no component changes nothing.
+            try ComponentSetStorage.drop(connection, sets: [setId])
             try connection.query("DELETE FROM price_list_component_set WHERE id = $1", setId)
             result["componentSetId"] = .null
         } else {
+            try storage.attach(connection)
             try connection.query(
                 "UPDATE price_list_component_set SET is_active = false WHERE price_list_id = $1 AND is_active AND id <> $2",
                 priceListId, setId)

@@ -36,12 +36,15 @@ public struct GarbageCollector: Sendable {
         try connection.transaction { connection in
             for rule in configuration.importers.garbage {
                 let condition = rule.condition(scope)
-                let sql = dryRun
-                    ? "SELECT count(*) FROM \(rule.table) WHERE \(condition)"
-                    : "DELETE FROM \(rule.table) WHERE \(condition)"
                 // A rule that does not name the old failed jobs takes no parameter.
-                let result = condition.contains("$1")
-                    ? try connection.query(sql, failedOlderThanHours) : try connection.query(sql)
+                func run(_ sql: String) throws -> PostgresResult {
+                    condition.contains("$1") ? try connection.query(sql, failedOlderThanHours) : try connection.query(sql)
+                }
+                if let release = rule.release, !dryRun {
+                    try release(connection, try run("SELECT id FROM \(rule.table) WHERE \(condition)").rows.map { try $0.require(0, as: Int64.self) })
+                }
+                let result = try run(
+                    dryRun ? "SELECT count(*) FROM \(rule.table) WHERE \(condition)" : "DELETE FROM \(rule.table) WHERE \(condition)")
                 report.append((rule.what, dryRun ? try result.first!.require(0, as: Int.self) : result.affectedRows))
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)

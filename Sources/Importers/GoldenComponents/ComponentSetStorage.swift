@@ -1,0 +1,97 @@
+import IngestPostgres
+
+/// Where one Golden component set's rows live, and the SQL that builds, attaches and drops
+/// that storage (migration 9: `price_list_component` is partitioned by set).
+///
+/// A set prepared since migration 9 loads into `price_list_component_s<id>`, a table of its own
+/// with no index and no foreign key, checked only to hold its set's id (so that the attach
+/// needs no scan). Publishing builds its primary key, unique key, indexes and foreign keys
+/// (each a sorted build or one set-based check instead of per-row upkeep) and attaches it as
+/// the set's partition; until then readers of `price_list_component` never see it. A set
+/// prepared before the upgrade (``ownTable`` false) lives in the old table, which is the
+/// partition of every such set.
+struct ComponentSetStorage: Sendable {
+    /// The `price_list_component_set.id`.
+    let setId: Int64
+    /// Whether the set has a table of its own (prepared since migration 9).
+    let ownTable: Bool
+
+    /// The fact ``GoldenComponentsImporter/prepare(_:job:)`` records for a set with a table of its own.
+    static let fact = "componentSetTable"
+
+    init(setId: Int64, ownTable: Bool) {
+        self.setId = setId
+        self.ownTable = ownTable
+    }
+
+    /// The storage of the job's set.
+    init(job: JobContext) throws(ImportFailure) {
+        self.init(setId: try job.id("componentSetId"), ownTable: job.facts[Self.fact] == .bool(true))
+    }
+
+    /// The table the set's rows are written to and read from before it is published.
+    var table: String { ownTable ? Self.tableName(setId) : "price_list_component" }
+
+    /// `price_list_component_s<id>`.
+    static func tableName(_ setId: Int64) -> String { "price_list_component_s\(setId)" }
+
+    /// Creates the set's own table: the columns, defaults and check constraints of
+    /// `price_list_component` (a partition must have its parent's checks), no index, no key.
+    static func create(_ connection: PostgresConnection, setId: Int64) throws {
+        let table = tableName(setId)
+        try connection.executeScript(
+            """
+            CREATE TABLE \(table) (
+                LIKE price_list_component INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                CONSTRAINT \(table)_set_check CHECK (component_set_id = \(setId))
+            )
+            """)
+    }
+
+    /// Takes the table locks that attaching a set's table takes for its foreign keys (SHARE ROW
+    /// EXCLUSIVE on both tables they reference: no writes meanwhile), first in any
+    /// transaction that publishes, rolls back or collects component sets, before any row lock
+    /// on `price_list`. Always in this order, no two of them deadlock, nor do they with a
+    /// concurrent prepare (which inserts a set and then checks its list's row) or a Golden PETL
+    /// publish (which writes items and then flips its list).
+    static func lockTables(_ connection: PostgresConnection) throws {
+        try connection.query("LOCK TABLE price_list_component_set, price_list_item IN SHARE ROW EXCLUSIVE MODE")
+    }
+
+    /// Builds the keys and indexes of a set with a table of its own and attaches it as the
+    /// set's partition, in the caller's (publishing) transaction, which took
+    /// ``lockTables(_:)`` first. The attach gives the table the parent's foreign keys and
+    /// validates them, one pass each. (Adding them to the table before the attach would make
+    /// the attach drop the table's own triggers on the referenced tables, which takes ACCESS
+    /// EXCLUSIVE locks on them: every reader of the items would wait, and publishes deadlocked.)
+    /// Nothing to do for a set in the old table.
+    func attach(_ connection: PostgresConnection) throws {
+        guard ownTable else { return }
+        let table = Self.tableName(setId)
+        try connection.executeScript(
+            """
+            ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id),
+                ADD CONSTRAINT \(table)_set_item_code_key UNIQUE (component_set_id, price_list_item_id, component_code);
+            CREATE INDEX \(table)_item_idx ON \(table) (price_list_item_id);
+            CREATE INDEX \(table)_code_idx ON \(table) (component_code);
+            ALTER TABLE price_list_component ATTACH PARTITION \(table) FOR VALUES IN (\(setId))
+            """)
+    }
+
+    /// Drops the tables of these sets (attached or not), and those of sets that no longer
+    /// exist (a set deleted along with its price list); sets in the old table keep it.
+    static func drop(_ connection: PostgresConnection, sets: [Int64]) throws {
+        try lockTables(connection)
+        let orphans = try connection.query(
+            """
+            SELECT c.relname FROM pg_class c
+            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+              AND c.relname ~ '^price_list_component_s[0-9]+$'
+              AND NOT EXISTS (SELECT 1 FROM price_list_component_set s WHERE s.id = substr(c.relname, 23)::bigint)
+            """
+        ).rows.map { try $0.require(0, as: String.self) }
+        for table in sets.map(tableName) + orphans {
+            try connection.query("DROP TABLE IF EXISTS \(table)")
+        }
+    }
+}
