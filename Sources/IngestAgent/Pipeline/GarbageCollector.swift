@@ -34,7 +34,10 @@ public struct GarbageCollector: Sendable {
         let scope = JobLedger.garbageScope(keepPublished: configuration.agent.keepPublished)
         var report: Report = []
         try connection.transaction { connection in
-            for rule in configuration.importers.garbage {
+            // Rules that release storage last: dropping a partition locks its parent table
+            // against readers until the transaction ends, which is then a moment later.
+            let rules = configuration.importers.garbage
+            for rule in rules.filter({ $0.release == nil }) + rules.filter({ $0.release != nil }) {
                 let condition = rule.condition(scope)
                 // A rule that does not name the old failed jobs takes no parameter.
                 func run(_ sql: String) throws -> PostgresResult {
