@@ -58,4 +58,29 @@ struct MapperPlanTests {
         #expect(answers.contains { $0.fast.hasPrefix("reject") })
         #expect(answers.contains { $0.fast.hasPrefix("skip") })
     }
+
+    /// The Xactimate layout (`Code` gives the bucket and the component): short, padded,
+    /// lower-case, non-ASCII and quoted codes beside clean ones.
+    @Test func goldenComponentsXactimateLayoutAnswersAsMappingDoes() throws {
+        let codes = ["DRY1/2", "dry1/2", "WTRDHM", " WTREQ", "ABC", "AB", "", "DRY 1/2", "DRY  12", "ÉLE12", "\"Q,\"\"X\"\"Y\"", "PNT\tX", "RFG>1"]
+        let numbers = ["", "1", "-2.50", "1,000", "$3", "abc", "1e3", "12.5*"]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func pick(_ values: [String]) -> String {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return values[Int(state >> 33) % values.count]
+        }
+        var csv = "Code,Description,Tax Status,Contractor Supplied,Quantity,Unit,Unit Price,Total,Request third-party pricing\n"
+        for _ in 0..<5_000 {
+            csv += [pick(codes), "desc", "Taxable", "Yes", pick(numbers), "EA", pick(numbers), pick(numbers), ""]
+                .joined(separator: ",") + "\n"
+        }
+        let answers = try planBothWays(csv) { try GoldenComponentsMapper(header: $0) }
+        #expect(answers.count == 5_000)
+        for (index, answer) in answers.enumerated() {
+            #expect(answer.fast == answer.mapped, "row \(index + 2)")
+        }
+        #expect(answers.filter { $0.fast.hasPrefix("accept") }.count > 500)
+        #expect(answers.contains { $0.fast.hasPrefix("reject") })
+        #expect(answers.contains { $0.fast.hasPrefix("skip") })
+    }
 }
