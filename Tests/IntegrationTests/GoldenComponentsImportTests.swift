@@ -191,6 +191,21 @@ struct GoldenComponentsImportTests {
         }
     }
 
+    /// 40k rows, nearly all their own component, in one chunk: past the aggregator's probe the
+    /// rows pass through uncombined, with the same result.
+    @Test func distinctRowsPassThroughExactly() throws {
+        let fixture = try PipelineFixture()
+        let items = ComponentsFileGenerator.items
+        try fixture.seedGoldenList(items: items)
+        let generated = ComponentsFileGenerator.generate(rows: 40_000, seed: 9, codes: 1_000)
+        let expected = ExpectedComponents.compute(rows: generated.rows, items: items)
+        fixture.settings.chunks = .fixed(1)
+        let job = try fixture.runImport(fixture.upload("distinct.csv", generated.csv))
+        #expect(job.status == .succeeded, "\(String(describing: job.error))")
+        let actual = try fixture.currentComponents()
+        #expect(actual == expected.components, "first difference \(firstDifference(actual, expected.components))")
+    }
+
     @Test func aPermanentChunkFailureFailsTheJobAndKeepsThePreviousSetCurrent() throws {
         let fixture = try PipelineFixture()
         let items = ComponentsFileGenerator.items

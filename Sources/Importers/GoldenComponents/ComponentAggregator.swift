@@ -11,14 +11,16 @@ import IngestPostgres
 /// (``GoldenComponentsImporter/endChunk(_:job:copiedRows:)``) adds the parts of a group the same
 /// way, so the result is the same however the rows were split into parts: a group is written
 /// in more than one part only when a sum would not fit 38 digits, or when the chunk holds more
-/// groups than ``maxGroups`` (memory stays bounded). A chunk whose first rows barely combine
-/// is passed through row by row (a file of distinct components gains nothing from a table of
-/// them).
+/// groups than ``maxGroups`` (memory stays bounded). A chunk whose first ``probeRows`` rows
+/// barely combine is passed through row by row (a file of distinct components gains nothing
+/// from a table of them).
 struct ComponentAggregator {
     /// Groups held at once; beyond it every group is written and the table starts again.
     static let maxGroups = 50_000
-    /// Rows looked at before deciding whether combining pays.
-    static let probeRows = 4_096
+    /// Rows looked at before deciding whether combining pays: enough that a file of ~90 rows
+    /// per component, spread over a few thousand components a chunk, shows it (after 4,096 rows
+    /// such a chunk had still met most of its components only once).
+    static let probeRows = 32_768
 
     private struct Key: Hashable {
         var cat: String
@@ -91,7 +93,8 @@ struct ComponentAggregator {
             if groups.count >= Self.maxGroups { try flush(into: &writer) }
             groups[key] = Part(record, line: line)
         }
-        if seen == Self.probeRows && groups.count * 2 > seen {
+        // Nine in ten rows their own group: a file of distinct components.
+        if seen == Self.probeRows && groups.count * 10 > seen * 9 {
             passThrough = true
             try flush(into: &writer)
         }

@@ -106,10 +106,18 @@ public struct GoldenComponentsMapper: RowMapper {
             guard let code, let cleaned = TextCleaning.clean(record.string(at: f + code)) else {
                 return .skip(reason: "no Cat/Sel and no Code to take the bucket from")
             }
-            let characters = Array(cleaned)
-            guard characters.count >= 4 else { return .skip(reason: "Code '\(cleaned)' is shorter than 4 characters") }
-            bucketCat = TextCleaning.asciiUppercased(String(characters[0..<3]))
-            bucketSel = TextCleaning.asciiUppercased(String(characters[3...]))
+            // An ASCII code splits by bytes; others by characters (no grapheme breaking for the
+            // common case: it was a tenth of a worker's time on a 1M-row Xactimate file).
+            let split: String.Index
+            if cleaned.utf8.allSatisfy({ $0 < 0x80 }) {
+                guard cleaned.utf8.count >= 4 else { return .skip(reason: "Code '\(cleaned)' is shorter than 4 characters") }
+                split = cleaned.utf8.index(cleaned.startIndex, offsetBy: 3)
+            } else {
+                guard cleaned.count >= 4 else { return .skip(reason: "Code '\(cleaned)' is shorter than 4 characters") }
+                split = cleaned.index(cleaned.startIndex, offsetBy: 3)
+            }
+            bucketCat = TextCleaning.asciiUppercased(String(cleaned[..<split]))
+            bucketSel = TextCleaning.asciiUppercased(String(cleaned[split...]))
         }
         guard let componentCode = TextCleaning.clean(record.string(at: f + componentCode)) else {
             return .skip(reason: "empty component code")

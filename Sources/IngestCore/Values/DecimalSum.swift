@@ -58,6 +58,11 @@ public struct DecimalSum: Sendable, Equatable {
     /// Canonical text as (units, scale); nil when it is not `-?digits(.digits)?(e-?digits)?` or
     /// does not fit.
     private static func parse(_ text: String) -> (Int128, Int)? {
+        var text = text
+        return text.withUTF8(parse)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int128, Int)? {
         var negative = false
         var units: Int128 = 0
         var digits = 0
@@ -67,7 +72,8 @@ public struct DecimalSum: Sendable, Equatable {
         var exponentNegative = false
         var inExponent = false
         var exponentDigits = 0
-        for (offset, byte) in text.utf8.enumerated() {
+        for offset in bytes.indices {
+            let byte = bytes[offset]
             switch byte {
             case UInt8(ascii: "-") where offset == 0:
                 negative = true
