@@ -55,6 +55,10 @@ public struct GoldenComponentsImporter: Importer {
     }
 
     public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
+        // The chunk's aggregate and fan-out sort and hash up to a chunk of rows: with the
+        // default 4 MB they spilled to disk (a 500k-row chunk's statement took 9.0 s, 7.0 s
+        // with 64 MB), for this transaction only.
+        try connection.query("SET LOCAL work_mem = '64MB'")
         try connection.executeScript(
             """
             CREATE TEMP TABLE nexus_chunk_component (
@@ -107,7 +111,10 @@ public struct GoldenComponentsImporter: Importer {
                 WHERE price_list_id = $1
             ), aggregated AS (
                 SELECT cat, sel, component_code,
-                       (array_agg(description ORDER BY line))[1] AS description,
+                       -- The description of the first line: lines are distinct, so the padded
+                       -- line decides the min; a plain aggregate (array_agg ORDER BY sorted each
+                       -- group on its own: 11 s of a 500k-row chunk, most of its load).
+                       (min(ARRAY[lpad(line::text, 10, '0') COLLATE "C", description]))[2] AS description,
                        CASE WHEN sum(rows) = 1 THEN min(quantity) ELSE sum(coalesce(quantity, 0)) END AS quantity,
                        CASE WHEN sum(rows) = 1 THEN min(material) ELSE sum(coalesce(material, 0)) END AS material,
                        CASE WHEN sum(rows) = 1 THEN min(labor) ELSE sum(coalesce(labor, 0)) END AS labor,
