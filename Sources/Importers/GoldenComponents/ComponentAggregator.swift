@@ -10,13 +10,17 @@ import IngestPostgres
 /// that a single row keeps its empty numbers and a sum counts them as 0. The chunk's SQL
 /// (``GoldenComponentsImporter/endChunk(_:job:copiedRows:)``) adds the parts of a group the same
 /// way, so the result is the same however the rows were split into parts: a group is written
-/// in more than one part only when a sum would not fit 38 digits, or when the chunk holds more
-/// groups than ``maxGroups`` (memory stays bounded). A chunk whose first ``probeRows`` rows
-/// barely combine is passed through row by row (a file of distinct components gains nothing
-/// from a table of them).
+/// in more than one part only when a sum would not fit 38 digits, when the chunk holds more
+/// groups than ``maxGroups`` (memory stays bounded), or every ``flushRows`` rows (progress).
+/// A chunk whose first ``probeRows`` rows barely combine is passed through row by row (a file
+/// of distinct components gains nothing from a table of them).
 struct ComponentAggregator {
     /// Groups held at once; beyond it every group is written and the table starts again.
     static let maxGroups = 50_000
+    /// Rows after which every group held is written anyway, so that the chunk's COPY moves
+    /// while it reads: readers of the job's progress count the rows a chunk's COPY has sent
+    /// (`pg_stat_progress_copy`), a lower bound while its rows are combined.
+    static let flushRows = 65_536
     /// Rows looked at before deciding whether combining pays: enough that a file of ~90 rows
     /// per component, spread over a few thousand components a chunk, shows it (after 4,096 rows
     /// such a chunk had still met most of its components only once).
@@ -96,6 +100,8 @@ struct ComponentAggregator {
         // Nine in ten rows their own group: a file of distinct components.
         if seen == Self.probeRows && groups.count * 10 > seen * 9 {
             passThrough = true
+            try flush(into: &writer)
+        } else if seen % Self.flushRows == 0 {
             try flush(into: &writer)
         }
     }
