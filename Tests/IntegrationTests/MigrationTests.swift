@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import IngestPostgres
 import Synchronization
@@ -192,16 +193,7 @@ struct MigrationTests {
     /// Every `.sql` file under Sources/IngestPostgres/Migrations is registered, in order.
     @Test func everyMigrationFileIsRegistered() throws {
         let directory = String(#filePath.split(separator: "/Tests/").first!) + "/Sources/IngestPostgres/Migrations"
-        guard let dir = opendir("/" + directory.drop(while: { $0 == "/" })) else {
-            Issue.record("cannot open \(directory)")
-            return
-        }
-        defer { closedir(dir) }
-        var files: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".sql") { files.append(name) }
-        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
         let expected = Migrations.all.map { "m" + String(repeating: "0", count: 4 - String($0.version).count) + "\($0.version)_\($0.name).sql" }
         #expect(files.sorted() == expected)
         #expect(Migrations.all.map(\.version) == Array(1...Migrations.all.count))

@@ -58,10 +58,22 @@ enum Files {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = entryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    /// The name in a directory entry `readdir(3)` returned, read up to its terminating NUL.
+    ///
+    /// Never through `entry.pointee.d_name`: that copies all 256 bytes of the field, but the
+    /// kernel packs entries to the length of their names (`d_reclen`), so the copy of the last
+    /// entry of glibc's buffer can run off the end of the mapped heap (the agent's watcher
+    /// crashed so, listing a drop folder of 1,000 uploads).
+    static func entryName(_ entry: UnsafePointer<dirent>) -> String {
+        let start = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \.d_name)!
+        let length = strlen(start.assumingMemoryBound(to: CChar.self))
+        return String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self)
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
