@@ -44,16 +44,20 @@ struct MapperPlanTests {
     }
 
     /// Every row of `csv` gets the same answer from the bytes as by mapping, and both paths ran:
-    /// most rows were accepted, some skipped or rejected.
-    static func expectGoldenComponentsAnswersAsMapped(_ csv: String) throws {
-        let answers = try planBothWays(csv) { try GoldenComponentsMapper(header: $0) }
+    /// most rows were accepted, some rejected (and, where `skips`, some skipped).
+    static func expectAnswersAsMapped<M: RowMapper>(_ csv: String, skips: Bool = true, _ make: ([String]) throws -> M) throws {
+        let answers = try planBothWays(csv, make)
         #expect(answers.count == 5_000)
         for (index, answer) in answers.enumerated() {
             #expect(answer.fast == answer.mapped, "row \(index + 2)")
         }
         #expect(answers.filter { $0.fast.hasPrefix("accept") }.count > 500)
         #expect(answers.contains { $0.fast.hasPrefix("reject") })
-        #expect(answers.contains { $0.fast.hasPrefix("skip") })
+        #expect(answers.contains { $0.fast.hasPrefix("skip") } == skips)
+    }
+
+    static func expectGoldenComponentsAnswersAsMapped(_ csv: String) throws {
+        try expectAnswersAsMapped(csv) { try GoldenComponentsMapper(header: $0) }
     }
 
     /// Random legacy-layout rows mixing clean cells with the ones the byte path must leave to
@@ -81,5 +85,29 @@ struct MapperPlanTests {
         ) { pick in
             [pick(codes), "desc", "Taxable", "Yes", pick(numbers), "EA", pick(numbers), pick(numbers), ""]
         })
+    }
+
+    /// Golden PETL rows (the Xactimate price-list export): clean keys beside padded, lower-case,
+    /// non-ASCII and quoted ones; prices with `$` and `,` beside words and parentheses; dates in
+    /// every shape, some not calendar days; activities as codes and words; NULs.
+    @Test func goldenPETLAnswersAsMappingDoes() throws {
+        let keys = ["DRY", "dry", " DRY", "D  RY", "D RY", "", "É", "\"Q,\"\"X\"\"\"", "\"a\tb\"", "1/2\"\" x", "A\u{0}B"]
+        let prices = ["", "97.59", "$97.59", "$1,234.50", "-3", "$-3", "-$3", "$", "(5)", "abc", " 4", "1e3", "5.", ".5", "1,000"]
+        let dates = ["", "1/1/2025", "2/2/24", "2/30/24", "13/1/2025", "1/1/202", "2025-01-02", "2025-1-2", "2025-02-30",
+                     "2025-13-01", "202-01-01", "2025/01/02", "1-1-2025", " 1/1/2025", "x", "1//2025", "-"]
+        let activities = ["", "+", "-", "Replace", "REMOVE", "r", "Remove  and Replace", " Replace", "Other", "ÉLE"]
+        let header = "Cat,Sel,Activity,Desc,Unit Cost,Unit,Group Code,Owner,Date,Delete"
+        try Self.expectAnswersAsMapped(Self.randomCSV(header: header, seed: 0x9E37_79B9_7F4A_7C15) { pick in
+            [pick(keys), pick(keys), pick(activities), pick(keys), pick(prices), "EA", pick(["", "G1", "\"x\u{0}\""]), "NEXADMIN",
+             pick(dates), pick(["", "Yes"])]
+        }, skips: false) { try GoldenPETLMapper(header: $0) }
+    }
+
+    /// An older export without Activity or Date: the key's activity part is empty.
+    @Test func goldenPETLWithoutActivityAnswersAsMappingDoes() throws {
+        let keys = ["DRY", "dry", "D  RY", "", "É", "S 1"]
+        try Self.expectAnswersAsMapped(Self.randomCSV(header: "Cat,Sel,Desc,Unit Cost", seed: 0xBF58_476D_1CE4_E5B9) { pick in
+            [pick(keys), pick(keys), pick(keys), pick(["", "1.50", "$2", "x"])]
+        }, skips: false) { try GoldenPETLMapper(header: $0) }
     }
 }

@@ -84,6 +84,37 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         return .date(date)
     }
 
+    /// True when these UTF-8 bytes are a calendar day in one of ``parse(_:)``'s shapes
+    /// (`M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`) with no spaces: a cell it reads as a date.
+    static func isDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let separator = bytes.first(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") }) else { return false }
+        var values = (0, 0, 0)
+        var digits = (0, 0, 0)
+        var part = 0
+        for byte in bytes {
+            if byte == separator {
+                part += 1
+                guard part < 3 else { return false }
+                continue
+            }
+            guard byte >= 0x30 && byte <= 0x39 else { return false }
+            let digit = Int(byte - 0x30)
+            switch part {
+            case 0: (values.0, digits.0) = (values.0 * 10 + digit, digits.0 + 1)
+            case 1: (values.1, digits.1) = (values.1 * 10 + digit, digits.1 + 1)
+            default: (values.2, digits.2) = (values.2 * 10 + digit, digits.2 + 1)
+            }
+        }
+        guard part == 2 else { return false }
+        if separator == UInt8(ascii: "/") {
+            guard (1...2).contains(digits.0), (1...2).contains(digits.1), digits.2 == 2 || digits.2 == 4 else { return false }
+            let year = digits.2 == 4 ? values.2 : values.2 + (values.2 < 50 ? 2000 : 1900)
+            return CalendarDate(year: year, month: values.0, day: values.1) != nil
+        }
+        guard digits.0 == 4, (1...2).contains(digits.1), (1...2).contains(digits.2) else { return false }
+        return CalendarDate(year: values.0, month: values.1, day: values.2) != nil
+    }
+
     /// Splits `bytes` at `separator` into runs of ASCII digits; nil when anything else occurs.
     private static func numbers(_ bytes: [UInt8], separator: UInt8) -> [(value: Int, digits: Int)]? {
         var parts: [(value: Int, digits: Int)] = [(0, 0)]

@@ -91,6 +91,31 @@ public enum DecimalText {
         return i == bytes.count
     }
 
+    /// True when these UTF-8 bytes are ``isCanonical(_:)`` once every `$` and `,` is left out
+    /// (`$1,234.50`, `-3`): a number that ``parse(_:stripping:)`` with `.pricing` accepts.
+    public static func isCanonicalPrice(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var digits = 0
+        var seenPoint = false
+        var fractionDigits = 0
+        var seenAny = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "$"), UInt8(ascii: ","):
+                continue
+            case UInt8(ascii: "-") where !seenAny:
+                break
+            case UInt8(ascii: ".") where digits > 0 && !seenPoint:
+                seenPoint = true
+            case 0x30...0x39:
+                if seenPoint { fractionDigits += 1 } else { digits += 1 }
+            default:
+                return false
+            }
+            seenAny = true
+        }
+        return digits > 0 && (!seenPoint || fractionDigits > 0)
+    }
+
     /// Validates `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` and returns it
     /// without a leading `+`; nil when it does not match.
     private static func canonicalDecimal(_ bytes: [UInt8]) -> String? {
