@@ -110,4 +110,32 @@ struct MapperPlanTests {
             [pick(keys), pick(keys), pick(keys), pick(["", "1.50", "$2", "x"])]
         }, skips: false) { try GoldenPETLMapper(header: $0) }
     }
+
+    /// XACT raw rows: rooms empty, padded or not ASCII; numbers with `$`, `,`, words and
+    /// parentheses; a Life that is whole, fractional, signed or too long; dates in every shape;
+    /// NULs.
+    @Test func xactRawAnswersAsMappingDoes() throws {
+        let rooms = ["Kitchen", "Bath 1", "", " ", " Kitchen", "\tRoom", "É", "\"A,B\"", "K\u{0}"]
+        let numbers = ["", "1", "-2.50", "$97.59", "1,234.50", "abc", " 4", "(5)", "1e3", "5.", "$"]
+        let lives = ["", "150", "150.00", "15.5", "-3", "1234567890", "123456789", "abc", "150.", "0", "1e2"]
+        let dates = ["", "1/1/2025", "2/30/24", "2025-01-02", "2025-13-01", "x", " 1/1/2025"]
+        let header = "#,Group Code,Group Description,Desc,Qty,Unit Cost,RCV,Life,Labor Minimum,Recoverable,Cat,Sel,Activity,Date"
+        try Self.expectAnswersAsMapped(Self.randomCSV(header: header, seed: 0x94D0_49BB_1331_11EB) { pick in
+            ["1", pick(["", "1", "Unit 1"]), pick(rooms), pick(["Drywall", "", "A\u{0}"]), pick(numbers), pick(numbers),
+             pick(numbers), pick(lives), pick(["", "DRYMN-A", "abc"]), pick(["", "Yes", "No", "x"]), "DRY", "1/2",
+             pick(["", "+", "Replace"]), pick(dates)]
+        }, skips: false) { try XactRawMapper(header: $0) }
+    }
+
+    /// XACT components rows: quantities (commas only stripped) and money (`$`, `,`, spaces and
+    /// `*` stripped) in every shape; NULs.
+    @Test func xactComponentsAnswersAsMappingDoes() throws {
+        let quantities = ["", "1", "1,000", "$5", "1.5", "abc", " 2", "(3)", "-1", "1e3"]
+        let money = ["", "$97.59", "97.59*", "\"$ 1,234.50 *\"", "(5)", "abc", "1e3", "-$3", "*", "5."]
+        let header = "Code,Description,Tax Status,Contractor Supplied,Quantity,Unit,Unit Price,Total,Request third-party pricing"
+        try Self.expectAnswersAsMapped(Self.randomCSV(header: header, seed: 0xD6E8_FEB8_6659_FD93) { pick in
+            [pick(["DRY1/2", "", "A\u{0}"]), "desc", "Taxable", pick(["Yes", "No", ""]), pick(quantities), "EA", pick(money),
+             pick(money), ""]
+        }, skips: false) { try XactComponentsMapper(header: $0) }
+    }
 }

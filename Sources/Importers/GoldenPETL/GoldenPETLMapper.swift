@@ -75,7 +75,7 @@ public struct GoldenPETLMapper: RowMapper {
         for column in 0..<fieldCount {
             guard record.withField(f + column, { !$0.contains(0) }) else { return nil }
         }
-        guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonicalPrice($0) }) else { return nil }
+        guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return nil }
         if let date {
             guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return nil }
         }

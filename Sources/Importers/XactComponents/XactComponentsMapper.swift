@@ -40,6 +40,30 @@ public struct XactComponentsMapper: RowMapper {
         jsonKeys = JSONEscaping.keys(header)
     }
 
+    /// Rows without a NUL whose Quantity, Unit Price and Total are empty or plain numbers
+    /// (as their stripping allows) are accepted from their bytes, without the raw JSON and
+    /// record ``map(_:firstField:)`` builds (the rows load in line ranges: no key); other rows
+    /// are mapped.
+    public func plan(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
+        acceptsFromBytes(record, firstField: f) ? .accept(()) : planByMapping(record, firstField: f, into: &hasher)
+    }
+
+    /// True when the row's bytes show that ``map(_:firstField:)`` accepts it.
+    private func acceptsFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
+        guard f + fieldCount <= record.fieldCount else { return false }
+        for column in 0..<fieldCount {
+            guard record.withField(f + column, { !$0.contains(0) }) else { return false }
+        }
+        for (column, stripping) in [(quantity, .commas), (unitPrice, Self.money), (total, Self.money)] as [(Int?, DecimalText.Stripping)] {
+            guard let column else { continue }
+            guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: stripping) }) else { return false }
+        }
+        return true
+    }
+
+    /// `moneyToNumber`'s stripping: `$`, `,`, whitespace and `*`.
+    static let money: DecimalText.Stripping = [.commas, .dollars, .asterisksAndSpaces]
+
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactComponentRecord> {
         let rawJSON: String
         switch JSONEscaping.object(record, firstField: f, columns: 0..<fieldCount, keys: jsonKeys) {
@@ -57,7 +81,7 @@ public struct XactComponentsMapper: RowMapper {
             case .invalid(let why): return .failure(Rejection(reason: "column '\(names[column])': \(why)"))
             }
         }
-        let money: DecimalText.Stripping = [.commas, .dollars, .asterisksAndSpaces]
+        let money = Self.money
         let parsed: (quantity: String?, unitPrice: String?, total: String?)
         switch (number(quantity, .commas), number(unitPrice, money), number(total, money)) {
         case (.success(let q), .success(let p), .success(let t)): parsed = (q, p, t)

@@ -18,6 +18,10 @@ public struct XactRawMapper: RowMapper {
     let columns: XactRawColumns
     let jsonKeys: [[UInt8]]
     let groupDescription: Int
+    /// The number columns whose cell rejects a row unless it is a number or empty.
+    let numberColumns: [Int]
+    let life: Int?
+    let date: Int?
 
     /// Binds the mapper to `header`'s columns.
     /// - Throws: ``ImportFailure/Code/malformedFile`` when the header has fewer than two
@@ -37,12 +41,67 @@ public struct XactRawMapper: RowMapper {
                     .joined(separator: ", ") + ")")
         }
         self.groupDescription = groupDescription
+        let numbers: [XactRawColumns.Field] = [
+            .age, .qty, .itemAmount, .reportedCost, .unitCost, .workersWage, .laborBurden, .laborOverhead, .material,
+            .equipment, .marketConditions, .salesTax, .rcv, .depreciationAmount, .acv,
+        ]
+        var numberColumns: [Int] = []
+        for field in numbers { if let column = columns[field] { numberColumns.append(column) } }
+        self.numberColumns = numberColumns
+        life = columns[.life]
+        date = columns[.sourceDate]
         fieldCount = header.count
         jsonKeys = JSONEscaping.keys(columns.names)
     }
 
     private struct Rejection: Error {
         var reason: String
+    }
+
+    /// Rows without a NUL whose Group Description starts with a visible ASCII character, whose
+    /// numbers are empty or plain (`$` and `,` allowed), whose Life is a whole number of at most
+    /// 9 digits and whose Date is empty or a day (nearly every row of a real export) are
+    /// accepted from their bytes, without the raw JSON and record ``map(_:firstField:)``
+    /// builds (the rows load in line ranges: no key); other rows are mapped.
+    public func plan(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
+        acceptsFromBytes(record, firstField: f) ? .accept(()) : planByMapping(record, firstField: f, into: &hasher)
+    }
+
+    /// True when the row's bytes show that ``map(_:firstField:)`` accepts it; false when it
+    /// takes mapping to tell.
+    private func acceptsFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
+        guard f + fieldCount <= record.fieldCount else { return false }
+        for column in columns.distinct {
+            guard record.withField(f + column, { !$0.contains(0) }) else { return false }
+        }
+        guard record.withField(f + groupDescription, { $0.first.map { $0 > 0x20 && $0 < 0x7F } ?? false }) else { return false }
+        for column in numberColumns {
+            guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return false }
+        }
+        if let life {
+            guard record.withField(f + life, Self.isWholeYears) else { return false }
+        }
+        if let date {
+            guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return false }
+        }
+        return true
+    }
+
+    /// True when these bytes are empty or `-?digits(.0+)?` with at most 9 digits: a `Life` the
+    /// mapper keeps.
+    private static func isWholeYears(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return true }
+        var i = bytes[0] == UInt8(ascii: "-") ? 1 : 0
+        let start = i
+        while i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 { i += 1 }
+        guard (1...9).contains(i - start) else { return false }
+        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let zeros = i
+            while i < bytes.count && bytes[i] == UInt8(ascii: "0") { i += 1 }
+            guard i > zeros else { return false }
+        }
+        return i == bytes.count
     }
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactRawRecord> {

@@ -91,16 +91,21 @@ public enum DecimalText {
         return i == bytes.count
     }
 
-    /// True when these UTF-8 bytes are ``isCanonical(_:)`` once every `$` and `,` is left out
-    /// (`$1,234.50`, `-3`): a number that ``parse(_:stripping:)`` with `.pricing` accepts.
-    public static func isCanonicalPrice(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when these UTF-8 bytes are ``isCanonical(_:)`` once the characters `stripping`
+    /// removes are left out (`$1,234.50` with `.pricing`, `12.50*` with `.asterisksAndSpaces`):
+    /// a number that ``parse(_:stripping:)`` accepts.
+    public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>, ignoring stripping: Stripping) -> Bool {
         var digits = 0
         var seenPoint = false
         var fractionDigits = 0
         var seenAny = false
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "$"), UInt8(ascii: ","):
+            case UInt8(ascii: ",") where stripping.contains(.commas), UInt8(ascii: "$") where stripping.contains(.dollars):
+                continue
+            case UInt8(ascii: "*") where stripping.contains(.asterisksAndSpaces):
+                continue
+            case _ where isSpace(byte) && stripping.contains(.asterisksAndSpaces):
                 continue
             case UInt8(ascii: "-") where !seenAny:
                 break
