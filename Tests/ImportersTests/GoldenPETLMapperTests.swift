@@ -128,7 +128,7 @@ struct GoldenPETLMapperTests {
         #expect(hashes[2] == hashes[3])
     }
 
-    @Test func rowsOfOneCanonicalKeyShareAPartitionKey() throws {
+    @Test func thePartitionKeyIsTheHash() throws {
         let rows = try mapPETL("Cat,Sel,Activity,Desc,Unit Cost\nDRY,1/2,Replace,x,1\ndry,1/2,+,X,2\nDRY,1/2,-,x,1\n")
         let mapper = try GoldenPETLMapper(header: ["Cat", "Sel", "Activity", "Desc", "Unit Cost"])
         let keys = rows.map { row -> UInt64 in

@@ -47,7 +47,7 @@ struct PartitionSpreadTests {
         return try plannedKeyHashes(csv) { try GoldenComponentsMapper(header: $0) }
     }
 
-    /// Golden PETL: the canonical key of (CAT, SEL, Activity, Desc).
+    /// Golden PETL: the canonical key hash of (CAT, SEL, Activity, Desc).
     static func petl() throws -> [UInt64] {
         let lines = GoldenPETLMapperTests.sample.split(separator: "\n").map(String.init)
         var csv = lines[0] + "\n"

@@ -64,13 +64,13 @@ public struct GoldenPETLMapper: RowMapper {
         guard let key = keyFromBytes(record, firstField: f) else {
             return planByMapping(record, firstField: f, into: &hasher)
         }
-        hasher.combine(key)
+        hasher.combine(key.utf8)
         return .accept(())
     }
 
-    /// The canonical key ``partitionKey(of:into:)`` feeds, when the row's bytes show that
+    /// The canonical key hash ``partitionKey(of:into:)`` feeds, when the row's bytes show that
     /// ``map(_:firstField:)`` accepts the row; nil when it takes mapping to tell.
-    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> [UInt8]? {
+    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> String? {
         guard f + fieldCount <= record.fieldCount else { return nil }
         for column in 0..<fieldCount {
             guard record.withField(f + column, { !$0.contains(0) }) else { return nil }
@@ -93,7 +93,7 @@ public struct GoldenPETLMapper: RowMapper {
         key.append(0x7C)
         key.append(0x7C)
         guard Self.appendClean(record, f + description, to: &key) else { return nil }
-        return key
+        return CanonicalKey.hexSHA256(key)
     }
 
     /// Appends the key part of field `index` when it is empty (nil to the mapper) or clean
@@ -147,9 +147,10 @@ public struct GoldenPETLMapper: RowMapper {
             rawJSON: rawJSON))
     }
 
-    /// The canonical key (the text its hash is taken of): every row of one price lands in one
-    /// chunk, where the last row wins by line number.
+    /// The canonical key hash: every row of one price lands in one chunk, where the last
+    /// row wins by line number. (A plan's chunks must stay what `retry` rewrites them as, so
+    /// the key is the hash plans have always used, not the cheaper text it is taken of.)
     public func partitionKey(of record: GoldenPETLRecord, into hasher: inout FNV1a64) {
-        hasher.combine(CanonicalKey.bytes(cat: record.cat, sel: record.sel, activity: record.activity, description: record.description))
+        hasher.combine(record.canonicalKeyHash.utf8)
     }
 }

@@ -16,11 +16,6 @@ public enum CanonicalKey {
 
     /// The lowercase hex SHA-256 of ``string(cat:sel:activity:description:)``.
     public static func hash(cat: String?, sel: String?, activity: String?, description: String?) -> String {
-        hexSHA256(bytes(cat: cat, sel: sel, activity: activity, description: description))
-    }
-
-    /// ``string(cat:sel:activity:description:)`` as UTF-8.
-    static func bytes(cat: String?, sel: String?, activity: String?, description: String?) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(160)
         appendPart(cat, to: &key)
@@ -29,7 +24,7 @@ public enum CanonicalKey {
             key.append(0x7C)
             appendPart(part, to: &key)
         }
-        return key
+        return hexSHA256(key)
     }
 
     /// Lowercase hex SHA-256 of `text` as UTF-8.
