@@ -72,9 +72,7 @@ public struct GoldenPETLMapper: RowMapper {
     /// ``map(_:firstField:)`` accepts the row; nil when it takes mapping to tell.
     private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> String? {
         guard f + fieldCount <= record.fieldCount else { return nil }
-        for column in 0..<fieldCount {
-            guard record.withField(f + column, { !$0.contains(0) }) else { return nil }
-        }
+        guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return nil }
         guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return nil }
         if let date {
             guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return nil }

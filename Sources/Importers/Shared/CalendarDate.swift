@@ -59,25 +59,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         while let last = bytes.last, last == 0x20 || (last >= 0x09 && last <= 0x0D) { bytes.removeLast() }
         if bytes.isEmpty { return .empty }
 
-        let year: Int
-        let month: Int
-        let day: Int
-        if let parts = numbers(bytes, separator: UInt8(ascii: "/")), parts.count == 3,
-            (1...2).contains(parts[0].digits), (1...2).contains(parts[1].digits),
-            parts[2].digits == 2 || parts[2].digits == 4
-        {
-            month = parts[0].value
-            day = parts[1].value
-            year = parts[2].digits == 4 ? parts[2].value : parts[2].value + (parts[2].value < 50 ? 2000 : 1900)
-        } else if let parts = numbers(bytes, separator: UInt8(ascii: "-")), parts.count == 3, parts[0].digits == 4,
-            (1...2).contains(parts[1].digits), (1...2).contains(parts[2].digits)
-        {
-            year = parts[0].value
-            month = parts[1].value
-            day = parts[2].value
-        } else {
-            return .unrecognized
-        }
+        guard let (year, month, day) = fields(bytes) else { return .unrecognized }
         guard let date = CalendarDate(year: year, month: month, day: day) else {
             return .invalid("'\(text)' is not a calendar date")
         }
@@ -87,47 +69,54 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     /// True when these UTF-8 bytes are a calendar day in one of ``parse(_:)``'s shapes
     /// (`M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`) with no spaces: a cell it reads as a date.
     static func isDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let separator = bytes.first(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") }) else { return false }
-        var values = (0, 0, 0)
-        var digits = (0, 0, 0)
-        var part = 0
-        for byte in bytes {
-            if byte == separator {
-                part += 1
-                guard part < 3 else { return false }
-                continue
-            }
-            guard byte >= 0x30 && byte <= 0x39 else { return false }
-            let digit = Int(byte - 0x30)
-            switch part {
-            case 0: (values.0, digits.0) = (values.0 * 10 + digit, digits.0 + 1)
-            case 1: (values.1, digits.1) = (values.1 * 10 + digit, digits.1 + 1)
-            default: (values.2, digits.2) = (values.2 * 10 + digit, digits.2 + 1)
-            }
-        }
-        guard part == 2 else { return false }
-        if separator == UInt8(ascii: "/") {
-            guard (1...2).contains(digits.0), (1...2).contains(digits.1), digits.2 == 2 || digits.2 == 4 else { return false }
-            let year = digits.2 == 4 ? values.2 : values.2 + (values.2 < 50 ? 2000 : 1900)
-            return CalendarDate(year: year, month: values.0, day: values.1) != nil
-        }
-        guard digits.0 == 4, (1...2).contains(digits.1), (1...2).contains(digits.2) else { return false }
-        return CalendarDate(year: values.0, month: values.1, day: values.2) != nil
+        guard let (year, month, day) = fields(bytes) else { return false }
+        return CalendarDate(year: year, month: month, day: day) != nil
     }
 
-    /// Splits `bytes` at `separator` into runs of ASCII digits; nil when anything else occurs.
-    private static func numbers(_ bytes: [UInt8], separator: UInt8) -> [(value: Int, digits: Int)]? {
-        var parts: [(value: Int, digits: Int)] = [(0, 0)]
+    /// The year, month and day that `bytes` spell in one of the shapes (two-digit years
+    /// 00–49 are 2000–2049, 50–99 1950–1999), not yet checked against the calendar; nil when
+    /// they are in none.
+    private static func fields(_ bytes: some Collection<UInt8>) -> (year: Int, month: Int, day: Int)? {
+        if let (m, d, y) = parts(bytes, separator: UInt8(ascii: "/")), (1...2).contains(m.digits),
+            (1...2).contains(d.digits), y.digits == 2 || y.digits == 4
+        {
+            return (y.digits == 4 ? y.value : y.value + (y.value < 50 ? 2000 : 1900), m.value, d.value)
+        }
+        if let (y, m, d) = parts(bytes, separator: UInt8(ascii: "-")), y.digits == 4, (1...2).contains(m.digits),
+            (1...2).contains(d.digits)
+        {
+            return (y.value, m.value, d.value)
+        }
+        return nil
+    }
+
+    /// One run of ASCII digits: its value and how many digits it has.
+    private typealias Run = (value: Int, digits: Int)
+
+    /// `bytes` split at `separator` into exactly three runs of at most 4 ASCII digits (runs may
+    /// be empty); nil when anything else occurs.
+    private static func parts(_ bytes: some Collection<UInt8>, separator: UInt8) -> (Run, Run, Run)? {
+        var runs: (Run, Run, Run) = ((0, 0), (0, 0), (0, 0))
+        var index = 0
         for byte in bytes {
             if byte == separator {
-                parts.append((0, 0))
-            } else if byte >= 0x30 && byte <= 0x39, parts[parts.count - 1].digits < 4 {
-                parts[parts.count - 1].value = parts[parts.count - 1].value * 10 + Int(byte - 0x30)
-                parts[parts.count - 1].digits += 1
-            } else {
-                return nil
+                index += 1
+                guard index < 3 else { return nil }
+                continue
             }
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            func add(_ run: inout Run) -> Bool {
+                guard run.digits < 4 else { return false }
+                run = (run.value * 10 + Int(byte - 0x30), run.digits + 1)
+                return true
+            }
+            let added = switch index {
+            case 0: add(&runs.0)
+            case 1: add(&runs.1)
+            default: add(&runs.2)
+            }
+            guard added else { return nil }
         }
-        return parts
+        return index == 2 ? runs : nil
     }
 }

@@ -27,6 +27,14 @@ enum JSONEscaping {
         return .success(String(decoding: json, as: UTF8.self))
     }
 
+    /// True when a cell of `columns` (those the record has) holds a NUL: when ``object(_:firstField:columns:keys:)``
+    /// fails for them.
+    static func hasNUL(_ record: borrowing CSVRecord, firstField f: Int, columns: some Sequence<Int>) -> Bool {
+        for column in columns where f + column < record.fieldCount {
+            if record.withField(f + column, { $0.contains(0) }) { return true }
+        }
+        return false
+    }
 
     /// Appends `bytes` (UTF-8) JSON-escaped, without quotes; false when they hold a NUL
     /// (PostgreSQL text and jsonb cannot store it).

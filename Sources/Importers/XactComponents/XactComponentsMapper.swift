@@ -51,9 +51,7 @@ public struct XactComponentsMapper: RowMapper {
     /// True when the row's bytes show that ``map(_:firstField:)`` accepts it.
     private func acceptsFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
         guard f + fieldCount <= record.fieldCount else { return false }
-        for column in 0..<fieldCount {
-            guard record.withField(f + column, { !$0.contains(0) }) else { return false }
-        }
+        guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return false }
         for (column, stripping) in [(quantity, .commas), (unitPrice, Self.money), (total, Self.money)] as [(Int?, DecimalText.Stripping)] {
             guard let column else { continue }
             guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: stripping) }) else { return false }

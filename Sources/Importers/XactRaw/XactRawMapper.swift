@@ -71,9 +71,7 @@ public struct XactRawMapper: RowMapper {
     /// takes mapping to tell.
     private func acceptsFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
         guard f + fieldCount <= record.fieldCount else { return false }
-        for column in columns.distinct {
-            guard record.withField(f + column, { !$0.contains(0) }) else { return false }
-        }
+        guard !JSONEscaping.hasNUL(record, firstField: f, columns: columns.distinct) else { return false }
         guard record.withField(f + groupDescription, { $0.first.map { $0 > 0x20 && $0 < 0x7F } ?? false }) else { return false }
         for column in numberColumns {
             guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return false }

@@ -77,18 +77,7 @@ public enum DecimalText {
     /// True when these UTF-8 bytes are `-? digits (. digits)?`: a number that
     /// ``parse(_:stripping:)`` accepts and returns unchanged, whatever the stripping.
     public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { i += 1 }
-        let integerStart = i
-        while i < bytes.count && isDigit(bytes[i]) { i += 1 }
-        guard i > integerStart else { return false }
-        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            let fractionStart = i
-            while i < bytes.count && isDigit(bytes[i]) { i += 1 }
-            guard i > fractionStart else { return false }
-        }
-        return i == bytes.count
+        isCanonical(bytes, ignoring: [])
     }
 
     /// True when these UTF-8 bytes are ``isCanonical(_:)`` once the characters `stripping`
