@@ -127,6 +127,27 @@ struct MapperPlanTests {
         }, skips: false) { try XactRawMapper(header: $0) }
     }
 
+    /// XACT raw rows with a column for every field the mapper reads, each cell drawn from one
+    /// pool of mostly good values and a few bad ones: the byte path judges every column as
+    /// mapping does (a number column it did not check would accept a row mapping rejects).
+    @Test func xactRawWithEveryFieldAnswersAsMappingDoes() throws {
+        let fields = XactRawColumns.Field.allCases
+        // Good in every column (a whole number is text, a number, a Life and no date shape);
+        // one cell in 28 from `bad`, which each some column rejects or the byte path leaves to
+        // the mapper.
+        let good = Array(repeating: ["", "1", "150.00", "0", "12", "-2", "100", "7", "3"], count: 3).flatMap { $0 }
+        let bad = ["abc", "(5)", "2/30/24", "15.5", "$97.59", "1,234.50", "K\u{0}", " 4", "1e3", "13/1/2025", "Yes", "1/1/2025",
+                   "2025-01-02", "x y"]
+        let header = fields.map { $0.aliases[0] }.joined(separator: ",")
+        try Self.expectAnswersAsMapped(Self.randomCSV(header: header, seed: 0x2127_599B_F432_5C37) { pick in
+            fields.map { field in
+                if field == .groupDescription { return pick(["Kitchen", "Bath", "", " Den"]) }
+                let cell = pick(good + [pick(bad)])
+                return cell.contains(",") ? "\"\(cell)\"" : cell
+            }
+        }, skips: false) { try XactRawMapper(header: $0) }
+    }
+
     /// XACT components rows: quantities (commas only stripped) and money (`$`, `,`, spaces and
     /// `*` stripped) in every shape; NULs.
     @Test func xactComponentsAnswersAsMappingDoes() throws {
