@@ -47,7 +47,8 @@ public struct ImportOptionRules: Sendable, Equatable {
 }
 
 /// Rows `gc` deletes for one type: `DELETE FROM table WHERE condition`, in `gc`'s transaction,
-/// after the rules of the types before it.
+/// after the rules of the types before it; or, for a rule that only releases (``deletesRows``
+/// false), the rows whose storage `gc` frees.
 public struct GarbageRule: Sendable {
     /// What the rows are, for the report (`replaced Golden component sets`).
     public var what: String
@@ -58,15 +59,20 @@ public struct GarbageRule: Sendable {
     /// Releases what the rows own outside their table (their storage), given the `id`s of the
     /// rows about to be deleted, in `gc`'s transaction; nil when there is nothing.
     public var release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)?
+    /// Whether the rows are deleted after ``release``; false when they are not this rule's to
+    /// delete (`import_job` rows whose allocation tables go), and then the condition must stop
+    /// matching a row once its storage is released.
+    public var deletesRows: Bool
 
     public init(
         what: String, table: String, release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)? = nil,
-        condition: @escaping @Sendable (GarbageScope) -> String
+        deletesRows: Bool = true, condition: @escaping @Sendable (GarbageScope) -> String
     ) {
         self.what = what
         self.table = table
         self.condition = condition
         self.release = release
+        self.deletesRows = deletesRows
     }
 }
 

@@ -49,6 +49,8 @@ public enum Migrations {
         Migration(version: 7, name: "price_list_published_at", bytes: PackageResources.m0007_price_list_published_at_sql),
         Migration(version: 8, name: "agent_presence", bytes: PackageResources.m0008_agent_presence_sql),
         Migration(version: 9, name: "component_set_storage", bytes: PackageResources.m0009_component_set_storage_sql),
+        Migration(
+            version: 10, name: "component_allocation_storage", bytes: PackageResources.m0010_component_allocation_storage_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -5,7 +5,8 @@
 /// Group Code at all) with `roomsPerUnit` rooms each, and over a pool of `cats` × `sels`
 /// Cat/Sel pairs (default 100 × 100); amounts are whole cents. One Cat (`QQZ`) has only zero-weight lines. Components
 /// mostly name a Cat/Sel the estimate has; one in 1,000 names only a Cat (category fallback);
-/// two start with a digit (global fallback).
+/// two start with a digit (global fallback), and so does one in every `globalEvery` when it is given (an
+/// allocation-heavy export: each of those is spread over every SOW item of the version).
 public struct XactEstimateGenerator: Sendable {
     /// One estimate line.
     public struct Line: Sendable, Equatable {
@@ -52,7 +53,7 @@ public struct XactEstimateGenerator: Sendable {
 
     public init(
         lines lineCount: Int, units: Int = 40, roomsPerUnit: Int = 10, components componentCount: Int, cats: Int = 100,
-        sels: Int = 100, seed: UInt64 = 7
+        sels: Int = 100, globalEvery: Int? = nil, seed: UInt64 = 7
     ) {
         var random = SplitMix64(seed: seed)
         let letters = Array("ABCDEFGHIJKLMNOPRSTUVWXY")
@@ -93,7 +94,8 @@ public struct XactEstimateGenerator: Sendable {
         for i in 0..<componentCount {
             let line = lines[Int(random.next() % UInt64(lines.count))]
             let code: String
-            if i % 25_000 == 3 && i < 50_000 { code = "9\(i)X" }
+            if let every = globalEvery, i % every == every - 1 { code = "9G\(i)" }
+            else if i % 25_000 == 3 && i < 50_000 { code = "9\(i)X" }
             else if i == 5 { code = "QQZX" }
             else if i % 1000 == 1 { code = line.cat + "NOSUCH" }
             else { code = line.cat + line.sel }

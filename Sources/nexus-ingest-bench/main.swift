@@ -191,11 +191,14 @@ case "generate-aggregated-components" where arguments.count == 4:
 case "generate-petl" where arguments.count == 4:
     guard let rows = Int(arguments[2]) else { fail("ROWS must be a number") }
     generatePETL(rows: rows, path: arguments[3])
-case "generate-xact" where arguments.count == 6:
+case "generate-xact" where arguments.count == 6 || arguments.count == 7:
     guard let lines = Int(arguments[2]), let components = Int(arguments[3]) else { fail("LINES and COMPONENTS must be numbers") }
+    guard arguments.count == 6 || Int(arguments[6]).map({ $0 > 0 }) == true else { fail("GLOBAL_EVERY must be a positive number") }
     // 500 × 200 Cat/Sel pairs: about 3 lines per pair at 300k lines, so the allocation
-    // writes a few rows per component, as real estimates do.
-    let generator = XactEstimateGenerator(lines: lines, components: components, cats: 500, sels: 200)
+    // writes a few rows per component, as real estimates do, unless one component in every
+    // GLOBAL_EVERY falls back to the global allocation (one row per SOW item).
+    let generator = XactEstimateGenerator(
+        lines: lines, components: components, cats: 500, sels: 200, globalEvery: arguments.count == 7 ? Int(arguments[6]) : nil)
     for (path, bytes) in [(arguments[4], generator.estimateCSV()), (arguments[5], generator.componentsCSV())] {
         guard let file = fopen(path, "w") else { fail("cannot create \(path)") }
         _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
@@ -206,5 +209,5 @@ case "golden-items" where arguments.count == 3:
 case "scan" where arguments.count == 3:
     do { try scan(path: arguments[2]) } catch { fail("\(error)") }
 default:
-    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-aggregated-components ROWS FILE | generate-petl ROWS FILE | generate-xact LINES COMPONENTS RAW COMPS | golden-items FILE | scan FILE")
+    fail("usage: nexus-ingest-bench generate-components ROWS FILE | generate-legacy-components ROWS FILE | generate-aggregated-components ROWS FILE | generate-petl ROWS FILE | generate-xact LINES COMPONENTS RAW COMPS [GLOBAL_EVERY] | golden-items FILE | scan FILE")
 }

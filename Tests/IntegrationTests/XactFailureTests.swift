@@ -1,5 +1,5 @@
 @testable import IngestAgent
-import Importers
+@testable import Importers
 import IngestCore
 import IngestPostgres
 import NexusIngestSamples
@@ -114,17 +114,23 @@ struct XactFailureTests {
         #expect(chunkFailed.status == .failed)
         #expect(chunkFailed.error?["code"] == "chunkFailed")
         #expect(try fixture.xactDump() == dump)
-        // … and a finalize that fails.
+        // … and a finalize that fails after its allocation was written and attached (when the
+        // version is pointed at the new set): the attach is undone with the rest.
+        let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_component_allocation'::regclass"
+        let attached = try fixture.count(partitions)
         try fixture.connection.executeScript(
             """
-            CREATE FUNCTION refuse_allocation() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'no allocations today'; END $$;
-            CREATE TRIGGER refuse_allocation BEFORE INSERT ON sow_component_allocation FOR EACH ROW
-                EXECUTE FUNCTION refuse_allocation();
+            CREATE FUNCTION refuse_publish() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'no new components today'; END $$;
+            CREATE TRIGGER refuse_publish BEFORE UPDATE OF components_import_job_id ON estimate_version FOR EACH ROW
+                EXECUTE FUNCTION refuse_publish();
             """)
         let finalizeFailed = try fixture.importXact(fixture.upload("components2.csv", generator.componentsCSV()), type: .xactComponents)
         #expect(finalizeFailed.status == .failed)
         #expect(finalizeFailed.error?["code"] == "finalizeFailed")
+        #expect(finalizeFailed.error?["message"]?.stringValue?.contains("no new components today") == true)
+        #expect(try fixture.count(partitions) == attached)
+        #expect(try fixture.count("SELECT count(*) FROM \(AllocationStorage.tableName(finalizeFailed.id))") == 0)
         #expect(try fixture.strings("SELECT components_import_job_id::text FROM estimate_version_current") == current)
         #expect(try fixture.xactDump() == dump)
     }

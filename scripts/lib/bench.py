@@ -44,6 +44,9 @@ PETL_ROWS = int(os.environ.get("BENCH_PETL_ROWS", "500000"))
 XACT_LINES = int(os.environ.get("BENCH_XACT_LINES", "300000"))
 XACT_COMPONENTS = int(os.environ.get("BENCH_XACT_COMPONENTS", "300000"))
 AGG_ROWS = int(os.environ.get("BENCH_AGG_ROWS", "1000000"))
+ALLOC_LINES = int(os.environ.get("BENCH_ALLOC_LINES", "20000"))
+ALLOC_COMPONENTS = int(os.environ.get("BENCH_ALLOC_COMPONENTS", "4000"))
+ALLOC_GLOBAL_EVERY = 8
 SCAN_MB = int(os.environ.get("BENCH_MB", "200"))
 CORES = os.cpu_count() or 2
 # The workers figure the targets are judged at: the default, one per core.
@@ -456,12 +459,14 @@ def golden_petl():
     return section
 
 
-def xact_files():
-    raw = DIR / f"xact-raw-{XACT_LINES}.csv"
-    components = DIR / f"xact-components-{XACT_LINES}-{XACT_COMPONENTS}.csv"
+def xact_files(lines=XACT_LINES, components_rows=XACT_COMPONENTS, global_every=None):
+    suffix = f"-g{global_every}" if global_every else ""
+    raw = DIR / f"xact-raw-{lines}.csv"
+    components = DIR / f"xact-components-{lines}-{components_rows}{suffix}.csv"
     if not (raw.exists() and components.exists()):
-        log("generating the XACT files")
-        subprocess.run([DRIVER, "generate-xact", str(XACT_LINES), str(XACT_COMPONENTS), str(raw), str(components)], check=True)
+        log(f"generating the XACT files {raw.name}, {components.name}")
+        subprocess.run([DRIVER, "generate-xact", str(lines), str(components_rows), str(raw), str(components)]
+                       + ([str(global_every)] if global_every else []), check=True)
     return raw, components
 
 
@@ -479,19 +484,28 @@ def xact_raw():
                     [("raw_xact_row", "true"), ("sow_logical_item", "true"), ("sow_item", "true")])
 
 
-def xact_components():
-    raw, components = xact_files()
-    section = Section(f"XACT components, {XACT_COMPONENTS:,} rows over a {XACT_LINES:,}-line estimate", components,
-                      data_rows(components),
-                      notes=["The allocation to SOW items (one `INSERT … SELECT` in finalize) is included."])
+def xact_components(lines=XACT_LINES, components_rows=XACT_COMPONENTS, global_every=None):
+    raw, components = xact_files(lines, components_rows, global_every)
+    if global_every:
+        title = (f"XACT components, allocation-heavy: {components_rows:,} rows over a {lines:,}-line estimate, "
+                 f"one in {global_every} allocated globally")
+        note = (f"One component in {global_every} names no Cat of the estimate and falls back to the global allocation "
+                "(legacy rule: one row per SOW item), so the allocation writes most of the output rows.")
+    else:
+        title = f"XACT components, {components_rows:,} rows over a {lines:,}-line estimate"
+        note = "The allocation to SOW items (in finalize) is included."
+    section = Section(title, components, data_rows(components), notes=[note])
     xact_project()
     subprocess.run([CLI, "import", str(raw), "--type", "xact-raw", "--project", "BENCH"], check=True,
                    env=cli_env(), stdout=subprocess.DEVNULL)
 
     def reset():
-        psql("""TRUNCATE sow_component_allocation, component_summary, raw_component_row;
-                UPDATE estimate_version SET components_import_job_id = NULL;
-                DELETE FROM import_job WHERE type = 'XACT_COMPONENTS'""")
+        tables = psql("""SELECT string_agg(c.relname, ', ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                         WHERE i.inhparent = 'sow_component_allocation'::regclass""")
+        psql(f"""{f'DROP TABLE {tables};' if tables else ''}
+                 TRUNCATE component_summary, raw_component_row;
+                 UPDATE estimate_version SET components_import_job_id = NULL;
+                 DELETE FROM import_job WHERE type = 'XACT_COMPONENTS'""")
     return measured(section, "xact-components/BENCH", reset,
                     [("raw_component_row", "true"), ("component_summary", "true"), ("sow_component_allocation", "true")])
 
@@ -579,7 +593,7 @@ def machine():
 
 def main():
     cases = sys.argv[1:] or ["scan", "golden-components", "golden-components-aggregated", "golden-petl", "xact-raw",
-                             "xact-components"]
+                             "xact-components", "xact-components-allocation"]
     DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     parts, sections = [], []
@@ -603,9 +617,12 @@ def main():
         elif case == "xact-components":
             sections.append(xact_components())
             parts.append(sections[-1].markdown())
+        elif case == "xact-components-allocation":
+            sections.append(xact_components(ALLOC_LINES, ALLOC_COMPONENTS, ALLOC_GLOBAL_EVERY))
+            parts.append(sections[-1].markdown())
         else:
             raise SystemExit(f"unknown case {case}; cases: scan golden-components golden-components-aggregated "
-                             "golden-petl xact-raw xact-components")
+                             "golden-petl xact-raw xact-components xact-components-allocation")
     psql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE", schema=False)
     body = "\n".join(parts)
     if sections:

@@ -2,7 +2,8 @@ import IngestCore
 import IngestPostgres
 
 /// Component allocation (spec §7.4), set-based: each component of a job is spread over the
-/// estimate version's SOW items.
+/// estimate version's SOW items, written into the job's own table and attached
+/// (``AllocationStorage``).
 ///
 /// A component code splits into Cat (its first three leading letters, upper-cased) and Sel
 /// (the rest, trimmed). Its candidates are the SOW items of the same CAT::SEL when their
@@ -55,9 +56,12 @@ struct ComponentAllocation {
             CROSS JOIN everything e
             """, job)
         try connection.query("ANALYZE nexus_alloc_component")
+        // The job's own table (``AllocationStorage``), made at planning; a job planned before
+        // migration 10 makes it now.
+        try AllocationStorage.create(connection, job: job)
         let allocations = try connection.query(
             """
-            INSERT INTO sow_component_allocation (project_id, estimate_version_id, import_job_id, sow_item_id,
+            INSERT INTO \(AllocationStorage.tableName(job)) (project_id, estimate_version_id, import_job_id, sow_item_id,
                 component_summary_id, code, quantity, total, allocation_basis)
             SELECT $2, $1, $3, i.id, c.id, c.code,
                    CASE WHEN c.weight > 0 THEN c.quantity * i.weight / c.weight ELSE c.quantity / c.n END,
@@ -76,6 +80,7 @@ struct ComponentAllocation {
             JOIN nexus_alloc_item i ON i.id = pair.item_id
             """, version, project, job
         ).affectedRows
+        try AllocationStorage.attach(connection, job: job)
         let stats = try connection.query(
             """
             SELECT count(*), count(*) FILTER (WHERE scope <> 'global'), count(*) FILTER (WHERE scope = 'global'),

@@ -37,10 +37,12 @@ extension XactComponentsImporter {
             ])
     }
 
-    /// Removes the job's component rows (nothing was allocated before the publish).
+    /// Removes the job's component rows and its allocation's (empty, never attached) table:
+    /// nothing was allocated before the publish.
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
         try connection.query("DELETE FROM component_summary WHERE import_job_id = $1", job.jobId)
         try connection.query("DELETE FROM raw_component_row WHERE import_job_id = $1", job.jobId)
+        try AllocationStorage.drop(connection, jobs: [job.jobId])
     }
 
     /// The project's current estimate version (components attach to it), read only.

@@ -9,7 +9,8 @@ extension XactComponentsImporter: RegisteredImporter {
     public static var defaultRoutes: [String] { ["xact-components/*=xact-components"] }
     public static var options: ImportOptionRules { ImportOptionRules(required: [.project], optional: [.estimateVersion]) }
     /// The rows of jobs that are no longer their estimate version's current set, beyond the
-    /// newest `keep_published` sets of each version, and those of old failed jobs.
+    /// newest `keep_published` sets of each version, and those of old failed jobs; the
+    /// allocations of those jobs go with their tables (``AllocationStorage``).
     public static var garbage: [GarbageRule] {
         let superseded: @Sendable (GarbageScope) -> String = { scope in
             """
@@ -22,8 +23,7 @@ extension XactComponentsImporter: RegisteredImporter {
               AND NOT EXISTS (SELECT 1 FROM estimate_version v WHERE v.components_import_job_id = ranked.job)
             """
         }
-        return [
-            ("superseded or failed XACT component allocations", "sow_component_allocation a"),
+        let rows = [
             ("superseded or failed XACT component summaries", "component_summary c"),
             ("superseded or failed XACT raw component rows", "raw_component_row r"),
         ].map { what, table in
@@ -32,5 +32,13 @@ extension XactComponentsImporter: RegisteredImporter {
                 "\(alias).import_job_id IN (\(superseded(scope))) OR \(alias).import_job_id IN (\(scope.oldFailedJobs))"
             }
         }
+        let allocations = GarbageRule(
+            what: "allocation tables of superseded or failed XACT component jobs", table: "import_job j",
+            release: { connection, jobs in try AllocationStorage.drop(connection, jobs: jobs) }, deletesRows: false
+        ) { scope in
+            "to_regclass('\(AllocationStorage.tablePrefix)' || j.id) IS NOT NULL "
+                + "AND (j.id IN (\(superseded(scope))) OR j.id IN (\(scope.oldFailedJobs)))"
+        }
+        return [allocations] + rows
     }
 }

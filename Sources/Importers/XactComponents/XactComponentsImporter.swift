@@ -6,7 +6,8 @@ public import IngestPostgres
 /// `prepare` resolves the target estimate version (`--estimate-version`, else the
 /// project's latest completed version with SOW items). Chunks (line ranges) write one
 /// `raw_component_row` and one `component_summary` per record, tied to the job. `finalize`
-/// allocates the components to the version's SOW items (``ComponentAllocation``) and makes
+/// allocates the components to the version's SOW items (``ComponentAllocation``) in the job's
+/// own table, attaches it (``AllocationStorage``) and makes
 /// this job's rows the version's current component set (`components_import_job_id`) in
 /// the transaction that marks the job SUCCEEDED; until then, and whenever the job fails,
 /// the previous set stays current.
@@ -24,10 +25,12 @@ public struct XactComponentsImporter: Importer {
         try XactComponentsMapper(header: header)
     }
 
-    /// Resolves the project and the estimate version (spec §7.2 step 2, completed versions only).
+    /// Resolves the project and the estimate version (spec §7.2 step 2, completed versions only),
+    /// and creates the table the job's allocation will be written into (``AllocationStorage``).
     /// - Throws: ``ImportFailure/Code/precondition`` when the project or a usable version is missing.
     public func prepare(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
         let (project, version) = try target(connection)
+        try AllocationStorage.create(connection, job: job.jobId)
         return Projects.facts(project: project, estimateVersion: version)
     }
 
@@ -136,7 +139,10 @@ public struct XactComponentsImporter: Importer {
         let version = try job.id("estimateVersionId")
         let project = try job.id("projectId")
         guard let status = try connection.query(
-            "SELECT status FROM estimate_version WHERE id = $1 FOR UPDATE", version
+            // Not FOR UPDATE: the key checks of component summaries other jobs are loading for
+            // this version (FOR KEY SHARE) must not wait for this publish, which waits for them
+            // before it attaches its allocation.
+            "SELECT status FROM estimate_version WHERE id = $1 FOR NO KEY UPDATE", version
         ).first?.require(0, as: String.self), status == "completed" else {
             throw ImportFailure(
                 code: .precondition, message: "estimate version \(version) is gone or no longer completed; nothing was published")

@@ -8,8 +8,8 @@ import IngestPostgres
 /// - spool files of jobs that have ended (or that the database does not know);
 /// - Golden component sets that were replaced (inactive sets of SUCCEEDED jobs), except the
 ///   newest `keep_published` published sets of each list, which `rollback` can go back to;
-/// - XACT component rows (raw rows, summaries, allocations) of jobs that are no longer their
-///   estimate's current set, except the newest `keep_published` sets of each version;
+/// - XACT component rows (raw rows, summaries) and allocation tables of jobs that are no longer
+///   their estimate's current set, except the newest `keep_published` sets of each version;
 /// - the partial data of FAILED jobs that ended more than `failedOlderThanHours` ago: their
 ///   unpublished Golden revision, their component set or component rows, their failed
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
@@ -34,21 +34,29 @@ public struct GarbageCollector: Sendable {
         let scope = JobLedger.garbageScope(keepPublished: configuration.agent.keepPublished)
         var report: Report = []
         try connection.transaction { connection in
-            // Rules that release storage last: dropping a partition locks its parent table
-            // against readers until the transaction ends, which is then a moment later.
             let rules = configuration.importers.garbage
-            for rule in rules.filter({ $0.release == nil }) + rules.filter({ $0.release != nil }) {
+            // A rule that does not name the old failed jobs takes no parameter.
+            func run(_ rule: GarbageRule, _ sql: (String) -> String) throws -> PostgresResult {
                 let condition = rule.condition(scope)
-                // A rule that does not name the old failed jobs takes no parameter.
-                func run(_ sql: String) throws -> PostgresResult {
-                    condition.contains("$1") ? try connection.query(sql, failedOlderThanHours) : try connection.query(sql)
-                }
-                if let release = rule.release, !dryRun {
-                    try release(connection, try run("SELECT id FROM \(rule.table) WHERE \(condition)").rows.map { try $0.require(0, as: Int64.self) })
-                }
-                let result = try run(
-                    dryRun ? "SELECT count(*) FROM \(rule.table) WHERE \(condition)" : "DELETE FROM \(rule.table) WHERE \(condition)")
-                report.append((rule.what, dryRun ? try result.first!.require(0, as: Int.self) : result.affectedRows))
+                let statement = sql("FROM \(rule.table) WHERE \(condition)")
+                return condition.contains("$1") ? try connection.query(statement, failedOlderThanHours) : try connection.query(statement)
+            }
+            // The rows whose storage is released are chosen before any rule deletes (a rule may
+            // find its rows through those of another: XACT allocation tables through the jobs'
+            // raw rows), and released last: dropping a partition locks its parent table against
+            // readers until the transaction ends, which is then a moment later.
+            let releasing = rules.filter { $0.release != nil }
+            let chosen = dryRun ? [] : try releasing.map { rule in
+                try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) }
+            }
+            for rule in rules.filter({ $0.release == nil }) + (dryRun ? releasing : []) {
+                report.append((rule.what, dryRun
+                    ? try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)
+                    : try run(rule) { "DELETE \($0)" }.affectedRows))
+            }
+            for (rule, ids) in zip(releasing, chosen) {
+                try rule.release!(connection, ids)
+                report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)
             report.append(("failed jobs no longer retryable", marked))
