@@ -503,7 +503,7 @@ def xact_components(lines=XACT_LINES, components_rows=XACT_COMPONENTS, global_ev
         tables = psql("""SELECT string_agg(c.relname, ', ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                          WHERE i.inhparent = 'sow_component_allocation'::regclass""")
         psql(f"""{f'DROP TABLE {tables};' if tables else ''}
-                 TRUNCATE component_summary, raw_component_row;
+                 TRUNCATE sow_component_allocation, component_summary, raw_component_row;
                  UPDATE estimate_version SET components_import_job_id = NULL;
                  DELETE FROM import_job WHERE type = 'XACT_COMPONENTS'""")
     return measured(section, "xact-components/BENCH", reset,

@@ -43,20 +43,25 @@ public struct GarbageCollector: Sendable {
             }
             // The rows whose storage is released are chosen before any rule deletes (a rule may
             // find its rows through those of another: XACT allocation tables through the jobs'
-            // raw rows), and released last: dropping a partition locks its parent table against
-            // readers until the transaction ends, which is then a moment later.
-            let releasing = rules.filter { $0.release != nil }
-            let chosen = dryRun ? [] : try releasing.map { rule in
-                try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) }
+            // raw rows). The rules then run in the order the importers declare them, so that a
+            // table is dropped before the deletes that would otherwise cascade into its rows one
+            // by one (XACT allocations before their component summaries).
+            var chosen: [[Int64]] = []
+            if !dryRun {
+                for rule in rules where rule.release != nil {
+                    chosen.append(try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) })
+                }
             }
-            for rule in rules.filter({ $0.release == nil }) + (dryRun ? releasing : []) {
-                report.append((rule.what, dryRun
-                    ? try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)
-                    : try run(rule) { "DELETE \($0)" }.affectedRows))
-            }
-            for (rule, ids) in zip(releasing, chosen) {
-                try rule.release!(connection, ids)
-                report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
+            for rule in rules {
+                if dryRun {
+                    report.append((rule.what, try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)))
+                } else if let release = rule.release {
+                    let ids = chosen.removeFirst()
+                    try release(connection, ids)
+                    report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
+                } else {
+                    report.append((rule.what, try run(rule) { "DELETE \($0)" }.affectedRows))
+                }
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)
             report.append(("failed jobs no longer retryable", marked))
