@@ -61,7 +61,8 @@ public struct GarbageRule: Sendable {
     public var release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)?
     /// Whether the rows are deleted after ``release``; false when they are not this rule's to
     /// delete (`import_job` rows whose allocation tables go), and then the condition must stop
-    /// matching a row once its storage is released.
+    /// matching a row once its storage is released. Such rules run before every other rule, so
+    /// that their tables are gone before deletes would cascade into them.
     public var deletesRows: Bool
 
     public init(

@@ -43,16 +43,20 @@ public struct GarbageCollector: Sendable {
             }
             // The rows whose storage is released are chosen before any rule deletes (a rule may
             // find its rows through those of another: XACT allocation tables through the jobs'
-            // raw rows). The rules then run in the order the importers declare them, so that a
-            // table is dropped before the deletes that would otherwise cascade into its rows one
-            // by one (XACT allocations before their component summaries).
+            // raw rows). Rules that only release run first, so that a table is dropped before the
+            // deletes that would otherwise cascade into its rows one by one (XACT allocations
+            // before their component summaries); rules that release and delete run last:
+            // dropping a partition locks its parent table against readers until the transaction
+            // ends, which is then a moment later.
+            let ordered = rules.filter { $0.release != nil && !$0.deletesRows } + rules.filter { $0.release == nil }
+                + rules.filter { $0.release != nil && $0.deletesRows }
             var chosen: [[Int64]] = []
             if !dryRun {
-                for rule in rules where rule.release != nil {
+                for rule in ordered where rule.release != nil {
                     chosen.append(try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) })
                 }
             }
-            for rule in rules {
+            for rule in ordered {
                 if dryRun {
                     report.append((rule.what, try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)))
                 } else if let release = rule.release {
