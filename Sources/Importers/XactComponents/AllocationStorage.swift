@@ -30,13 +30,20 @@ enum AllocationStorage {
             """)
     }
 
+    /// Takes the table locks that attaching a job's table takes for its foreign keys (SHARE ROW
+    /// EXCLUSIVE on both tables they reference), before any lock on `sow_component_allocation`,
+    /// in any transaction that attaches or drops attached tables. A publish takes them while
+    /// it holds no lock on the partitioned table (``create(_:job:)`` ran at planning), and `gc`
+    /// first thing: whoever writes SOW items or component summaries, or drops allocations,
+    /// waits for the other or has it wait, never both.
+    static func lockTables(_ connection: PostgresConnection) throws {
+        try connection.query("LOCK TABLE sow_item, component_summary IN SHARE ROW EXCLUSIVE MODE")
+    }
+
     /// Builds the primary key and indexes of the job's table and attaches it as the job's
-    /// partition, in the caller's (publishing) transaction. The attach gives the table the
-    /// parent's foreign keys and validates them, one pass each; it holds SHARE ROW EXCLUSIVE
-    /// locks on the tables they reference until the transaction ends, taken here first, while
-    /// this transaction holds no lock on the partitioned table (``create(_:job:)`` ran at
-    /// planning): whoever writes SOW items or component summaries, or deletes them with their
-    /// allocations (`gc`), waits for the publish or has it wait, never both.
+    /// partition, in the caller's (publishing) transaction, taking ``lockTables(_:)`` after the
+    /// builds. The attach gives the table the parent's foreign keys and validates them, one
+    /// pass each.
     static func attach(_ connection: PostgresConnection, job: Int64) throws {
         let table = tableName(job)
         try connection.executeScript(
@@ -44,14 +51,16 @@ enum AllocationStorage {
             ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id);
             CREATE INDEX \(table)_project_version_code_idx ON \(table) (project_id, estimate_version_id, code);
             CREATE INDEX \(table)_sow_item_idx ON \(table) (sow_item_id);
-            CREATE INDEX \(table)_summary_idx ON \(table) (component_summary_id);
-            LOCK TABLE sow_item, component_summary IN SHARE ROW EXCLUSIVE MODE;
-            ALTER TABLE sow_component_allocation ATTACH PARTITION \(table) FOR VALUES IN (\(job))
+            CREATE INDEX \(table)_summary_idx ON \(table) (component_summary_id)
             """)
+        try lockTables(connection)
+        try connection.query("ALTER TABLE sow_component_allocation ATTACH PARTITION \(table) FOR VALUES IN (\(job))")
     }
 
-    /// Drops the tables of these jobs, attached or not (those that exist).
-    static func drop(_ connection: PostgresConnection, jobs: [Int64]) throws {
+    /// Drops the tables of these jobs (those that exist), after ``lockTables(_:)`` when one may
+    /// be attached (`gc`); a job's own unattached table (`discard`) needs no lock.
+    static func drop(_ connection: PostgresConnection, jobs: [Int64], attached: Bool) throws {
+        if attached && !jobs.isEmpty { try lockTables(connection) }
         for job in jobs {
             try connection.query("DROP TABLE IF EXISTS \(tableName(job))")
         }

@@ -42,7 +42,7 @@ extension XactComponentsImporter {
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
         try connection.query("DELETE FROM component_summary WHERE import_job_id = $1", job.jobId)
         try connection.query("DELETE FROM raw_component_row WHERE import_job_id = $1", job.jobId)
-        try AllocationStorage.drop(connection, jobs: [job.jobId])
+        try AllocationStorage.drop(connection, jobs: [job.jobId], attached: false)
     }
 
     /// The project's current estimate version (components attach to it), read only.

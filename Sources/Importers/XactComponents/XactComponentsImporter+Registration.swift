@@ -34,7 +34,7 @@ extension XactComponentsImporter: RegisteredImporter {
         }
         let allocations = GarbageRule(
             what: "allocation tables of superseded or failed XACT component jobs", table: "import_job j",
-            release: { connection, jobs in try AllocationStorage.drop(connection, jobs: jobs) }, deletesRows: false
+            release: { connection, jobs in try AllocationStorage.drop(connection, jobs: jobs, attached: true) }, deletesRows: false
         ) { scope in
             "to_regclass('\(AllocationStorage.tablePrefix)' || j.id) IS NOT NULL "
                 + "AND (j.id IN (\(superseded(scope))) OR j.id IN (\(scope.oldFailedJobs)))"
