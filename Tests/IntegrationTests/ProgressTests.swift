@@ -44,8 +44,12 @@ struct ProgressTests {
         #expect(progress == progress.sorted(), "progress went backwards: \(progress)")
         let loading = documents.filter { $0.status == .running && $0.progress > 10 && $0.progress < 100 }
         #expect(Set(loading.map(\.progress)).count >= 3, "progress while loading: \(progress)")
-        // Rows move before the first chunk commits: the status no longer waits for a chunk to end.
-        let withinChunks = loading.filter { ($0.completedChunks ?? 0) == 0 && ($0.rows?.loaded ?? 0) > 0 }
+        // Rows move before the first chunk commits: the status no longer waits for a chunk to end
+        // (judged on every running document: on a loaded machine the few rewrites seen before
+        // the first commit may all still be at the planning's share of the progress).
+        let withinChunks = documents.filter {
+            $0.status == .running && ($0.completedChunks ?? 0) == 0 && ($0.rows?.loaded ?? 0) > 0
+        }
         #expect(!withinChunks.isEmpty, "rows loaded before any chunk was done: \(documents.map { ($0.completedChunks, $0.rows?.loaded) })")
         let loaded = documents.compactMap(\.rows?.loaded)
         #expect(loaded == loaded.sorted())
