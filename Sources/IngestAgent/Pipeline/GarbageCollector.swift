@@ -50,17 +50,14 @@ public struct GarbageCollector: Sendable {
             // ends, which is then a moment later.
             let ordered = rules.filter { $0.release != nil && !$0.deletesRows } + rules.filter { $0.release == nil }
                 + rules.filter { $0.release != nil && $0.deletesRows }
-            var chosen: [[Int64]] = []
-            if !dryRun {
-                for rule in ordered where rule.release != nil {
-                    chosen.append(try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) })
-                }
+            let chosen = try ordered.map { rule in
+                dryRun || rule.release == nil
+                    ? nil : try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) }
             }
-            for rule in ordered {
+            for (rule, ids) in zip(ordered, chosen) {
                 if dryRun {
                     report.append((rule.what, try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)))
-                } else if let release = rule.release {
-                    let ids = chosen.removeFirst()
+                } else if let release = rule.release, let ids {
                     try release(connection, ids)
                     report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
                 } else {
