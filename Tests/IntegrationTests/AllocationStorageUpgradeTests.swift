@@ -78,11 +78,8 @@ struct AllocationStorageUpgradeTests {
             """) == 0)
 
         // Rollback to the set published before the upgrade: the view answers as before.
-        let importer = XactComponentsImporter(options: ImportOptions(project: "P1"))
-        let history = try importer.history(fixture.connection)
-        let current = try #require(history.first { $0.isCurrent })
-        let old = try #require(history.first { $0.id == 901 })
-        try fixture.connection.transaction { try importer.makeCurrent($0, old, replacing: current) }
+        _ = try PublishHistory(configuration: fixture.configuration).rollback(
+            type: .xactComponents, options: ImportOptions(project: "P1"), to: 901, createdBy: "test")
         #expect(try snapshot(fixture).prefix(before.count - 2) == before.prefix(before.count - 2))
 
         // gc keeping no superseded set: the tables of the new job and of job 900 are dropped, the

@@ -67,11 +67,8 @@ struct ComponentSetStorageUpgradeTests {
         #expect(try fixture.count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'price_list_component'::regclass") == 2)
 
         // Rollback to the set published before the upgrade: the view answers as before.
-        let importer = GoldenComponentsImporter()
-        let history = try importer.history(fixture.connection)
-        let current = try #require(history.first { $0.isCurrent })
-        let old = try #require(history.first { $0.id == 2 })
-        try fixture.connection.transaction { try importer.makeCurrent($0, old, replacing: current) }
+        _ = try PublishHistory(configuration: fixture.configuration).rollback(
+            type: .priceListComponents, options: ImportOptions(), to: 2, createdBy: "test")
         #expect(try snapshot(fixture).prefix(before.count - 4) == before.prefix(before.count - 4))
 
         // gc keeping no replaced set: the new set's table is dropped; the old replaced set and the
