@@ -95,7 +95,10 @@ struct MapperPlanTests {
         let prices = ["", "97.59", "$97.59", "$1,234.50", "-3", "$-3", "-$3", "$", "(5)", "abc", " 4", "1e3", "5.", ".5", "1,000"]
         let dates = ["", "1/1/2025", "2/2/24", "2/30/24", "13/1/2025", "1/1/202", "2025-01-02", "2025-1-2", "2025-02-30",
                      "2025-13-01", "202-01-01", "2025/01/02", "1-1-2025", " 1/1/2025", "x", "1//2025", "-"]
-        let activities = ["", "+", "-", "Replace", "REMOVE", "r", "Remove  and Replace", " Replace", "Other", "ÉLE"]
+        let activities = [
+            "", "+", "-", "Replace", "REMOVE", "r", "Remove  and Replace", " Replace", "Other", "ÉLE", "remove & replace", "R&R",
+            "d&r", "Install New", "labor", "x", "Material Only", "REMOVE AND REPLACE X",
+        ]
         let header = "Cat,Sel,Activity,Desc,Unit Cost,Unit,Group Code,Owner,Date,Delete"
         try Self.expectAnswersAsMapped(Self.randomCSV(header: header, seed: 0x9E37_79B9_7F4A_7C15) { pick in
             [pick(keys), pick(keys), pick(activities), pick(keys), pick(prices), "EA", pick(["", "G1", "\"x\u{0}\""]), "NEXADMIN",

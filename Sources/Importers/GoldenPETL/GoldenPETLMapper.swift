@@ -64,13 +64,14 @@ public struct GoldenPETLMapper: RowMapper {
         guard let key = keyFromBytes(record, firstField: f) else {
             return planByMapping(record, firstField: f, into: &hasher)
         }
-        hasher.combine(key.utf8)
+        CanonicalKey.combineHexSHA256(of: key, into: &hasher)
         return .accept(())
     }
 
-    /// The canonical key hash ``partitionKey(of:into:)`` feeds, when the row's bytes show that
-    /// ``map(_:firstField:)`` accepts the row; nil when it takes mapping to tell.
-    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> String? {
+    /// The canonical key (before hashing) whose hash ``partitionKey(of:into:)`` feeds, when the
+    /// row's bytes show that ``map(_:firstField:)`` accepts the row; nil when it takes mapping
+    /// to tell.
+    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> [UInt8]? {
         guard f + fieldCount <= record.fieldCount else { return nil }
         guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return nil }
         guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return nil }
@@ -86,12 +87,18 @@ public struct GoldenPETLMapper: RowMapper {
         key.append(0x7C)
         key.append(0x7C)
         if let activity {
-            CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &key)
+            let appended = record.withField(f + activity) { bytes -> Bool in
+                guard !bytes.isEmpty else { return true }
+                guard TextCleaning.isCleanASCII(bytes) else { return false }
+                ActivityCode.appendKeyPart(ofClean: bytes, to: &key)
+                return true
+            }
+            if !appended { CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &key) }
         }
         key.append(0x7C)
         key.append(0x7C)
         guard Self.appendClean(record, f + description, to: &key) else { return nil }
-        return CanonicalKey.hexSHA256(key)
+        return key
     }
 
     /// Appends the key part of field `index` when it is empty (nil to the mapper) or clean
@@ -100,7 +107,7 @@ public struct GoldenPETLMapper: RowMapper {
         record.withField(index) { bytes in
             guard !bytes.isEmpty else { return true }
             guard TextCleaning.isCleanASCII(bytes) else { return false }
-            key.append(contentsOf: bytes.lazy.map(TextCleaning.asciiUppercased))
+            for byte in bytes { key.append(TextCleaning.asciiUppercased(byte)) }
             return true
         }
     }

@@ -23,6 +23,25 @@ public enum ActivityCode {
         "INSTALL ONLY": "I", "INSTALL": "I", "LABOR ONLY": "I", "LABOR": "I",
     ]
 
+    /// ``words`` as upper-case ASCII bytes and the byte of their code.
+    private static let wordBytes: [[UInt8]: UInt8] = Dictionary(
+        uniqueKeysWithValues: words.map { (Array($0.key.utf8), $0.value.utf8.first!) })
+    /// The longest of ``words``, in bytes.
+    private static let longestWord = words.keys.map(\.utf8.count).max()!
+
+    /// Appends to a canonical key what ``CanonicalKey`` makes of ``normalize(_:)`` of a cell
+    /// whose bytes are clean ASCII (`TextCleaning.isCleanASCII`): the code of its word, or
+    /// the cell upper-cased (a code upper-cases to itself, and no code is a word). Without a
+    /// String per row: the planner's hot path.
+    static func appendKeyPart(ofClean bytes: UnsafeBufferPointer<UInt8>, to key: inout [UInt8]) {
+        let start = key.count
+        for byte in bytes { key.append(TextCleaning.asciiUppercased(byte)) }
+        if bytes.count > 1, bytes.count <= longestWord, let code = wordBytes[Array(key[start...])] {
+            key.removeSubrange(start...)
+            key.append(code)
+        }
+    }
+
     /// The stored Activity for a raw cell: a code, or the cleaned text; nil when empty.
     public static func normalize(_ raw: String) -> String? {
         guard let cleaned = TextCleaning.clean(raw) else { return nil }

@@ -38,6 +38,19 @@ public enum CanonicalKey {
         return hasher.finalize().withUnsafeBytes(Hex.lowercase)
     }
 
+    /// Combines into `partition` the bytes of ``hexSHA256(_:)`` of `key` (its lowercase hex
+    /// digits), as `partition.combine(hexSHA256(key).utf8)` does, without the String.
+    static func combineHexSHA256(of key: [UInt8], into partition: inout FNV1a64) {
+        var hasher = SHA256()
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.finalize().withUnsafeBytes { digest in
+            for byte in digest {
+                partition.combine(byte: Hex.digits[Int(byte >> 4)])
+                partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
+            }
+        }
+    }
+
     /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.
     public static func part(_ text: String?) -> String {
         guard let text else { return "" }

@@ -28,6 +28,12 @@ public struct FNV1a64: Sendable, Equatable {
         state = h
     }
 
+    /// Mixes one byte into the hash.
+    @inlinable
+    public mutating func combine(byte: UInt8) {
+        state = (state ^ UInt64(byte)) &* FNV1a64.prime
+    }
+
     /// The hash of `bytes`.
     @inlinable
     public static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
