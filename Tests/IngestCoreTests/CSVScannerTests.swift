@@ -174,4 +174,27 @@ struct CSVScannerTests {
         try scanner.forEachRecord { _ in }
         #expect(scanner.bytesRead == text.utf8.count)
     }
+
+    /// `containsNUL` finds a NUL at every position of records of every length up to 20 bytes
+    /// (both sides of each eight-byte word), quoted or not, and none where there is none.
+    @Test func containsNULAtEveryPosition() throws {
+        for length in 1...20 {
+            for quoted in [false, true] {
+                let clean = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                var text = quoted ? [UInt8(ascii: "\"")] + clean + [UInt8(ascii: "\"")] : clean
+                text += [UInt8(ascii: "\n")]
+                var found: [Bool] = []
+                try CSVScanner(source: MemoryByteSource(text)).forEachRecord { found.append($0.containsNUL) }
+                #expect(found == [false], "length \(length)")
+                for position in 0..<length {
+                    var withNUL = clean
+                    withNUL[position] = 0
+                    text = (quoted ? [UInt8(ascii: "\"")] + withNUL + [UInt8(ascii: "\"")] : withNUL) + [UInt8(ascii: "\n")]
+                    found = []
+                    try CSVScanner(source: MemoryByteSource(text)).forEachRecord { found.append($0.containsNUL) }
+                    #expect(found == [true], "length \(length), NUL at \(position)")
+                }
+            }
+        }
+    }
 }

@@ -30,6 +30,7 @@ enum JSONEscaping {
     /// True when a cell of `columns` (those the record has) holds a NUL: when ``object(_:firstField:columns:keys:)``
     /// fails for them.
     static func hasNUL(_ record: borrowing CSVRecord, firstField f: Int, columns: some Sequence<Int>) -> Bool {
+        guard record.containsNUL else { return false }
         for column in columns where f + column < record.fieldCount {
             if record.withField(f + column, { $0.contains(0) }) { return true }
         }

@@ -88,20 +88,27 @@ public enum DecimalText {
         var seenPoint = false
         var fractionDigits = 0
         var seenAny = false
+        let commas = stripping.contains(.commas)
+        let dollars = stripping.contains(.dollars)
+        let asterisksAndSpaces = stripping.contains(.asterisksAndSpaces)
         for byte in bytes {
+            // Digits first: they are nearly every byte (planning checks every number cell).
+            if byte &- 0x30 < 10 {
+                if seenPoint { fractionDigits += 1 } else { digits += 1 }
+                seenAny = true
+                continue
+            }
             switch byte {
-            case UInt8(ascii: ",") where stripping.contains(.commas), UInt8(ascii: "$") where stripping.contains(.dollars):
+            case UInt8(ascii: ",") where commas, UInt8(ascii: "$") where dollars:
                 continue
-            case UInt8(ascii: "*") where stripping.contains(.asterisksAndSpaces):
+            case UInt8(ascii: "*") where asterisksAndSpaces:
                 continue
-            case _ where isSpace(byte) && stripping.contains(.asterisksAndSpaces):
+            case _ where asterisksAndSpaces && isSpace(byte):
                 continue
             case UInt8(ascii: "-") where !seenAny:
                 break
             case UInt8(ascii: ".") where digits > 0 && !seenPoint:
                 seenPoint = true
-            case 0x30...0x39:
-                if seenPoint { fractionDigits += 1 } else { digits += 1 }
             default:
                 return false
             }
