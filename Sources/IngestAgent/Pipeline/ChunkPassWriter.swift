@@ -59,12 +59,13 @@ struct ChunkPassWriter<I: Importer> {
 
         let source = HashingByteSource(try FileByteSource(path: path))
         let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: delimiter))
-        var mapper: I.Mapper?
+        // Set by the header row.
+        var held: HeldMapper<I.Mapper>?
+        let partitioning = importer.partitioning
         var header: [String] = []
         var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
         var rejected = 0
         var lastProgress = 0
-        var linePrefix: [UInt8] = []
         // Bytes of the records before this one (line ends counted as one byte): the
         // position that places a row in its line range.
         var offset: Int64 = 0
@@ -72,12 +73,12 @@ struct ChunkPassWriter<I: Importer> {
         try scanner.forEachRecord { record in
             let recordStart = offset
             offset += Int64(record.withRawBytes { $0.count } + 1)
-            guard let mapper else {
+            guard let held else {
                 if let issue = record.issue {
                     throw ImportFailure(code: .malformedFile, message: "header row: \(issue)", line: record.line)
                 }
                 header = record.strings()
-                mapper = try importer.makeMapper(header: header)
+                held = HeldMapper(try importer.makeMapper(header: header))
                 return
             }
             if dialect.dropsBlankRecords, record.isBlank {
@@ -96,15 +97,15 @@ struct ChunkPassWriter<I: Importer> {
             var hasher = FNV1a64()
             if let issue = record.issue, !dialect.tolerates(issue) {
                 result = .reject(reason: issue.description)
-            } else if !dialect.relaxedColumnCount, record.fieldCount != mapper.fieldCount {
-                result = .reject(reason: "expected \(mapper.fieldCount) fields, found \(record.fieldCount)")
+            } else if !dialect.relaxedColumnCount, record.fieldCount != held.mapper.fieldCount {
+                result = .reject(reason: "expected \(held.mapper.fieldCount) fields, found \(record.fieldCount)")
             } else {
-                result = mapper.plan(record, firstField: 0, into: &hasher)
+                result = held.mapper.plan(record, firstField: 0, into: &hasher)
             }
             switch result {
             case .accept:
                 let index: Int
-                switch importer.partitioning {
+                switch partitioning {
                 case .keyHash:
                     index = partitionFunction.partition(hasher.value, count: partitions)
                 case .lineRange:
@@ -115,19 +116,10 @@ struct ChunkPassWriter<I: Importer> {
                     writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
                 }
                 let writer = writers[index]!
-                // The line number's digits without a String in between (one per row).
-                linePrefix.removeAll(keepingCapacity: true)
-                var digits = record.line
-                repeat {
-                    linePrefix.append(UInt8(ascii: "0") + UInt8(digits % 10))
-                    digits /= 10
-                } while digits > 0
-                linePrefix.reverse()
-                linePrefix.append(delimiter.rawValue)
-                try writer.write(linePrefix)
+                let prefixCount = try writer.write(number: record.line, then: delimiter.rawValue)
                 try record.withRawBytes { (raw: UnsafeBufferPointer<UInt8>) throws(SystemError) in
                     try writer.write(raw)
-                    byteCounts[index] += Int64(raw.count + linePrefix.count + 1)
+                    byteCounts[index] += Int64(raw.count + prefixCount + 1)
                 }
                 try writer.write(0x0A)
                 rowCounts[index] += 1
@@ -139,7 +131,7 @@ struct ChunkPassWriter<I: Importer> {
             }
         }
         summary.rejectedRows = rejected
-        if mapper == nil {
+        if held == nil {
             throw ImportFailure(code: .malformedFile, message: "the file is empty: there is no header row")
         }
         for (index, writer) in writers.enumerated() {
@@ -168,4 +160,12 @@ struct ChunkPassWriter<I: Importer> {
         sample.removeSubrange(filled...)
         return sample
     }
+}
+
+/// The planner's mapper, by reference: rows use it in place. As an optional value captured by
+/// the row closure, the generic mapper was copied at every row (a retain and a release of each
+/// of its arrays, and generic metadata lookups).
+private final class HeldMapper<Mapper: RowMapper> {
+    let mapper: Mapper
+    init(_ mapper: Mapper) { self.mapper = mapper }
 }
