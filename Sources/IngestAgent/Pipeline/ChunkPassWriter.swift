@@ -164,7 +164,8 @@ struct ChunkPassWriter<I: Importer> {
 
 /// The planner's mapper, by reference: rows use it in place. As an optional value captured by
 /// the row closure, the generic mapper was copied at every row (a retain and a release of each
-/// of its arrays, and generic metadata lookups).
+/// of its arrays, and generic metadata lookups): planning a 1M-row Golden Components file took
+/// 1.32 s with the copies and 1.05 s without (medians of 3).
 private final class HeldMapper<Mapper: RowMapper> {
     let mapper: Mapper
     init(_ mapper: Mapper) { self.mapper = mapper }

@@ -141,7 +141,8 @@ enum Files {
 ///
 /// The buffer is raw memory with a count, not an array: an array in a class property is
 /// checked for exclusive access at every append (`swift_beginAccess`), and the planner
-/// appends three times a row (5% of planning a Golden Components file).
+/// appends three times a row (about 6% of the CPU samples of planning a 1M-row Golden
+/// Components file went to those checks).
 final class BufferedFileWriter {
     let path: String
     private var fd: Int32
