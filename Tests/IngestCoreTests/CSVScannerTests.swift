@@ -178,21 +178,23 @@ struct CSVScannerTests {
     /// `containsNUL` finds a NUL at every position of records of every length up to 20 bytes
     /// (both sides of each eight-byte word), quoted or not, and none where there is none.
     @Test func containsNULAtEveryPosition() throws {
+        /// `containsNUL` of each record of one record holding `cell`, quoted or not.
+        func found(_ cell: [UInt8], quoted: Bool) throws -> [Bool] {
+            let quote = quoted ? [UInt8(ascii: "\"")] : []
+            var answers: [Bool] = []
+            try CSVScanner(source: MemoryByteSource(quote + cell + quote + [UInt8(ascii: "\n")])).forEachRecord {
+                answers.append($0.containsNUL)
+            }
+            return answers
+        }
         for length in 1...20 {
             for quoted in [false, true] {
                 let clean = [UInt8](repeating: UInt8(ascii: "a"), count: length)
-                var text = quoted ? [UInt8(ascii: "\"")] + clean + [UInt8(ascii: "\"")] : clean
-                text += [UInt8(ascii: "\n")]
-                var found: [Bool] = []
-                try CSVScanner(source: MemoryByteSource(text)).forEachRecord { found.append($0.containsNUL) }
-                #expect(found == [false], "length \(length)")
+                #expect(try found(clean, quoted: quoted) == [false], "length \(length)")
                 for position in 0..<length {
                     var withNUL = clean
                     withNUL[position] = 0
-                    text = (quoted ? [UInt8(ascii: "\"")] + withNUL + [UInt8(ascii: "\"")] : withNUL) + [UInt8(ascii: "\n")]
-                    found = []
-                    try CSVScanner(source: MemoryByteSource(text)).forEachRecord { found.append($0.containsNUL) }
-                    #expect(found == [true], "length \(length), NUL at \(position)")
+                    #expect(try found(withNUL, quoted: quoted) == [true], "length \(length), NUL at \(position)")
                 }
             }
         }

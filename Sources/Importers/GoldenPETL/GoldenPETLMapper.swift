@@ -87,13 +87,12 @@ public struct GoldenPETLMapper: RowMapper {
         key.append(0x7C)
         key.append(0x7C)
         if let activity {
-            let appended = record.withField(f + activity) { bytes -> Bool in
-                guard !bytes.isEmpty else { return true }
-                guard TextCleaning.isCleanASCII(bytes) else { return false }
-                ActivityCode.appendKeyPart(ofClean: bytes, to: &key)
-                return true
+            let start = key.count
+            if Self.appendClean(record, f + activity, to: &key) {
+                ActivityCode.replaceWordWithCode(in: &key, from: start)
+            } else {
+                CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &key)
             }
-            if !appended { CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &key) }
         }
         key.append(0x7C)
         key.append(0x7C)

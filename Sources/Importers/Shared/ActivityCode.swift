@@ -29,14 +29,13 @@ public enum ActivityCode {
     /// The longest of ``words``, in bytes.
     private static let longestWord = words.keys.map(\.utf8.count).max()!
 
-    /// Appends to a canonical key what ``CanonicalKey`` makes of ``normalize(_:)`` of a cell
-    /// whose bytes are clean ASCII (`TextCleaning.isCleanASCII`): the code of its word, or
-    /// the cell upper-cased (a code upper-cases to itself, and no code is a word). Without a
-    /// String per row: the planner's hot path.
-    static func appendKeyPart(ofClean bytes: UnsafeBufferPointer<UInt8>, to key: inout [UInt8]) {
-        let start = key.count
-        for byte in bytes { key.append(TextCleaning.asciiUppercased(byte)) }
-        if bytes.count > 1, bytes.count <= longestWord, let code = wordBytes[Array(key[start...])] {
+    /// Turns what `key` holds from `start` on, a clean ASCII cell upper-cased, into what
+    /// ``CanonicalKey`` makes of ``normalize(_:)`` of that cell: the code of its word, or the
+    /// cell as it is (a code upper-cases to itself, and no code is a word). Without a String
+    /// per row: the planner's hot path.
+    static func replaceWordWithCode(in key: inout [UInt8], from start: Int) {
+        let count = key.count - start
+        if count > 1, count <= longestWord, let code = wordBytes[Array(key[start...])] {
             key.removeSubrange(start...)
             key.append(code)
         }

@@ -33,22 +33,24 @@ public enum CanonicalKey {
     }
 
     static func hexSHA256(_ bytes: [UInt8]) -> String {
-        var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes(Hex.lowercase)
+        sha256(bytes).withUnsafeBytes(Hex.lowercase)
     }
 
     /// Combines into `partition` the bytes of ``hexSHA256(_:)`` of `key` (its lowercase hex
     /// digits), as `partition.combine(hexSHA256(key).utf8)` does, without the String.
     static func combineHexSHA256(of key: [UInt8], into partition: inout FNV1a64) {
-        var hasher = SHA256()
-        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.finalize().withUnsafeBytes { digest in
+        sha256(key).withUnsafeBytes { digest in
             for byte in digest {
                 partition.combine(byte: Hex.digits[Int(byte >> 4)])
                 partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
             }
         }
+    }
+
+    private static func sha256(_ bytes: [UInt8]) -> SHA256Digest {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
     }
 
     /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.
