@@ -17,7 +17,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -29,9 +28,16 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        // Pure logic: byte CSV scanner, partition hashing. No database, no inotify.
+        // OpenSSL's libcrypto (SHA-256), found through pkg-config; libpq links it too.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Pure logic: byte CSV scanner, partition hashing, SHA-256. No database, no inotify.
         .target(
             name: "IngestCore",
+            dependencies: ["CLibCrypto"],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL over libpq: connections, queries, COPY, transactions, errors, migrations.
@@ -45,7 +51,7 @@ let package = Package(
         // their prepare / chunk / finalize SQL.
         .target(
             name: "Importers",
-            dependencies: ["IngestCore", "IngestPostgres", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["IngestCore", "IngestPostgres"],
             swiftSettings: swiftSettings
         ),
         // Linux calls Swift's Glibc module hides behind _GNU_SOURCE (pipe2, file leases).
@@ -58,7 +64,6 @@ let package = Package(
                 "IngestPostgres",
                 "Importers",
                 "CNexusPlatform",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import Foundation
 import Importers
 import IngestCore
 import Testing

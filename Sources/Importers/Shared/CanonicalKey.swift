@@ -1,4 +1,3 @@
-import Crypto
 import IngestCore
 
 /// The canonical key hash, a price's identity across revisions (spec §1.5): the lowercase
@@ -33,24 +32,20 @@ public enum CanonicalKey {
     }
 
     static func hexSHA256(_ bytes: [UInt8]) -> String {
-        sha256(bytes).withUnsafeBytes(Hex.lowercase)
+        SHA256.hexDigest(of: bytes)
     }
 
     /// Combines into `partition` the bytes of ``hexSHA256(_:)`` of `key` (its lowercase hex
     /// digits), as `partition.combine(hexSHA256(key).utf8)` does, without the String.
     static func combineHexSHA256(of key: [UInt8], into partition: inout FNV1a64) {
-        sha256(key).withUnsafeBytes { digest in
-            for byte in digest {
-                partition.combine(byte: Hex.digits[Int(byte >> 4)])
-                partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
+        key.withUnsafeBytes { bytes in
+            SHA256.withDigest(of: bytes) { digest in
+                for byte in digest {
+                    partition.combine(byte: Hex.digits[Int(byte >> 4)])
+                    partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
+                }
             }
         }
-    }
-
-    private static func sha256(_ bytes: [UInt8]) -> SHA256Digest {
-        var hasher = SHA256()
-        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize()
     }
 
     /// One normalized part: nil → "", JavaScript whitespace trimmed and collapsed, upper-cased.

@@ -1,11 +1,10 @@
-import Crypto
 import IngestCore
 
 /// Wraps a byte source and computes the SHA-256 of everything read through it, so the
 /// planner hashes the file in the same pass that scans it.
 final class HashingByteSource: CSVByteSource {
     private let upstream: FileByteSource
-    private var hasher = SHA256()
+    private let hasher = SHA256Hasher()
     /// Bytes read so far.
     private(set) var bytesRead: Int64 = 0
 
@@ -13,7 +12,7 @@ final class HashingByteSource: CSVByteSource {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = try upstream.read(into: buffer)
-        if n > 0 { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+        if n > 0 { hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
         bytesRead += Int64(n)
         return n
     }
@@ -23,6 +22,6 @@ final class HashingByteSource: CSVByteSource {
 
     /// The lowercase hex digest of the bytes read so far.
     func hexDigest() -> String {
-        hasher.finalize().withUnsafeBytes(Hex.lowercase)
+        hasher.hexDigest()
     }
 }
