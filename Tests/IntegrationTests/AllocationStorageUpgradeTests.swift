@@ -57,7 +57,7 @@ struct AllocationStorageUpgradeTests {
         #expect(try fixture.count(partitions) == 2)
         // Each moved table has its keys and the parent's indexes.
         #expect(try fixture.count(
-            "SELECT count(*) FROM pg_indexes WHERE tablename = '\(AllocationStorage.tableName(900))'") == 4)
+            "SELECT count(*) FROM pg_index WHERE indrelid = '\(AllocationStorage.tableName(900))'::regclass") == 4)
         #expect(try fixture.count(
             "SELECT count(*) FROM pg_constraint WHERE conrelid = '\(AllocationStorage.tableName(900))'::regclass AND contype = 'f'") == 2)
 

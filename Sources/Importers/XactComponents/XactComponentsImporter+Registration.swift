@@ -10,7 +10,9 @@ extension XactComponentsImporter: RegisteredImporter {
     public static var options: ImportOptionRules { ImportOptionRules(required: [.project], optional: [.estimateVersion]) }
     /// The rows of jobs that are no longer their estimate version's current set, beyond the
     /// newest `keep_published` sets of each version, and those of old failed jobs; the
-    /// allocations of those jobs go with their tables (``AllocationStorage``).
+    /// allocations of those jobs go with their tables (``AllocationStorage``), or with their
+    /// summaries once their tables were merged: when many jobs' tables are attached, all but the
+    /// newest are merged into one (``AllocationStorage/merge(_:jobs:)``).
     public static var garbage: [GarbageRule] {
         let superseded: @Sendable (GarbageScope) -> String = { scope in
             """
@@ -32,13 +34,20 @@ extension XactComponentsImporter: RegisteredImporter {
                 "\(alias).import_job_id IN (\(superseded(scope))) OR \(alias).import_job_id IN (\(scope.oldFailedJobs))"
             }
         }
+        let dropped: @Sendable (GarbageScope) -> String = { scope in
+            "j.id IN (\(superseded(scope))) OR j.id IN (\(scope.oldFailedJobs))"
+        }
         let allocations = GarbageRule(
             what: "allocation tables of superseded or failed XACT component jobs", table: "import_job j",
             release: { connection, jobs in try AllocationStorage.drop(connection, jobs: jobs, attached: true) }, deletesRows: false
         ) { scope in
-            "to_regclass('\(AllocationStorage.tablePrefix)' || j.id) IS NOT NULL "
-                + "AND (j.id IN (\(superseded(scope))) OR j.id IN (\(scope.oldFailedJobs)))"
+            "to_regclass('\(AllocationStorage.tablePrefix)' || j.id) IS NOT NULL AND (\(dropped(scope)))"
         }
-        return [allocations] + rows
+        // After the drops (rules that only release run in this order).
+        let merged = GarbageRule(
+            what: "allocation tables of published XACT component jobs merged into one", table: "import_job j",
+            release: { connection, jobs in try AllocationStorage.merge(connection, jobs: jobs) }, deletesRows: false
+        ) { scope in AllocationStorage.mergeCondition(dropped: dropped(scope)) }
+        return [allocations, merged] + rows
     }
 }

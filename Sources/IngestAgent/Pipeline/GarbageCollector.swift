@@ -10,6 +10,8 @@ import IngestPostgres
 ///   newest `keep_published` published sets of each list, which `rollback` can go back to;
 /// - XACT component rows (raw rows, summaries) and allocation tables of jobs that are no longer
 ///   their estimate's current set, except the newest `keep_published` sets of each version;
+///   and once many published jobs' allocation tables are attached, all but the newest are merged
+///   into one, which keeps what a reader of the allocations opens small;
 /// - the partial data of FAILED jobs that ended more than `failedOlderThanHours` ago: their
 ///   unpublished Golden revision, their component set or component rows, their failed
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
