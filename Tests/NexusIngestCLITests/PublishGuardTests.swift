@@ -31,8 +31,19 @@ struct PublishGuardTests {
     /// Validates a status file with python3-jsonschema against the shipped schema.
     static func isValid(_ path: String) -> Bool {
         let schema = fixtures.replacingOccurrences(of: "/Tests/Fixtures/", with: "/Config/status.schema.json")
-        let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))"
-        return system("/usr/bin/python3 -c '\(script)' '\(schema)' '\(path)'") == 0
+        let script = """
+            import json, sys
+            try:
+                import jsonschema
+            except ImportError:
+                sys.exit(3)
+            jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
+            """
+        let status = system("/usr/bin/python3 -c '\(script)' '\(schema)' '\(path)'")
+        if status >> 8 == 3 {
+            Issue.record("/usr/bin/python3 has no jsonschema module: apt-get install python3-jsonschema (scripts/test installs it)")
+        }
+        return status == 0
     }
 
     /// Waits until the upload's status file says RUNNING and waiting, and returns it.
