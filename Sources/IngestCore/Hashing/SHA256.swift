@@ -12,9 +12,6 @@ import Glibc
 /// build configuration, about 100 s of a clean debug build on 2 cores and as much again for the
 /// release build that CI's reliability suites and the package need.
 public enum SHA256 {
-    /// The digest's length in bytes.
-    public static let byteCount = 32
-
     /// Calls `body` with the digest of `bytes` (32 bytes, valid only inside `body`).
     ///
     /// Each thread reuses one EVP context: `EVP_Digest` allocates and frees a context per call,
