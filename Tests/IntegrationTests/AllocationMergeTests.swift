@@ -14,16 +14,6 @@ struct AllocationMergeTests {
     let merged = "allocation tables of published XACT component jobs merged into one"
     let dropped = "allocation tables of superseded or failed XACT component jobs"
 
-    /// What readers see, and every job's allocation rows, as text.
-    func snapshot(_ fixture: PipelineFixture) throws -> [String] {
-        try fixture.strings("SELECT a::text FROM sow_component_allocation_current a ORDER BY id")
-            + fixture.strings(
-                """
-                SELECT import_job_id || ' ' || count(*) || ' ' || md5(string_agg(a::text, ',' ORDER BY id))
-                FROM sow_component_allocation a GROUP BY import_job_id ORDER BY import_job_id
-                """)
-    }
-
     func collect(_ fixture: PipelineFixture, keepPublished: Int, dryRun: Bool = false) throws -> GarbageCollector.Report {
         var configuration = fixture.configuration
         configuration.agent.keepPublished = keepPublished
@@ -66,7 +56,7 @@ struct AllocationMergeTests {
             options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
         #expect(current.status == .succeeded, "\(current)")
         #expect(try fixture.count(partitions) == 37)
-        let before = try snapshot(fixture)
+        let before = try fixture.allocationSnapshot()
 
         // All but the newest 16 tables (jobs 1900–1920) are merged; nothing is dropped while
         // every set is kept for rollback.
@@ -74,7 +64,7 @@ struct AllocationMergeTests {
         let report = try collect(fixture, keepPublished: 100)
         #expect(report.first { $0.what == merged }?.count == 21)
         #expect(report.first { $0.what == dropped }?.count == 0)
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.allocationSnapshot() == before)
         #expect(try fixture.count(partitions) == 17)
         let table = AllocationStorage.mergedPrefix + "1900_1920"
         #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", table) == 4)
@@ -94,7 +84,7 @@ struct AllocationMergeTests {
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation_current") == rows1905)
         _ = try PublishHistory(configuration: fixture.configuration).rollback(
             type: .xactComponents, options: ImportOptions(project: "P1"), to: current.id, createdBy: "test")
-        #expect(try snapshot(fixture).prefix(before.count - 37) == before.prefix(before.count - 37))
+        #expect(try fixture.allocationSnapshot().prefix(before.count - 37) == before.prefix(before.count - 37))
 
         // Keeping one set: the superseded jobs' tables apart are dropped, and the merged jobs'
         // rows go with their summaries; what readers see stays.
@@ -103,6 +93,6 @@ struct AllocationMergeTests {
         #expect(try fixture.count(partitions) == 2)
         #expect(try fixture.count("SELECT count(*) FROM \(table)") == 0)
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation WHERE import_job_id <> $1", current.id) == 0)
-        #expect(try snapshot(fixture).prefix(before.count - 37) == before.prefix(before.count - 37))
+        #expect(try fixture.allocationSnapshot().prefix(before.count - 37) == before.prefix(before.count - 37))
     }
 }

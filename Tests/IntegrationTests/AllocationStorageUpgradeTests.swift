@@ -13,16 +13,6 @@ import Testing
 struct AllocationStorageUpgradeTests {
     let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_component_allocation'::regclass"
 
-    /// What readers see, and every job's allocation rows, as text.
-    func snapshot(_ fixture: PipelineFixture) throws -> [String] {
-        try fixture.strings("SELECT a::text FROM sow_component_allocation_current a ORDER BY id")
-            + fixture.strings(
-                """
-                SELECT import_job_id || ' ' || count(*) || ' ' || md5(string_agg(a::text, ',' ORDER BY id))
-                FROM sow_component_allocation a GROUP BY import_job_id ORDER BY import_job_id
-                """)
-    }
-
     @Test func everyAllocationKeepsItsRowsAndTheCurrentViewItsAnswer() throws {
         let fixture = try PipelineFixture(migrations: Array(Migrations.all.prefix(9)))
         let generator = XactEstimateGenerator(lines: 300, components: 60)
@@ -47,12 +37,12 @@ struct AllocationStorageUpgradeTests {
             FROM component_summary c JOIN sow_item i ON i.estimate_version_id = c.estimate_version_id AND i.line_no % 3 = c.line_no - 1;
             UPDATE estimate_version SET components_import_job_id = 901;
             """)
-        let before = try snapshot(fixture)
+        let before = try fixture.allocationSnapshot()
         let lastId = try fixture.count("SELECT max(id) FROM sow_component_allocation")
         #expect(before.count > 2 * 3)
 
         try fixture.migrate()
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.allocationSnapshot() == before)
         #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE oid = 'sow_component_allocation'::regclass AND relkind = 'p'") == 1)
         #expect(try fixture.count(partitions) == 2)
         // Each moved table has its keys and the parent's indexes.
@@ -80,7 +70,7 @@ struct AllocationStorageUpgradeTests {
         // Rollback to the set published before the upgrade: the view answers as before.
         _ = try PublishHistory(configuration: fixture.configuration).rollback(
             type: .xactComponents, options: ImportOptions(project: "P1"), to: 901, createdBy: "test")
-        #expect(try snapshot(fixture).prefix(before.count - 2) == before.prefix(before.count - 2))
+        #expect(try fixture.allocationSnapshot().prefix(before.count - 2) == before.prefix(before.count - 2))
 
         // gc keeping no superseded set: the tables of the new job and of job 900 are dropped, the
         // current set's stays.
@@ -93,8 +83,21 @@ struct AllocationStorageUpgradeTests {
         #expect(report.first { $0.what == what }?.count == 2)
         #expect(try fixture.count(partitions) == 1)
         #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE relname = $1", AllocationStorage.tableName(job.id)) == 0)
-        #expect(try snapshot(fixture).prefix(before.count - 2) == before.prefix(before.count - 2))
+        #expect(try fixture.allocationSnapshot().prefix(before.count - 2) == before.prefix(before.count - 2))
         let again = try GarbageCollector(configuration: configuration).run(dryRun: false, failedOlderThanHours: 1)
         #expect(again.first { $0.what == what }?.count == 0)
+    }
+}
+
+extension PipelineFixture {
+    /// What readers see of the XACT allocations, and every job's allocation rows, as text (the
+    /// tests of the allocation's storage compare it before and after).
+    func allocationSnapshot() throws -> [String] {
+        try strings("SELECT a::text FROM sow_component_allocation_current a ORDER BY id")
+            + strings(
+                """
+                SELECT import_job_id || ' ' || count(*) || ' ' || md5(string_agg(a::text, ',' ORDER BY id))
+                FROM sow_component_allocation a GROUP BY import_job_id ORDER BY import_job_id
+                """)
     }
 }
