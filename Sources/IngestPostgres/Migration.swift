@@ -51,6 +51,8 @@ public enum Migrations {
         Migration(version: 9, name: "component_set_storage", bytes: PackageResources.m0009_component_set_storage_sql),
         Migration(
             version: 10, name: "component_allocation_storage", bytes: PackageResources.m0010_component_allocation_storage_sql),
+        Migration(
+            version: 11, name: "price_list_revision_storage", bytes: PackageResources.m0011_price_list_revision_storage_sql),
     ]
 
     /// The highest version this binary can apply.

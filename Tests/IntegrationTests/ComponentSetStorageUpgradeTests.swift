@@ -10,13 +10,16 @@ import Testing
 /// imports, rollback to an old set and gc work over both kinds of set.
 @Suite("Component set storage upgrade", .enabled(if: TestDatabase.isConfigured))
 struct ComponentSetStorageUpgradeTests {
-    /// What readers see, and every set's rows, as text.
+    /// What readers see, and every set's rows, as text (the columns of migration 8: migration
+    /// 11 adds the list's id).
     func snapshot(_ fixture: PipelineFixture) throws -> [String] {
         let current = try fixture.connection.query("SELECT c::text FROM price_list_component_current c ORDER BY id").rows.map { $0[0]! }
         let sets = try fixture.connection.query(
             """
-            SELECT component_set_id || ' ' || count(*) || ' ' || md5(string_agg(c::text, ',' ORDER BY id))
-            FROM price_list_component c GROUP BY component_set_id ORDER BY component_set_id
+            SELECT component_set_id || ' ' || count(*) || ' ' || md5(string_agg(
+                       (id, component_set_id, price_list_item_id, component_code, description, quantity, material, labor,
+                        equipment, created_at, updated_at)::text, ',' ORDER BY id))
+            FROM price_list_component GROUP BY component_set_id ORDER BY component_set_id
             """
         ).rows.map { $0[0]! }
         return current + sets
@@ -54,7 +57,10 @@ struct ComponentSetStorageUpgradeTests {
         // The set loading across the upgrade goes on writing where its job began (the old
         // table, its partition), with ids after the old ones; its readers' view is unchanged.
         try fixture.connection.query(
-            "INSERT INTO price_list_component (component_set_id, price_list_item_id, component_code) SELECT 3, min(id), 'LATE' FROM price_list_item")
+                        """
+            INSERT INTO price_list_component (component_set_id, price_list_id, price_list_item_id, component_code)
+            SELECT 3, price_list_id, min(id), 'LATE' FROM price_list_item GROUP BY price_list_id
+            """)
         #expect(try fixture.count("SELECT id FROM price_list_component WHERE component_code = 'LATE'") > lastId)
         #expect(ComponentSetStorage(setId: 3, ownTable: false).table == "price_list_component")
 

@@ -20,7 +20,7 @@ extension GoldenComponentsImporter {
         // set of an older revision's list, by the items' canonical keys.
         let sameList = try current.map { try $0.require(1, as: Int64.self) == (try job.id("priceListId")) } ?? true
         let key = sameList ? "c.price_list_item_id::text" : "i.canonical_key_hash"
-        let join = sameList ? "" : "JOIN price_list_item i ON i.id = c.price_list_item_id"
+        let join = sameList ? "" : "JOIN price_list_item i ON i.id = c.price_list_item_id AND i.price_list_id = c.price_list_id"
         let row = try connection.query(
             """
             WITH n AS (

@@ -123,8 +123,9 @@ public struct GoldenComponentsImporter: Importer {
                 GROUP BY cat, sel, component_code
             ), inserted AS (
                 INSERT INTO \#(try ComponentSetStorage(job: job).table)
-                    (component_set_id, price_list_item_id, component_code, description, quantity, material, labor, equipment)
-                SELECT $2, i.id, a.component_code, a.description, a.quantity, a.material, a.labor, a.equipment
+                    (component_set_id, price_list_id, price_list_item_id, component_code, description, quantity, material,
+                     labor, equipment)
+                SELECT $2, $1, i.id, a.component_code, a.description, a.quantity, a.material, a.labor, a.equipment
                 FROM aggregated a
                 JOIN items i ON i.cat_key = a.cat AND i.sel_key = a.sel
                 RETURNING 1

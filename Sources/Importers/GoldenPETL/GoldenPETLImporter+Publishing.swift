@@ -11,11 +11,12 @@ extension GoldenPETLImporter {
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
         try Self.requireUsableRows(job)
         let merge = try Self.mode(of: job) == .merge
+        let build = RevisionStorage(listId: try job.id("priceListId")).buildTable
         let columns = "group_code, group_description, description, cat, sel, unit, unit_price, coverage, activity, owner, source_vendor, source_date"
         let row = try connection.query(
             """
-            WITH n AS (SELECT canonical_key_hash, line_no, \(columns) FROM price_list_item WHERE price_list_id = $1),
-            p AS (SELECT canonical_key_hash, \(columns) FROM price_list_item WHERE price_list_id = $2::bigint),
+            WITH n AS (SELECT canonical_key_hash, line_no, \(columns) FROM \(build)),
+            p AS (SELECT canonical_key_hash, \(columns) FROM price_list_item WHERE price_list_id = $1::bigint),
             j AS (
                 SELECT n.canonical_key_hash IS NOT NULL AS in_new, coalesce(n.line_no >= 0, false) AS supplied,
                        p.canonical_key_hash IS NOT NULL AS in_current,
@@ -44,7 +45,7 @@ extension GoldenPETLImporter {
                                ORDER BY delta DESC, cat, sel, activity LIMIT 1) r ON true
             LEFT JOIN LATERAL (SELECT * FROM j WHERE supplied AND in_current AND delta < 0
                                ORDER BY delta, cat, sel, activity LIMIT 1) f ON true
-            """, try job.id("priceListId"), job.facts["previousPriceListId"]?.intValue.map(Int64.init)
+            """, job.facts["previousPriceListId"]?.intValue.map(Int64.init)
         ).first!
         let current = try row.require(0, as: Int.self)
         let added = try row.require(1, as: Int.self)
@@ -71,9 +72,11 @@ extension GoldenPETLImporter {
             ])
     }
 
-    /// Removes the unpublished revision and its items.
+    /// Removes the unpublished revision and its build table.
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
-        try connection.query("DELETE FROM price_list WHERE id = $1 AND NOT is_active", try job.id("priceListId"))
+        let listId = try job.id("priceListId")
+        try RevisionStorage.drop(connection, lists: [listId])
+        try connection.query("DELETE FROM price_list WHERE id = $1 AND NOT is_active", listId)
     }
 
     public func lockPublishing(_ connection: PostgresConnection) throws {

@@ -10,7 +10,10 @@ extension GoldenPETLImporter: RegisteredImporter {
     public static var options: ImportOptionRules { ImportOptionRules(optional: [.mode]) }
     public static var garbage: [GarbageRule] {
         [
-            GarbageRule(what: "unpublished Golden revisions of old failed jobs", table: "price_list p") { scope in
+            GarbageRule(
+                what: "unpublished Golden revisions of old failed jobs", table: "price_list p",
+                release: { connection, lists in try RevisionStorage.drop(connection, lists: lists) }
+            ) { scope in
                 "NOT p.is_active AND p.import_job_id IN (\(scope.oldFailedJobs))"
             },
         ]

@@ -39,8 +39,10 @@ public struct GoldenPETLImporter: Importer {
             INSERT INTO price_list (kind, code, label, revision, currency, is_active, import_job_id)
             VALUES ('GOLDEN', 'XACT_ALL', $1, $2, 'USD', false, $3) RETURNING id
             """, "Golden Price List (import job \(job.jobId) in progress)", revision, job.jobId)
+        let listId = try list.first!.require(0, as: Int64.self)
+        try RevisionStorage(listId: listId).create(connection)
         return [
-            "priceListId": .int(try list.first!.require(0, as: Int64.self)),
+            "priceListId": .int(listId),
             "revision": .int(Int64(revision)),
             "previousPriceListId": previous.map { .int($0.id) } ?? .null,
             "previousRevision": previous.map { .int(Int64($0.revision)) } ?? .null,
@@ -87,17 +89,18 @@ public struct GoldenPETLImporter: Importer {
         ])
     }
 
-    /// One set-based statement. Per hash (narrow columns only): the last row by line that
-    /// is not Delete-marked wins (in merge mode a Delete-marked row takes no part), and the
-    /// previous revision's item, if any, gives `last_known_unit_price`. Winners are
-    /// inserted whole; a Delete mark on a previous item that no row of the file keeps leaves
-    /// a tombstone (`line_no < 0`) so that finalize does not carry that item forward.
-    /// Items hold their file line in `line_no` until finalize numbers them.
+    /// One set-based statement into the revision's build table (``RevisionStorage``). Per hash
+    /// (narrow columns only): the last row by line that is not Delete-marked wins (in merge
+    /// mode a Delete-marked row takes no part), and the previous revision's item, if any, gives
+    /// `last_known_unit_price`. Winners are inserted whole, with their file line in `line_no`;
+    /// a Delete mark on a previous item that no row of the file keeps leaves a tombstone
+    /// (`line_no < 0`) so that finalize does not carry that item forward.
     /// Counters (merge mode, spec §4.3): a hash's first row is `updatedCount` when the
     /// previous revision has it, else `addedCount`; its later rows are `duplicateCount`;
     /// each Delete-marked row whose hash the previous revision has is `deletedCount`.
     public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
         let priceListId = try job.id("priceListId")
+        let build = RevisionStorage(listId: priceListId).buildTable
         let merge = try Self.mode(of: job) == .merge
         // Statistics for the planner (temporary tables are never auto-analyzed), and memory
         // for the per-hash aggregate to stay off disk.
@@ -107,26 +110,23 @@ public struct GoldenPETLImporter: Importer {
             """
             WITH keys AS (
                 SELECT canonical_key_hash,
-                       max(line) FILTER (WHERE NOT (delete_mark AND $3::boolean)) AS winner_line,
-                       count(*) FILTER (WHERE NOT (delete_mark AND $3::boolean)) AS kept_rows,
-                       max(line) FILTER (WHERE delete_mark AND $3::boolean) AS delete_line,
-                       count(*) FILTER (WHERE delete_mark AND $3::boolean) AS delete_rows
+                       max(line) FILTER (WHERE NOT (delete_mark AND $2::boolean)) AS winner_line,
+                       count(*) FILTER (WHERE NOT (delete_mark AND $2::boolean)) AS kept_rows,
+                       max(line) FILTER (WHERE delete_mark AND $2::boolean) AS delete_line,
+                       count(*) FILTER (WHERE delete_mark AND $2::boolean) AS delete_rows
                 FROM nexus_chunk_price_item
                 GROUP BY canonical_key_hash
             ), known AS (
                 SELECT k.*, p.unit_price AS previous_price, p.id IS NOT NULL AS known
                 FROM keys k
-                LEFT JOIN price_list_item p ON p.price_list_id = $2::bigint AND p.canonical_key_hash = k.canonical_key_hash
+                LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = k.canonical_key_hash
             ), divisions AS (
                 SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
                 FROM cat_division
                 ORDER BY upper(btrim(cat)), id
             ), inserted AS (
-                INSERT INTO price_list_item (
-                    price_list_id, line_no, group_code, group_description, description, cat, sel, unit, unit_price,
-                    last_known_unit_price, coverage, activity, owner, source_vendor, source_date, raw_json,
-                    canonical_key_hash, division_code)
-                SELECT $1, s.line, s.group_code, s.group_description, s.description, s.cat, s.sel, s.unit, s.unit_price,
+                INSERT INTO \(build) (price_list_id, \(RevisionStorage.columns.joined(separator: ", ")))
+                SELECT $3, s.line, s.group_code, s.group_description, s.description, s.cat, s.sel, s.unit, s.unit_price,
                        k.previous_price, s.coverage, s.activity, s.owner, s.source_vendor, s.source_date,
                        s.raw_json::jsonb, s.canonical_key_hash, d.division_code
                 FROM known k
@@ -134,8 +134,8 @@ public struct GoldenPETLImporter: Importer {
                 LEFT JOIN divisions d ON d.cat_key = upper(s.cat)
                 RETURNING 1
             ), tombstones AS (
-                INSERT INTO price_list_item (price_list_id, line_no, canonical_key_hash)
-                SELECT $1, -delete_line, canonical_key_hash FROM known
+                INSERT INTO \(build) (price_list_id, line_no, canonical_key_hash)
+                SELECT $3, -delete_line, canonical_key_hash FROM known
                 WHERE winner_line IS NULL AND known
             )
             SELECT (SELECT count(*) FROM inserted),
@@ -146,7 +146,7 @@ public struct GoldenPETLImporter: Importer {
                    (SELECT max(source_date)::text FROM nexus_chunk_price_item)
             FROM known
             """,
-            priceListId, job.facts["previousPriceListId"]?.intValue.map(Int64.init), merge
+            job.facts["previousPriceListId"]?.intValue.map(Int64.init), merge, priceListId
         ).first!
         let written = try row.require(0, as: Int.self)
         // The latest Date of the file becomes the revision's effective date; kept on the
@@ -190,48 +190,10 @@ public struct GoldenPETLImporter: Importer {
                     + "nothing was published: import the file again")
         }
 
-        // The chunks' bulk inserts have made the statistics stale (the new revision looks
-        // empty): without this, the anti-join below may be planned as a nested loop that
-        // scans the whole new revision once per previous item.
-        try connection.query("ANALYZE price_list_item")
-        var unchanged = 0
-        if mode == .merge, let previousId {
-            unchanged = try connection.query(
-                """
-                INSERT INTO price_list_item (
-                    price_list_id, group_code, group_description, description, cat, sel, unit, unit_price,
-                    last_known_unit_price, coverage, activity, owner, source_vendor, source_date, raw_json,
-                    canonical_key_hash, division_code)
-                SELECT $1, p.group_code, p.group_description, p.description, p.cat, p.sel, p.unit, p.unit_price,
-                       p.last_known_unit_price, p.coverage, p.activity, p.owner, p.source_vendor, p.source_date,
-                       p.raw_json, p.canonical_key_hash, p.division_code
-                FROM price_list_item p
-                WHERE p.price_list_id = $2
-                  AND NOT EXISTS (SELECT 1 FROM price_list_item n
-                                  WHERE n.price_list_id = $1 AND n.canonical_key_hash = p.canonical_key_hash)
-                """, priceListId, previousId
-            ).affectedRows
-            // The tombstones (Delete marks on previous items) have kept those items back.
-            try connection.query("DELETE FROM price_list_item WHERE price_list_id = $1 AND line_no < 0", priceListId)
-        }
-        // Spec §4.3 step 5: upper-case Cat, then Sel, Activity, Description; byte order
-        // (COLLATE "C", ASCII upper-casing) so the numbering is the same on every server
-        // whatever its locale; empty before any text; the hash, then the id, break ties.
-        // Rows are matched by ctid within this one statement (nothing else writes an
-        // unpublished revision), which spares an index probe per row; the sort gets the
-        // memory to stay off disk.
-        try connection.query("SET LOCAL work_mem = '64MB'")
-        let itemCount = try connection.query(
-            """
-            UPDATE price_list_item i SET line_no = n.line_no
-            FROM (SELECT ctid AS row_ctid, row_number() OVER (
-                         ORDER BY upper(coalesce(cat, '') COLLATE "C"), coalesce(sel, '') COLLATE "C",
-                                  coalesce(activity, '') COLLATE "C", coalesce(description, '') COLLATE "C",
-                                  canonical_key_hash COLLATE "C", id) AS line_no
-                  FROM price_list_item WHERE price_list_id = $1) n
-            WHERE i.ctid = n.row_ctid
-            """, priceListId
-        ).affectedRows
+        // The attach's table locks first, in the order every publish and gc takes them.
+        try ComponentSetStorage.lockTables(connection)
+        let itemCount = try RevisionStorage(listId: priceListId).publish(
+            connection, carryingFrom: mode == .merge ? previousId : nil)
 
         try connection.query(
             "UPDATE price_list SET is_active = false, updated_at = now() WHERE kind = 'GOLDEN' AND is_active AND id <> $1",
@@ -258,9 +220,12 @@ public struct GoldenPETLImporter: Importer {
 
         var mergeStats: JSONValue = .null
         if mode == .merge {
+            // Every kept row of the file was counted as updated or added by its chunk; the
+            // rest of the revision was carried forward.
+            let supplied = (job.chunkStats["updatedCount"] ?? 0) + (job.chunkStats["addedCount"] ?? 0)
             var counters: [String: JSONValue] = [
                 "updatedCount": 0, "addedCount": 0, "deletedCount": 0, "duplicateCount": 0,
-                "unchangedCount": .int(Int64(unchanged)),
+                "unchangedCount": .int(Int64(itemCount - supplied)),
             ]
             for (key, sum) in job.chunkStats where counters[key] != nil { counters[key] = .int(Int64(sum)) }
             mergeStats = .object(counters)

@@ -127,7 +127,7 @@ struct EstimateSyncs {
             ), changed AS (
                 UPDATE price_list_item i SET last_known_unit_price = t.old_price, unit_price = t.new_price, updated_at = now()
                 FROM targets t
-                WHERE i.id = t.id AND abs(t.new_price - t.old_price) >= 0.005
+                WHERE i.price_list_id = (SELECT id FROM golden) AND i.id = t.id AND abs(t.new_price - t.old_price) >= 0.005
                 RETURNING t.old_price, t.new_price
             )
             SELECT (SELECT id FROM golden), count(*), coalesce(avg(new_price - old_price), 0)::text,

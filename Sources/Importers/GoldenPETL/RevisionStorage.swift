@@ -1,0 +1,124 @@
+import IngestPostgres
+
+/// Where one Golden revision's items are built, and the SQL that builds, numbers, attaches and
+/// drops that storage (migration 11: `price_list_item` is partitioned by revision).
+///
+/// The chunks of an import write the revision's winning rows (file line in `line_no`) and its
+/// Delete-mark tombstones (`line_no` below zero) into `price_list_item_b<list id>`, a table
+/// with the columns and check constraints of `price_list_item` and no index, no foreign key
+/// and no trigger (a user's row trigger on `price_list_item` does not fire for imported rows). Publishing writes every item once into
+/// `price_list_item_r<list id>`, numbered in sort order, with the merge's carry-forward from the
+/// previous revision in the same statement; then builds that table's keys and indexes (each a
+/// sorted build instead of per-row upkeep) and attaches it as the revision's partition. Until
+/// then readers of `price_list_item` never see the revision. Measured on 500k rows: see
+/// `BENCHMARKS.md`, seventh round.
+struct RevisionStorage: Sendable {
+    /// The `price_list.id` of the revision.
+    let listId: Int64
+
+    /// The build table the chunks write to: `price_list_item_b<id>`.
+    var buildTable: String { "price_list_item_b\(listId)" }
+
+    /// The revision's partition: `price_list_item_r<id>`.
+    var revisionTable: String { "price_list_item_r\(listId)" }
+
+    /// The columns the chunks write (besides `price_list_id`) and publishing copies; the
+    /// tombstones fill only `line_no` and `canonical_key_hash`.
+    static let columns = [
+        "line_no", "group_code", "group_description", "description", "cat", "sel", "unit", "unit_price",
+        "last_known_unit_price", "coverage", "activity", "owner", "source_vendor", "source_date", "raw_json",
+        "canonical_key_hash", "division_code",
+    ]
+
+    /// Creates the empty build table (`prepare`).
+    func create(_ connection: PostgresConnection) throws {
+        try connection.query("CREATE TABLE \(buildTable) (LIKE price_list_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    }
+
+    /// Writes the revision into its own table and attaches it, in the publishing transaction,
+    /// which took ``ComponentSetStorage/lockTables(_:)`` first (the attach locks the tables that
+    /// refer to the items, as a components publish does, in the same order).
+    ///
+    /// The items are the build table's rows that are not tombstones and, when `carryingFrom` is
+    /// a revision (merge), that revision's items whose canonical key the build table does not
+    /// hold (neither as a row nor as a tombstone). Spec §4.3 step 5 numbers them: upper-case
+    /// Cat, then Sel, Activity, Description; byte order (COLLATE "C", ASCII upper-casing) so the
+    /// numbering is the same on every server whatever its locale; empty before any text; the
+    /// canonical key (unique in a revision) breaks ties. The sort takes only those keys; the
+    /// wide rows join to their number by key.
+    /// - Returns: how many items the revision holds.
+    func publish(_ connection: PostgresConnection, carryingFrom previous: Int64?) throws -> Int {
+        let columns = Self.columns.dropFirst().joined(separator: ", ")
+        let fromBuild = Self.columns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
+        let fromPrevious = Self.columns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
+        let sortKey = "cat, sel, activity, description, canonical_key_hash"
+        // Statistics for the joins (the build table was never analyzed), and memory for the
+        // narrow sort and the hash tables to stay off disk, for this transaction only.
+        try connection.query("ANALYZE \(buildTable)")
+        try connection.query("SET LOCAL work_mem = '128MB'")
+        try connection.query(
+            """
+            CREATE TABLE \(revisionTable) (
+                LIKE price_list_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                CONSTRAINT \(revisionTable)_list_check CHECK (price_list_id = \(listId))
+            )
+            """)
+        let items = try connection.query(
+            """
+            WITH keys AS (
+                SELECT \(sortKey), false AS carried FROM \(buildTable) WHERE line_no >= 0
+                UNION ALL
+                SELECT \(sortKey), true FROM price_list_item p
+                WHERE p.price_list_id = $1::bigint
+                  AND NOT EXISTS (SELECT 1 FROM \(buildTable) b WHERE b.canonical_key_hash = p.canonical_key_hash)
+            ), numbered AS MATERIALIZED (
+                SELECT canonical_key_hash, carried, row_number() OVER (
+                           ORDER BY upper(coalesce(cat, '') COLLATE "C"), coalesce(sel, '') COLLATE "C",
+                                    coalesce(activity, '') COLLATE "C", coalesce(description, '') COLLATE "C",
+                                    canonical_key_hash COLLATE "C") AS line_no
+                FROM keys
+            )
+            INSERT INTO \(revisionTable) (price_list_id, line_no, \(columns))
+            SELECT \(listId), n.line_no, \(fromBuild)
+            FROM numbered n JOIN \(buildTable) b ON b.canonical_key_hash = n.canonical_key_hash AND b.line_no >= 0
+            WHERE NOT n.carried
+            UNION ALL
+            SELECT \(listId), n.line_no, \(fromPrevious)
+            FROM numbered n JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = n.canonical_key_hash
+            WHERE n.carried
+            """, previous
+        ).affectedRows
+        let table = revisionTable
+        try connection.executeScript(
+            """
+            DROP TABLE \(buildTable);
+            ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id, price_list_id),
+                ADD CONSTRAINT \(table)_price_list_canonical_hash_key UNIQUE (price_list_id, canonical_key_hash);
+            CREATE INDEX \(table)_list_cat_sel_idx ON \(table) (price_list_id, cat, sel);
+            CREATE INDEX \(table)_division_code_idx ON \(table) (division_code);
+            CREATE INDEX \(table)_source_category_idx ON \(table) (source_category);
+            CREATE INDEX \(table)_catalog_item_id_idx ON \(table) (catalog_item_id);
+            CREATE INDEX \(table)_list_sku_vendor_idx ON \(table) (price_list_id, sku, source_vendor);
+            ALTER TABLE price_list_item ATTACH PARTITION \(table) FOR VALUES IN (\(listId));
+            ANALYZE \(table)
+            """)
+        return items
+    }
+
+    /// Drops the build tables of these unpublished revisions, and those of revisions that no
+    /// longer exist (deleted along with their import). A revision table exists only attached:
+    /// it is created in the transaction that attaches it.
+    static func drop(_ connection: PostgresConnection, lists: [Int64]) throws {
+        let orphans = try connection.query(
+            """
+            SELECT c.relname FROM pg_class c
+            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+              AND c.relname ~ '^price_list_item_b[0-9]+$'
+              AND NOT EXISTS (SELECT 1 FROM price_list p WHERE p.id = substr(c.relname, 18)::bigint)
+            """
+        ).rows.map { try $0.require(0, as: String.self) }
+        for table in lists.map({ RevisionStorage(listId: $0).buildTable }) + orphans {
+            try connection.query("DROP TABLE IF EXISTS \(table)")
+        }
+    }
+}
