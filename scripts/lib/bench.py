@@ -183,11 +183,16 @@ def copy_baseline(outputs):
 
 def table_copy(table):
     """`CREATE TABLE bench_copy (LIKE table …)` statements; a partitioned table's copy is one plain table with
-    the parent's indexes plus the primary key on id that each of its partitions has."""
+    the parent's indexes plus the primary key on id, as the table had before it was partitioned (a unique key
+    on id and the partition column, which stands for that key in a partitioned table, is left out)."""
     kind = psql(f"SELECT relkind FROM pg_class WHERE oid = '{table}'::regclass")
     statements = [f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)"]
     if kind == "p":
         statements.append("ALTER TABLE bench_copy ADD PRIMARY KEY (id)")
+        statements.append("""DO $$ DECLARE k name; BEGIN
+            FOR k IN SELECT conname FROM pg_constraint WHERE conrelid = 'bench_copy'::regclass AND contype = 'u'
+                     AND conkey[1] = (SELECT attnum FROM pg_attribute WHERE attrelid = 'bench_copy'::regclass AND attname = 'id')
+            LOOP EXECUTE format('ALTER TABLE bench_copy DROP CONSTRAINT %I', k); END LOOP; END $$""")
     return statements
 
 
