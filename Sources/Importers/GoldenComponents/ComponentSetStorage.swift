@@ -33,7 +33,10 @@ struct ComponentSetStorage: Sendable {
     var table: String { ownTable ? Self.tableName(setId) : "price_list_component" }
 
     /// `price_list_component_s<id>`.
-    static func tableName(_ setId: Int64) -> String { "price_list_component_s\(setId)" }
+    static func tableName(_ setId: Int64) -> String { "\(tablePrefix)\(setId)" }
+
+    /// The name of a set's table without its id.
+    static let tablePrefix = "price_list_component_s"
 
     /// Creates the set's own table: the columns, defaults and check constraints of
     /// `price_list_component` (a partition must have its parent's checks), no index, no key.
@@ -82,16 +85,6 @@ struct ComponentSetStorage: Sendable {
     /// exist (a set deleted along with its price list); sets in the old table keep it.
     static func drop(_ connection: PostgresConnection, sets: [Int64]) throws {
         try lockTables(connection)
-        let orphans = try connection.query(
-            """
-            SELECT c.relname FROM pg_class c
-            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-              AND c.relname ~ '^price_list_component_s[0-9]+$'
-              AND NOT EXISTS (SELECT 1 FROM price_list_component_set s WHERE s.id = substr(c.relname, 23)::bigint)
-            """
-        ).rows.map { try $0.require(0, as: String.self) }
-        for table in sets.map(tableName) + orphans {
-            try connection.query("DROP TABLE IF EXISTS \(table)")
-        }
+        try StorageTables.drop(connection, prefix: tablePrefix, owners: "price_list_component_set", ids: sets)
     }
 }

@@ -6,9 +6,9 @@ import IngestPostgres
 /// The chunks of an import write the revision's winning rows (file line in `line_no`) and its
 /// Delete-mark tombstones (`line_no` below zero) into `price_list_item_b<list id>`, a table
 /// with the columns and check constraints of `price_list_item` and no index, no foreign key
-/// and no trigger (a user's row trigger on `price_list_item` does not fire for imported rows). Publishing writes every item once into
-/// `price_list_item_r<list id>`, numbered in sort order, with the merge's carry-forward from the
-/// previous revision in the same statement; then builds that table's keys and indexes (each a
+/// and no trigger (a user's row trigger on `price_list_item` does not fire for imported rows).
+/// Publishing writes every item once into `price_list_item_r<list id>`, numbered in sort order,
+/// with the merge's carry-forward from the previous revision in the same statement; then builds that table's keys and indexes (each a
 /// sorted build instead of per-row upkeep) and attaches it as the revision's partition. Until
 /// then readers of `price_list_item` never see the revision. Measured on 500k rows: see
 /// `BENCHMARKS.md`, seventh round.
@@ -17,7 +17,10 @@ struct RevisionStorage: Sendable {
     let listId: Int64
 
     /// The build table the chunks write to: `price_list_item_b<id>`.
-    var buildTable: String { "price_list_item_b\(listId)" }
+    var buildTable: String { "\(Self.buildPrefix)\(listId)" }
+
+    /// The build table's name without its id.
+    static let buildPrefix = "price_list_item_b"
 
     /// The revision's partition: `price_list_item_r<id>`.
     var revisionTable: String { "price_list_item_r\(listId)" }
@@ -109,16 +112,6 @@ struct RevisionStorage: Sendable {
     /// longer exist (deleted along with their import). A revision table exists only attached:
     /// it is created in the transaction that attaches it.
     static func drop(_ connection: PostgresConnection, lists: [Int64]) throws {
-        let orphans = try connection.query(
-            """
-            SELECT c.relname FROM pg_class c
-            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-              AND c.relname ~ '^price_list_item_b[0-9]+$'
-              AND NOT EXISTS (SELECT 1 FROM price_list p WHERE p.id = substr(c.relname, 18)::bigint)
-            """
-        ).rows.map { try $0.require(0, as: String.self) }
-        for table in lists.map({ RevisionStorage(listId: $0).buildTable }) + orphans {
-            try connection.query("DROP TABLE IF EXISTS \(table)")
-        }
+        try StorageTables.drop(connection, prefix: buildPrefix, owners: "price_list", ids: lists)
     }
 }
