@@ -5,7 +5,7 @@ public import IngestPostgres
 ///
 /// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
 /// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encodeChunk(job:into:forEachRow:)``
-/// (by default ``encode(_:line:job:into:)`` of every row of the chunk) inside one `COPY`, and ``endChunk(_:job:copiedRows:)``; and at last,
+/// (by default ``encode(_:line:job:into:)`` of every row of the chunk) inside one `COPY`, and ``endChunk(_:job:copiedRows:encoding:)``; and at last,
 /// in the publishing transaction, ``diff(_:job:)`` (what the publish would change, which the
 /// guards of ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
 /// run or a held job an operator discards. The pipeline knows nothing else about
@@ -49,14 +49,16 @@ public protocol Importer: Sendable {
     /// Writes the whole chunk into its `COPY`: `forEachRow` calls its body with every mapped
     /// row of the chunk and its file line, in file order. Default: ``encode(_:line:job:into:)``
     /// of each row; an importer may combine rows before writing them (Golden Components
-    /// aggregates per component).
+    /// aggregates per component). Returns what it knows of the rows it wrote (default: nothing).
     func encodeChunk(
         job: JobContext, into writer: inout CopyInWriter,
         forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
-    ) throws
+    ) throws -> ChunkEncoding
 
     /// Turns the chunk's `copiedRows` copied rows into the importer's rows; returns the counts.
-    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts
+    /// `encoding` is what ``encodeChunk(job:into:forEachRow:)`` returned.
+    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding) throws
+        -> ChunkCounts
 
     /// What publishing the loaded data would change against what is current, read only;
     /// nil when the type has nothing to compare (then only `min_rows` and `publish: manual`
@@ -92,8 +94,9 @@ extension Importer {
     public func encodeChunk(
         job: JobContext, into writer: inout CopyInWriter,
         forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
-    ) throws {
+    ) throws -> ChunkEncoding {
         try forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
+        return ChunkEncoding()
     }
     public func lockPublishing(_ connection: PostgresConnection) throws {}
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
@@ -159,6 +162,19 @@ public enum RowResult<Record> {
     case skip(reason: String)
     /// A bad row: reported in the rejects file with this reason.
     case reject(reason: String)
+}
+
+/// What an importer's ``Importer/encodeChunk(job:into:forEachRow:)`` knows of the rows it wrote
+/// into a chunk's `COPY`, handed to its ``Importer/endChunk(_:job:copiedRows:encoding:)`` so that
+/// the chunk's statement can take a cheaper way when it may.
+public struct ChunkEncoding: Sendable, Equatable {
+    /// True when no two written rows share the key the importer's chunk statement groups by;
+    /// false when some do, or when the encoder does not know.
+    public var distinctKeys: Bool
+
+    public init(distinctKeys: Bool = false) {
+        self.distinctKeys = distinctKeys
+    }
 }
 
 /// Counts one chunk's load reports; stored on its `import_chunk` row.

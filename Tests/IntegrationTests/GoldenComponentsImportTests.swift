@@ -70,8 +70,11 @@ struct ComponentsFileGenerator {
         return items
     }
 
-    /// `sels` and `codes` set how many rows meet in one component (fewer: more).
-    static func generate(rows count: Int, seed: UInt64, sels: Int = 120, codes: Int = 30) -> (csv: [UInt8], rows: [ExpectedComponents.Row]) {
+    /// `sels` and `codes` set how many rows meet in one component (fewer: more); `codes: nil`
+    /// gives every row a code of its own. Rows after the first `count` repeat the first rows.
+    static func generate(
+        rows count: Int, seed: UInt64, sels: Int = 120, codes: Int? = 30, repeating repeats: Int = 0
+    ) -> (csv: [UInt8], rows: [ExpectedComponents.Row]) {
         var rng = seed
         func next(_ bound: Int) -> Int {
             rng = rng &* 6364136223846793005 &+ 1442695040888963407
@@ -82,10 +85,11 @@ struct ComponentsFileGenerator {
         // The legacy layout plus `Component Desc`, one of the description alternatives.
         var out = Array("Cat,Sel,Activity,Desc,Component Code,Component Desc,Qty,Material,Labor,Equipment\n".utf8)
         var rows: [ExpectedComponents.Row] = []
-        for i in 0..<count {
-            let cat = next(12) == 0 ? "XYZ" : cats[next(cats.count)]
-            let sel = "S\(next(sels))"
-            let code = "C\(next(codes))"
+        for i in 0..<(count + repeats) {
+            var cat = next(12) == 0 ? "XYZ" : cats[next(cats.count)]
+            var sel = "S\(next(sels))"
+            var code = codes.map { "C\(next($0))" } ?? "C\(i)"
+            if i >= count { (cat, sel, code) = (rows[i - count].cat, rows[i - count].sel, rows[i - count].code) }
             let description = next(4) == 0 ? "Part, \"special\" \(i)" : "Part \(i % 97)"
             let row = ExpectedComponents.Row(
                 cat: cat, sel: sel, code: code, description: description,
@@ -204,6 +208,27 @@ struct GoldenComponentsImportTests {
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         let actual = try fixture.currentComponents()
         #expect(actual == expected.components, "first difference \(firstDifference(actual, expected.components))")
+    }
+
+    /// 40k rows, each its own component, in one chunk: the chunk's statement fans them out
+    /// without grouping them; the same rows and then their first 10 again (past the probe, so
+    /// still passed through) are grouped, with the repeated components' sums.
+    @Test func everyCodeOnceIsFannedOutUngroupedAndARepeatIsGrouped() throws {
+        let fixture = try PipelineFixture()
+        let items = ComponentsFileGenerator.items
+        try fixture.seedGoldenList(items: items)
+        fixture.settings.chunks = .fixed(1)
+        for repeats in [0, 10] {
+            let generated = ComponentsFileGenerator.generate(rows: 40_000, seed: 11, codes: nil, repeating: repeats)
+            let expected = ExpectedComponents.compute(rows: generated.rows, items: items)
+            let job = try fixture.runImport(fixture.upload("distinct-\(repeats).csv", generated.csv))
+            #expect(job.status == .succeeded, "repeats \(repeats): \(String(describing: job.error))")
+            #expect(job.result?["unmatchedRows"]?.intValue == expected.unmatched)
+            let actual = try fixture.currentComponents()
+            #expect(actual.count == expected.components.count)
+            let same = actual == expected.components
+            #expect(same, "repeats \(repeats): first difference \(firstDifference(actual, expected.components))")
+        }
     }
 
     @Test func aPermanentChunkFailureFailsTheJobAndKeepsThePreviousSetCurrent() throws {

@@ -16,10 +16,11 @@ extension GoldenComponentsImporter {
             WHERE s.is_active
             """
         ).first
-        // Sets of one list (or nothing current) compare by item id, without a join; against a
+        // Sets of one list (or nothing current) compare by item id, without a join (as bigint:
+        // as text, the diff of two 1.33M-component sets took 7.8 s instead of 5.1 s); against a
         // set of an older revision's list, by the items' canonical keys.
         let sameList = try current.map { try $0.require(1, as: Int64.self) == (try job.id("priceListId")) } ?? true
-        let key = sameList ? "c.price_list_item_id::text" : "i.canonical_key_hash"
+        let key = sameList ? "c.price_list_item_id" : "i.canonical_key_hash"
         let join = sameList ? "" : "JOIN price_list_item i ON i.id = c.price_list_item_id AND i.price_list_id = c.price_list_id"
         let row = try connection.query(
             """

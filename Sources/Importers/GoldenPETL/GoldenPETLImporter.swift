@@ -98,7 +98,9 @@ public struct GoldenPETLImporter: Importer {
     /// Counters (merge mode, spec §4.3): a hash's first row is `updatedCount` when the
     /// previous revision has it, else `addedCount`; its later rows are `duplicateCount`;
     /// each Delete-marked row whose hash the previous revision has is `deletedCount`.
-    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
+    public func endChunk(
+        _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding
+    ) throws -> ChunkCounts {
         let priceListId = try job.id("priceListId")
         let build = RevisionStorage(listId: priceListId).buildTable
         let merge = try Self.mode(of: job) == .merge

@@ -108,7 +108,9 @@ public struct XactComponentsImporter: Importer {
     }
 
     /// One raw row and one summary per staged record, tied to the job.
-    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
+    public func endChunk(
+        _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding
+    ) throws -> ChunkCounts {
         let version = try job.id("estimateVersionId")
         let project = try job.id("projectId")
         let raw = try connection.query(

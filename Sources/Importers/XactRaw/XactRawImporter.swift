@@ -74,7 +74,9 @@ public struct XactRawImporter: Importer {
         try writer.writeTextRow(fields)
     }
 
-    public func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
+    public func endChunk(
+        _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding
+    ) throws -> ChunkCounts {
         ChunkCounts(writtenRows: copiedRows)
     }
 

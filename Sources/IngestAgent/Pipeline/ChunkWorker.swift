@@ -94,10 +94,11 @@ final class ChunkWorker<I: Importer> {
             let statement = try importer.beginChunk(connection, job: context)
             let copied: Int
             var records = 0
+            var encoding = ChunkEncoding()
             do {
                 copied = try connection.copyIn(statement) { writer in
                     let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: context.delimiter))
-                    try importer.encodeChunk(job: context, into: &writer) { body in
+                    encoding = try importer.encodeChunk(job: context, into: &writer) { body in
                         try scanner.forEachRecord { record in
                             let line = Int(record.string(at: 0)) ?? 0
                             guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {
@@ -116,7 +117,7 @@ final class ChunkWorker<I: Importer> {
                 }
                 throw error
             }
-            let counts = try importer.endChunk(connection, job: context, copiedRows: copied)
+            let counts = try importer.endChunk(connection, job: context, copiedRows: copied, encoding: encoding)
             let progress = try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, inputRows: records, counts: counts)
             return .loaded(lastChunk: progress.completed == progress.total)
         }

@@ -55,7 +55,9 @@ struct WidgetImporter: RegisteredImporter {
         try writer.writeTextRow([String(job.jobId), String(line), record.sku, record.price])
     }
 
-    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int) throws -> ChunkCounts {
+    func endChunk(
+        _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding
+    ) throws -> ChunkCounts {
         ChunkCounts(writtenRows: copiedRows, stats: ["widgetRows": copiedRows])
     }
 
