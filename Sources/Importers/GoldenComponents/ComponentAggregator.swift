@@ -41,37 +41,49 @@ struct ComponentAggregator {
         var code: String
     }
 
+    /// The sums of quantity, material, labor and equipment, as values (no array to allocate at
+    /// every row).
+    private struct Sums {
+        var quantity = DecimalSum()
+        var material = DecimalSum()
+        var labor = DecimalSum()
+        var equipment = DecimalSum()
+
+        /// Adds the record's numbers, an empty one as 0; false when one would not fit (some may
+        /// have been added: the caller keeps the sums it had).
+        mutating func add(_ record: GoldenComponentRecord) -> Bool {
+            quantity.add(record.quantity ?? "0") && material.add(record.material ?? "0")
+                && labor.add(record.labor ?? "0") && equipment.add(record.equipment ?? "0")
+        }
+
+        var texts: [String?] { [quantity.text, material.text, labor.text, equipment.text] }
+    }
+
     /// One part of a group.
     private struct Part {
         var line: Int
         var rows: Int
         var record: GoldenComponentRecord
-        /// The sums of quantity, material, labor and equipment once the part has two rows.
-        var sums: [DecimalSum]
+        /// The sums once the part has two rows.
+        var sums: Sums?
 
         init(_ record: GoldenComponentRecord, line: Int) {
             self.line = line
             rows = 1
             self.record = record
-            sums = []
-        }
-
-        static func numbers(of record: GoldenComponentRecord) -> [String?] {
-            [record.quantity, record.material, record.labor, record.equipment]
+            sums = nil
         }
 
         /// Adds `record`; false, changing nothing, when a sum would not fit.
         mutating func add(_ record: GoldenComponentRecord) -> Bool {
-            var next = sums
-            if rows == 1 {
-                next = Self.numbers(of: self.record).map { _ in DecimalSum() }
-                for (index, value) in Self.numbers(of: self.record).enumerated() {
-                    guard next[index].add(value ?? "0") else { return false }
-                }
+            var next: Sums
+            if let sums {
+                next = sums
+            } else {
+                next = Sums()
+                guard next.add(self.record) else { return false }
             }
-            for (index, value) in Self.numbers(of: record).enumerated() {
-                guard next[index].add(value ?? "0") else { return false }
-            }
+            guard next.add(record) else { return false }
             sums = next
             rows += 1
             return true
@@ -79,7 +91,7 @@ struct ComponentAggregator {
 
         /// The staging row: line, rows, cat, sel, code, description, the four numbers.
         var fields: [String?] {
-            let numbers = rows == 1 ? Self.numbers(of: record) : sums.map { Optional($0.text) }
+            let numbers = sums?.texts ?? [record.quantity, record.material, record.labor, record.equipment]
             return [String(line), String(rows), record.cat, record.sel, record.componentCode, record.description] + numbers
         }
     }
@@ -101,12 +113,12 @@ struct ComponentAggregator {
             return
         }
         seen += 1
-        if var part = groups[key] {
-            if !part.add(record) {
-                try write(part, key: key, into: &writer)
-                part = Part(record, line: line)
+        if let index = groups.index(forKey: key) {
+            // In place: one hash of the key a row, no copy of the part.
+            if !groups.values[index].add(record) {
+                try write(groups.values[index], key: key, into: &writer)
+                groups.values[index] = Part(record, line: line)
             }
-            groups[key] = part
         } else {
             if groups.count >= Self.maxGroups { try flush(into: &writer) }
             groups[key] = Part(record, line: line)
