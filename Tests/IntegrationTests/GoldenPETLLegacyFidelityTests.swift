@@ -105,8 +105,10 @@ struct GoldenPETLLegacyFidelityTests {
     }
 
     @Test func everyItemOfARealExportGetsADivision() throws {
-        guard let path = sharedFile("samples/real/golden-petl-xactimate-export.csv") else { return }
+        guard let shared = sharedFile("samples/real/golden-petl-xactimate-export.csv") else { return }
         let fixture = try PipelineFixture()
+        // A copy: an import writes its status file beside the upload, never into shared/.
+        let path = fixture.upload("golden-petl-xactimate-export.csv", try #require(fixture.readBytes(shared)))
         let job = try fixture.importPETL(path, mode: .replace)
         #expect(job.status == .succeeded, "\(String(describing: job.error))")
         #expect(try fixture.count("SELECT count(*) FROM golden_price_list_item_current") == 17_386)

@@ -64,6 +64,10 @@ final class PipelineFixture {
     func upload(_ name: String, _ text: String) -> String { upload(name, Array(text.utf8)) }
 
     func read(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func readBytes(_ path: String) -> [UInt8]? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var out: [UInt8] = []
@@ -73,7 +77,7 @@ final class PipelineFixture {
             if n <= 0 { break }
             out += buffer[0..<n]
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
