@@ -4,7 +4,7 @@ public import IngestPostgres
 /// One import type, plugged into the generic pipeline (DESIGN §2).
 ///
 /// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
-/// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encodeChunk(job:into:forEachRow:)``
+/// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encodeChunk(job:into:rows:)``
 /// (by default ``encode(_:line:job:into:)`` of every row of the chunk) inside one `COPY`, and ``endChunk(_:job:copiedRows:encoding:)``; and at last,
 /// in the publishing transaction, ``diff(_:job:)`` (what the publish would change, which the
 /// guards of ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
@@ -46,17 +46,14 @@ public protocol Importer: Sendable {
     /// Writes one mapped row (from file line `line`), in the format of the chunk's `COPY`.
     func encode(_ record: Mapper.Record, line: Int, job: JobContext, into writer: inout CopyInWriter) throws
 
-    /// Writes the whole chunk into its `COPY`: `forEachRow` calls its body with every mapped
-    /// row of the chunk and its file line, in file order. Default: ``encode(_:line:job:into:)``
-    /// of each row; an importer may combine rows before writing them (Golden Components
-    /// aggregates per component). Returns what it knows of the rows it wrote (default: nothing).
-    func encodeChunk(
-        job: JobContext, into writer: inout CopyInWriter,
-        forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
-    ) throws -> ChunkEncoding
+    /// Writes the whole chunk into its `COPY` from its `rows`, in file order. Default:
+    /// ``encode(_:line:job:into:)`` of each mapped row; an importer may combine rows before
+    /// writing them, or read them from their bytes (Golden Components aggregates per component).
+    /// Returns what it knows of the rows it wrote (default: nothing).
+    func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> ChunkEncoding
 
     /// Turns the chunk's `copiedRows` copied rows into the importer's rows; returns the counts.
-    /// `encoding` is what ``encodeChunk(job:into:forEachRow:)`` returned.
+    /// `encoding` is what ``encodeChunk(job:into:rows:)`` returned.
     func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding) throws
         -> ChunkCounts
 
@@ -91,11 +88,8 @@ extension Importer {
     public func check(_ connection: PostgresConnection) throws {}
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
-    public func encodeChunk(
-        job: JobContext, into writer: inout CopyInWriter,
-        forEachRow: (_ body: (Mapper.Record, Int) throws -> Void) throws -> Void
-    ) throws -> ChunkEncoding {
-        try forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
+    public func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> ChunkEncoding {
+        try rows.forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
         return ChunkEncoding()
     }
     public func lockPublishing(_ connection: PostgresConnection) throws {}
@@ -164,7 +158,7 @@ public enum RowResult<Record> {
     case reject(reason: String)
 }
 
-/// What an importer's ``Importer/encodeChunk(job:into:forEachRow:)`` knows of the rows it wrote
+/// What an importer's ``Importer/encodeChunk(job:into:rows:)`` knows of the rows it wrote
 /// into a chunk's `COPY`, handed to its ``Importer/endChunk(_:job:copiedRows:encoding:)`` so that
 /// the chunk's statement can take a cheaper way when it may.
 public struct ChunkEncoding: Sendable, Equatable {

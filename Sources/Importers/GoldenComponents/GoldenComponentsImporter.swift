@@ -79,22 +79,21 @@ public struct GoldenComponentsImporter: Importer {
             columns: ["line", "rows", "cat", "sel", "component_code", "description", "quantity", "material", "labor", "equipment"])
     }
 
-    /// One row as a part of one row (``encodeChunk(job:into:forEachRow:)`` combines them).
+    /// One row as a part of one row (``encodeChunk(job:into:rows:)`` combines them).
     public func encode(_ record: GoldenComponentRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
         var aggregator = ComponentAggregator()
         try aggregator.add(record, line: line, into: &writer)
         try aggregator.flush(into: &writer)
     }
 
-    /// The chunk's rows combined per (CAT, SEL, code) by ``ComponentAggregator``: a 1M-row file
-    /// of 15k components copies about 15k rows instead of 1M. Says whether any code was written
-    /// twice.
+    /// The chunk's rows combined per (CAT, SEL, code) by ``ComponentAggregator``, from their
+    /// bytes where they tell: a 1M-row file of 15k components copies about 15k rows instead of
+    /// 1M, and maps about as few. Says whether any code was written twice.
     public func encodeChunk(
-        job: JobContext, into writer: inout CopyInWriter,
-        forEachRow: (_ body: (GoldenComponentRecord, Int) throws -> Void) throws -> Void
+        job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<GoldenComponentsMapper>
     ) throws -> ChunkEncoding {
         var aggregator = ComponentAggregator()
-        try forEachRow { record, line in try aggregator.add(record, line: line, into: &writer) }
+        try rows.forEachRecord { record, line in try aggregator.add(record, line: line, from: rows, into: &writer) }
         try aggregator.flush(into: &writer)
         return ChunkEncoding(distinctKeys: aggregator.distinctKeys())
     }

@@ -18,6 +18,8 @@ public struct GoldenComponentsMapper: RowMapper {
     let names: [String]
     /// Quantity, Labor and Equipment, the columns that must parse.
     let numberColumns: [Int]
+    /// The highest column the numbers are read from.
+    let lastNumberColumn: Int
 
     /// Binds the mapper to `header`'s columns.
     /// - Throws: ``ImportFailure/Code/missingColumn`` when no component code column exists,
@@ -42,6 +44,7 @@ public struct GoldenComponentsMapper: RowMapper {
         fieldCount = header.count
         names = header
         numberColumns = [quantity, labor, equipment].compactMap { $0 }.sorted()
+        lastNumberColumn = max(numberColumns.last ?? 0, materialChain.max() ?? 0)
     }
 
     /// Rows whose Cat, Sel (or, in the Xactimate layout, Code) and Component Code are clean
@@ -59,43 +62,98 @@ public struct GoldenComponentsMapper: RowMapper {
     /// `hasher` fed with the key ``partitionKey(of:into:)`` would feed, when the row's bytes
     /// show that ``map(_:firstField:)`` accepts it; nil when it takes mapping to tell.
     private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int, continuing hasher: FNV1a64) -> FNV1a64? {
-        guard f + max(cat ?? 0, sel ?? 0, code ?? 0, componentCode, numberColumns.last ?? 0) < record.fieldCount else {
-            return nil
-        }
+        guard f + max(numberColumns.last ?? 0, keyColumns) < record.fieldCount else { return nil }
         for column in numberColumns {
             guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0) }) else { return nil }
         }
-        guard let cat, let sel else {
-            // The Xactimate layout: the bucket is the first 3 characters of `Code` and the rest.
-            guard let code else { return nil }
-            var key = hasher
-            let split = record.withField(f + code) { bytes -> Bool in
-                guard bytes.count >= 4, TextCleaning.isCleanASCII(bytes) else { return false }
-                key.combine(bytes[0..<3].lazy.map(TextCleaning.asciiUppercased))
-                key.combine(CollectionOfOne(0x1F))
-                key.combine(bytes[3...].lazy.map(TextCleaning.asciiUppercased))
-                key.combine(CollectionOfOne(0x1F))
-                return true
-            }
-            guard split, Self.feedClean(record, f + componentCode, upperCased: false, into: &key) else { return nil }
-            return key
-        }
         var key = hasher
-        guard Self.feedClean(record, f + cat, upperCased: true, into: &key) else { return nil }
-        key.combine(CollectionOfOne(0x1F))
-        guard Self.feedClean(record, f + sel, upperCased: true, into: &key) else { return nil }
-        key.combine(CollectionOfOne(0x1F))
-        guard Self.feedClean(record, f + componentCode, upperCased: false, into: &key) else { return nil }
-        return key
+        var parts = 0
+        let clean = forEachKeyPart(record, firstField: f) { part, upperCased in
+            if parts > 0 { key.combine(CollectionOfOne(0x1F)) }
+            if upperCased { key.combine(part.lazy.map(TextCleaning.asciiUppercased)) } else { key.combine(part) }
+            parts += 1
+        }
+        return clean ? key : nil
     }
 
-    /// Feeds field `index` to `key` (upper-cased if asked) when it is clean ASCII, so that
-    /// cleaning would not change it; false, feeding nothing, otherwise.
-    private static func feedClean(_ record: borrowing CSVRecord, _ index: Int, upperCased: Bool, into key: inout FNV1a64) -> Bool {
+    /// The highest column the key is taken from.
+    private var keyColumns: Int { max(cat ?? 0, sel ?? 0, code ?? 0, componentCode) }
+
+    /// Calls `part` with the bytes of CAT, SEL and the component code, in that order, as
+    /// ``map(_:firstField:)`` takes them (CAT and SEL still to be upper-cased), when the row's
+    /// bytes show them: every one clean ASCII, so that cleaning would not change it; false when
+    /// it takes mapping to tell (`part` may have been called for the first ones).
+    private func forEachKeyPart(
+        _ record: borrowing CSVRecord, firstField f: Int, _ part: (UnsafeBufferPointer<UInt8>, _ upperCased: Bool) -> Void
+    ) -> Bool {
+        guard let cat, let sel else {
+            // The Xactimate layout: the bucket is the first 3 characters of `Code` and the rest.
+            guard let code else { return false }
+            let split = record.withField(f + code) { bytes -> Bool in
+                guard bytes.count >= 4, TextCleaning.isCleanASCII(bytes) else { return false }
+                part(UnsafeBufferPointer(rebasing: bytes[0..<3]), true)
+                part(UnsafeBufferPointer(rebasing: bytes[3...]), true)
+                return true
+            }
+            return split && Self.clean(record, f + componentCode, upperCased: false, part)
+        }
+        return Self.clean(record, f + cat, upperCased: true, part) && Self.clean(record, f + sel, upperCased: true, part)
+            && Self.clean(record, f + componentCode, upperCased: false, part)
+    }
+
+    /// Calls `part` with field `index` when it is clean ASCII; false otherwise.
+    private static func clean(
+        _ record: borrowing CSVRecord, _ index: Int, upperCased: Bool, _ part: (UnsafeBufferPointer<UInt8>, Bool) -> Void
+    ) -> Bool {
         record.withField(index) { bytes in
             guard TextCleaning.isCleanASCII(bytes) else { return false }
-            if upperCased { key.combine(bytes.lazy.map(TextCleaning.asciiUppercased)) } else { key.combine(bytes) }
+            part(bytes, upperCased)
             return true
+        }
+    }
+
+    /// Writes the row's ``ComponentKey`` into `key`, from its bytes, when they show the key
+    /// ``map(_:firstField:)`` would give; false when it takes mapping to tell.
+    func componentKey(_ record: borrowing CSVRecord, firstField f: Int, into key: inout ComponentKey) -> Bool {
+        guard f + keyColumns < record.fieldCount else { return false }
+        key.removeAll()
+        var index = 0
+        return forEachKeyPart(record, firstField: f) { part, upperCased in
+            key.append(part, upperCased: upperCased, last: index == 2)
+            index += 1
+        }
+    }
+
+    /// Adds the row's quantity, material, labor and equipment to `sums` from their bytes, as
+    /// ``map(_:firstField:)`` reads them (an empty cell as 0, material from the first of its
+    /// columns with a number); false, leaving `sums` as it was, when a cell it reads is neither
+    /// empty nor canonical (mapping tells then) or a sum would not fit.
+    func addNumbers(_ record: borrowing CSVRecord, firstField f: Int, to sums: inout ComponentSums) -> Bool {
+        guard f + lastNumberColumn < record.fieldCount else { return false }
+        var next = sums
+        guard Self.add(record, quantity.map { f + $0 }, to: &next.quantity),
+            Self.add(record, labor.map { f + $0 }, to: &next.labor),
+            Self.add(record, equipment.map { f + $0 }, to: &next.equipment)
+        else { return false }
+        for column in materialChain {
+            // Empty: the next column of the chain; a number: the material; anything else: mapping.
+            let added = record.withField(f + column) { bytes -> Bool? in
+                if bytes.isEmpty { return nil }
+                return DecimalText.isCanonical(bytes) && next.material.add(bytes: bytes)
+            }
+            guard let added else { continue }
+            guard added else { return false }
+            break
+        }
+        sums = next
+        return true
+    }
+
+    /// Adds field `index` (none: nothing) to `sum` when it is empty or canonical.
+    private static func add(_ record: borrowing CSVRecord, _ index: Int?, to sum: inout DecimalSum) -> Bool {
+        guard let index else { return true }
+        return record.withField(index) { bytes in
+            bytes.isEmpty || (DecimalText.isCanonical(bytes) && sum.add(bytes: bytes))
         }
     }
 

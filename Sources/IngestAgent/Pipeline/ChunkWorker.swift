@@ -93,21 +93,13 @@ final class ChunkWorker<I: Importer> {
             let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
             let copied: Int
-            var records = 0
+            let rows = ChunkRows(
+                scanner: CSVScanner(source: source, options: CSVScannerOptions(delimiter: context.delimiter)),
+                mapper: mapper, chunk: chunk.chunkIndex)
             var encoding = ChunkEncoding()
             do {
                 copied = try connection.copyIn(statement) { writer in
-                    let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: context.delimiter))
-                    encoding = try importer.encodeChunk(job: context, into: &writer) { body in
-                        try scanner.forEachRecord { record in
-                            let line = Int(record.string(at: 0)) ?? 0
-                            guard case .accept(let mapped) = mapper.map(record, firstField: 1) else {
-                                throw ImportFailure(code: .chunkFailed, message: "a planned row no longer maps", line: line, chunk: chunk.chunkIndex)
-                            }
-                            records += 1
-                            try body(mapped, line)
-                        }
-                    }
+                    encoding = try importer.encodeChunk(job: context, into: &writer, rows: rows)
                 }
             } catch let error as PostgresError {
                 if let copyLine = error.copyLine, copyLine >= 1,
@@ -118,7 +110,7 @@ final class ChunkWorker<I: Importer> {
                 throw error
             }
             let counts = try importer.endChunk(connection, job: context, copiedRows: copied, encoding: encoding)
-            let progress = try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, inputRows: records, counts: counts)
+            let progress = try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, inputRows: rows.count, counts: counts)
             return .loaded(lastChunk: progress.completed == progress.total)
         }
         let lastChunk: Bool

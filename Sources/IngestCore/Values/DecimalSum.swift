@@ -21,7 +21,14 @@ public struct DecimalSum: Sendable, Equatable {
     /// Adds `text`, canonical decimal text (`-12.50`, `1e3`, `5e-2`); false, leaving the sum
     /// as it was, when the text is not canonical or the result would not fit.
     public mutating func add(_ text: String) -> Bool {
-        guard let (value, valueScale) = Self.parse(text) else { return false }
+        var text = text
+        return text.withUTF8 { add(bytes: $0) }
+    }
+
+    /// Adds the number these UTF-8 bytes spell, as ``add(_:)`` adds its text (a chunk adds its
+    /// cells from the file's bytes, without a String for each).
+    public mutating func add(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let (value, valueScale) = Self.parse(bytes) else { return false }
         let newScale = max(scale, valueScale)
         guard let current = Self.rescaled(units, from: scale, to: newScale),
             let added = Self.rescaled(value, from: valueScale, to: newScale)
@@ -57,11 +64,6 @@ public struct DecimalSum: Sendable, Equatable {
 
     /// Canonical text as (units, scale); nil when it is not `-?digits(.digits)?(e-?digits)?` or
     /// does not fit.
-    private static func parse(_ text: String) -> (Int128, Int)? {
-        var text = text
-        return text.withUTF8(parse)
-    }
-
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int128, Int)? {
         var negative = false
         var units: Int128 = 0
