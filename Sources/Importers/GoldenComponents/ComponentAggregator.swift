@@ -30,12 +30,10 @@ import IngestPostgres
 struct ComponentAggregator {
     /// Groups held at once; beyond it every group is written and the table starts again.
     static let maxGroups = 50_000
-    /// Rows after which every group held is written anyway (by default), so that the chunk's
-    /// COPY moves while it reads: readers of the job's progress count the rows a chunk's COPY
-    /// has sent (`pg_stat_progress_copy`), a lower bound while its rows are combined. Every
-    /// 65,536 rows, a 500k-row chunk of 7,500 components wrote 60k parts, whose `ANALYZE` and
-    /// `GROUP BY` took 0.27 s of the chunk's 0.85 s; every 262,144 rows, 15k parts.
-    static let flushRows = 262_144
+    /// Rows after which every group held is written anyway, so that the chunk's COPY moves
+    /// while it reads: readers of the job's progress count the rows a chunk's COPY has sent
+    /// (`pg_stat_progress_copy`), a lower bound while its rows are combined.
+    static let flushRows = 65_536
     /// Rows looked at before deciding whether combining pays: enough that a file of ~90 rows
     /// per component, spread over a few thousand components a chunk, shows it (after 4,096 rows
     /// such a chunk had still met most of its components only once).
@@ -118,13 +116,6 @@ struct ComponentAggregator {
     private var written: [Int] = []
     /// Whether more than ``maxKeysTracked`` rows were written.
     private var tooManyToTrack = false
-    /// Rows after which every part is written.
-    private let flushEvery: Int
-
-    /// An empty aggregator that writes its parts every `flushRows` rows.
-    init(flushRows: Int = Self.flushRows) {
-        flushEvery = flushRows
-    }
 
     /// Adds one mapped row of the chunk (rows come in file order).
     mutating func add(_ record: GoldenComponentRecord, line: Int, into writer: inout CopyInWriter) throws {
@@ -166,14 +157,14 @@ struct ComponentAggregator {
         try counted(into: &writer)
     }
 
-    /// After each row combined: the probe, and writing the parts every `flushEvery` rows.
+    /// After each row combined: the probe, and writing the parts every ``flushRows`` rows.
     private mutating func counted(into writer: inout CopyInWriter) throws {
         seen += 1
         // Nine in ten rows their own group: a file of distinct components.
         if seen == Self.probeRows && groups.count * 10 > seen * 9 {
             passThrough = true
             try flush(into: &writer)
-        } else if seen % flushEvery == 0 {
+        } else if seen % Self.flushRows == 0 {
             try writeParts(into: &writer)
             groups = groups.mapValues { part in
                 var part = part
