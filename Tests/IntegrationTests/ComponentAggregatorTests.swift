@@ -148,7 +148,7 @@ struct ComponentAggregatorTests {
 
     /// Rows combined from their bytes (mapped only where their bytes do not tell) give the same
     /// components, to the digit, as every mapped row copied alone: 80k rows, so that the parts
-    /// are written and continued several times (every 65,536 rows).
+    /// are written once on the way (at 65,536 rows) and every group held then is continued.
     @Test(arguments: ["xactimate", "legacy"])
     func rowsCombinedFromTheirBytesSumAsEveryRowCopiedAlone(layout: String) throws {
         let file = Self.chunkFile(layout, rows: 80_000)
