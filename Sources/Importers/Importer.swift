@@ -210,6 +210,10 @@ public struct JobContext: Sendable {
     public var chunkCount: Int
     /// The chunks' ``ChunkCounts/stats``, summed over the job (filled for finalize).
     public var chunkStats: [String: Int]
+    /// How often readers of the job's progress look (the status file's rewrite interval): a
+    /// chunk's encoder that holds rows back sends them at least twice as often, so that every
+    /// rewrite sees its COPY move.
+    public var progressInterval: Duration
 
     /// The facts of ``Importer/prepare(_:job:)`` that the ledger records on the job itself: the
     /// project, company and estimate version it works on.
@@ -218,7 +222,8 @@ public struct JobContext: Sendable {
     public init(
         jobId: Int64, facts: [String: JSONValue] = [:], plan: [String: Int] = [:], header: [String] = [],
         delimiter: CSVDelimiter = .comma, createdBy: String? = nil, csvPath: String? = nil, fileName: String? = nil,
-        fileSize: Int64? = nil, companyId: Int64? = nil, chunkCount: Int = 0, chunkStats: [String: Int] = [:]
+        fileSize: Int64? = nil, companyId: Int64? = nil, chunkCount: Int = 0, chunkStats: [String: Int] = [:],
+        progressInterval: Duration = .milliseconds(1000)
     ) {
         self.jobId = jobId
         self.facts = facts
@@ -232,6 +237,7 @@ public struct JobContext: Sendable {
         self.companyId = companyId
         self.chunkCount = chunkCount
         self.chunkStats = chunkStats
+        self.progressInterval = progressInterval
     }
 
     /// Fact `key` as an integer id.

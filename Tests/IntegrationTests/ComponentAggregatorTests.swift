@@ -16,11 +16,12 @@ struct ComponentAggregatorTests {
     }
 
     /// Copies `records` (lines from 2) through one aggregator; its verdict and the copied rows.
-    static func copy(_ records: [GoldenComponentRecord]) throws -> (distinct: Bool, rows: [[String?]]) {
+    static func copy(_ records: [GoldenComponentRecord], schedule: ComponentAggregator.PartSchedule = ComponentAggregator.defaultSchedule)
+        throws -> (distinct: Bool, rows: [[String?]]) {
         try TestDatabase.withSchema { connection, _ in
             try connection.executeScript(
                 "CREATE TABLE part (line int, rows int, cat text, sel text, code text, description text, q text, m text, l text, e text)")
-            var aggregator = ComponentAggregator()
+            var aggregator = ComponentAggregator(schedule: schedule)
             try connection.copyIn(try connection.copyStatement(
                 table: "part", columns: ["line", "rows", "cat", "sel", "code", "description", "q", "m", "l", "e"])
             ) { writer in
@@ -56,11 +57,11 @@ struct ComponentAggregatorTests {
         #expect(copied.rows[0][8] == "125.0")
     }
 
-    /// A code met again after the aggregator has written its groups (every 65,536 rows) is
-    /// written in two parts.
+    /// A code met again after the aggregator has written its groups (here every 65,536 rows)
+    /// is written in two parts.
     @Test func aCodeWrittenInTwoPartsIsNotDistinct() throws {
         let records = (0..<70_000).map { Self.record($0 % 10, $0 % 20) }
-        let copied = try Self.copy(records)
+        let copied = try Self.copy(records, schedule: .rows(65_536))
         #expect(!copied.distinct)
         #expect(copied.rows.count == 40)
     }
@@ -147,8 +148,8 @@ struct ComponentAggregatorTests {
     }
 
     /// Rows combined from their bytes (mapped only where their bytes do not tell) give the same
-    /// components, to the digit, as every mapped row copied alone: 80k rows, so that the parts
-    /// are written once on the way (at 65,536 rows) and every group held then is continued.
+    /// components, to the digit, as every mapped row copied alone: 80k rows, the parts written
+    /// every 16,384 rows on the way, so that every group held then is continued.
     @Test(arguments: ["xactimate", "legacy"])
     func rowsCombinedFromTheirBytesSumAsEveryRowCopiedAlone(layout: String) throws {
         let file = Self.chunkFile(layout, rows: 80_000)
@@ -165,7 +166,7 @@ struct ComponentAggregatorTests {
                                            quantity numeric, material numeric, labor numeric, equipment numeric)
                     """)
             }
-            var aggregator = ComponentAggregator()
+            var aggregator = ComponentAggregator(schedule: .rows(16_384))
             let combined = rows()
             let copied = try connection.copyIn(try connection.copyStatement(table: "combined", columns: columns)) { writer in
                 try combined.forEachRecord { record, line in try aggregator.add(record, line: line, from: combined, into: &writer) }

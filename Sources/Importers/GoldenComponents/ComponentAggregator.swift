@@ -11,14 +11,14 @@ import IngestPostgres
 /// (``GoldenComponentsImporter/endChunk(_:job:copiedRows:encoding:)``) adds the parts of a group the same
 /// way, so the result is the same however the rows were split into parts: a group is written
 /// in more than one part only when a sum would not fit 38 digits, when the chunk holds more
-/// groups than ``maxGroups`` (memory stays bounded), or every ``flushRows`` rows (progress).
+/// groups than ``maxGroups`` (memory stays bounded), or on the ``PartSchedule`` (progress).
 /// A chunk whose first ``probeRows`` rows barely combine is passed through row by row (a file
 /// of distinct components gains nothing from a table of them).
 ///
 /// A row whose group is held is added from its bytes when they are clean (the mapper's
 /// ``GoldenComponentsMapper/componentKey(_:firstField:into:)`` and
 /// ``GoldenComponentsMapper/addNumbers(_:firstField:to:)``); only a row that starts a group,
-/// or whose cells take cleaning, is mapped. Written every ``flushRows`` rows, a group keeps its
+/// or whose cells take cleaning, is mapped. Written on the schedule, a group keeps its
 /// key and starts its next part empty, so its further rows are still read from their bytes. The
 /// aggregation-heavy 1M-row file: 5.1 s of CPU for the whole import when every row was mapped,
 /// 2.9 s with this (`perf`, release build).
@@ -30,10 +30,25 @@ import IngestPostgres
 struct ComponentAggregator {
     /// Groups held at once; beyond it every group is written and the table starts again.
     static let maxGroups = 50_000
-    /// Rows after which every group held is written anyway, so that the chunk's COPY moves
-    /// while it reads: readers of the job's progress count the rows a chunk's COPY has sent
+    /// When every group held is written anyway, so that the chunk's COPY moves while it reads:
+    /// readers of the job's progress count the rows a chunk's COPY has sent
     /// (`pg_stat_progress_copy`), a lower bound while its rows are combined.
-    static let flushRows = 65_536
+    enum PartSchedule: Sendable {
+        /// Every this many rows (tests, which must know where the parts are cut).
+        case rows(Int)
+        /// Once this long has passed since the chunk began or its parts were last written,
+        /// looked at every ``clockRows`` rows.
+        case elapsed(Duration)
+    }
+
+    /// The default schedule: half a second, half the status file's default rewrite interval
+    /// (the importer uses half of ``JobContext/progressInterval``), so that every rewrite sees
+    /// a chunk's COPY move. Every 65,536 rows instead cut a 500k-row
+    /// chunk of 7,500 components, read in about half a second, into 60k parts whose `ANALYZE`
+    /// and `GROUP BY` were a third of the chunk's time (`BENCHMARKS.md`, tenth round).
+    static let defaultSchedule = PartSchedule.elapsed(.milliseconds(500))
+    /// Rows between two looks at the clock on the ``PartSchedule/elapsed(_:)`` schedule.
+    static let clockRows = 8_192
     /// Rows looked at before deciding whether combining pays: enough that a file of ~90 rows
     /// per component, spread over a few thousand components a chunk, shows it (after 4,096 rows
     /// such a chunk had still met most of its components only once).
@@ -106,6 +121,9 @@ struct ComponentAggregator {
         }
     }
 
+    private let schedule: PartSchedule
+    /// When the parts were last written (or the chunk began), on the elapsed schedule.
+    private var lastWritten = ContinuousClock.now
     private var groups: [ComponentKey: Part] = [:]
     /// The key of the row being added (its storage reused from row to row).
     private var key = ComponentKey()
@@ -116,6 +134,11 @@ struct ComponentAggregator {
     private var written: [Int] = []
     /// Whether more than ``maxKeysTracked`` rows were written.
     private var tooManyToTrack = false
+
+    /// An aggregator for one chunk, writing its parts on `schedule` besides the other reasons.
+    init(schedule: PartSchedule = Self.defaultSchedule) {
+        self.schedule = schedule
+    }
 
     /// Adds one mapped row of the chunk (rows come in file order).
     mutating func add(_ record: GoldenComponentRecord, line: Int, into writer: inout CopyInWriter) throws {
@@ -157,20 +180,34 @@ struct ComponentAggregator {
         try counted(into: &writer)
     }
 
-    /// After each row combined: the probe, and writing the parts every ``flushRows`` rows.
+    /// After each row combined: the probe, and writing the parts on the schedule.
     private mutating func counted(into writer: inout CopyInWriter) throws {
         seen += 1
         // Nine in ten rows their own group: a file of distinct components.
         if seen == Self.probeRows && groups.count * 10 > seen * 9 {
             passThrough = true
             try flush(into: &writer)
-        } else if seen % Self.flushRows == 0 {
+        } else if partsDue() {
             try writeParts(into: &writer)
             groups = groups.mapValues { part in
                 var part = part
                 part.reset()
                 return part
             }
+        }
+    }
+
+    /// Whether the schedule says to write the parts after this row.
+    private mutating func partsDue() -> Bool {
+        switch schedule {
+        case .rows(let rows):
+            return seen % rows == 0
+        case .elapsed(let interval):
+            guard seen % Self.clockRows == 0 else { return false }
+            let now = ContinuousClock.now
+            guard now - lastWritten >= interval else { return false }
+            lastWritten = now
+            return true
         }
     }
 

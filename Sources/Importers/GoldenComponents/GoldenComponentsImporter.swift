@@ -92,7 +92,7 @@ public struct GoldenComponentsImporter: Importer {
     public func encodeChunk(
         job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<GoldenComponentsMapper>
     ) throws -> ChunkEncoding {
-        var aggregator = ComponentAggregator()
+        var aggregator = ComponentAggregator(schedule: .elapsed(job.progressInterval / 2))
         try rows.forEachRecord { record, line in try aggregator.add(record, line: line, from: rows, into: &writer) }
         try aggregator.flush(into: &writer)
         return ChunkEncoding(distinctKeys: aggregator.distinctKeys())

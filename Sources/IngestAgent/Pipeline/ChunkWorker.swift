@@ -73,7 +73,8 @@ final class ChunkWorker<I: Importer> {
             current = started
             attempt = started
         }
-        let context = job.context()
+        var context = job.context()
+        context.progressInterval = .milliseconds(settings.statusIntervalMilliseconds)
         // Names the chunk in pg_stat_activity, so that readers of the job see its COPY's
         // rows in pg_stat_progress_copy (JobLedger.rowProgress) while it loads.
         try connection.query(
