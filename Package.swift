@@ -34,10 +34,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // The CSV scanner's vector byte search (SSE2 on x86-64), as static inline C that the
+        // Swift compiler inlines into the scanner's loop.
+        .target(name: "CNexusByteScan"),
         // Pure logic: byte CSV scanner, partition hashing, SHA-256. No database, no inotify.
         .target(
             name: "IngestCore",
-            dependencies: ["CLibCrypto"],
+            dependencies: ["CLibCrypto", "CNexusByteScan"],
             swiftSettings: swiftSettings
         ),
         // PostgreSQL over libpq: connections, queries, COPY, transactions, errors, migrations.

@@ -7,42 +7,34 @@ public struct CSVRecord: ~Copyable {
     public let line: Int
     /// A defect confined to this record, if any (stray quote, invalid UTF-8).
     public let issue: CSVRecordIssue?
-    private let base: UnsafePointer<UInt8>
-    private let byteCount: Int
-    private let fields: [CSVFieldRange]
+    /// Whether a byte of the record is NUL (then some field holds it: quoting never makes
+    /// one). The scanner tells it from the same pass that looks for UTF-8: the planner asks
+    /// it of every row, and it spares looking at each cell of the rows that have none.
+    public let containsNUL: Bool
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let byteCount: Int
+    @usableFromInline let fields: UnsafePointer<CSVFieldRange>
+    /// The number of fields.
+    public let fieldCount: Int
 
-    init(line: Int, issue: CSVRecordIssue?, base: UnsafePointer<UInt8>, byteCount: Int, fields: [CSVFieldRange]) {
+    init(
+        line: Int, issue: CSVRecordIssue?, containsNUL: Bool, base: UnsafePointer<UInt8>, byteCount: Int,
+        fields: UnsafePointer<CSVFieldRange>, fieldCount: Int
+    ) {
         self.line = line
         self.issue = issue
+        self.containsNUL = containsNUL
         self.base = base
         self.byteCount = byteCount
         self.fields = fields
+        self.fieldCount = fieldCount
     }
-
-    /// The number of fields.
-    public var fieldCount: Int { fields.count }
 
     /// Calls `body` with the record's raw bytes exactly as in the input, quotes included and
     /// the line terminator excluded.
+    @inlinable
     public func withRawBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         try body(UnsafeBufferPointer(start: base, count: byteCount))
-    }
-
-    /// Whether a byte of the record is NUL (then some field holds it: quoting never makes
-    /// one). One pass over the raw bytes, eight at a time: the planner asks it of every row,
-    /// and it spares looking at each cell of the rows that have none.
-    public var containsNUL: Bool {
-        var next = base
-        var remaining = byteCount
-        while remaining >= 8 {
-            let word = UnsafeRawPointer(next).loadUnaligned(as: UInt64.self)
-            // Nonzero exactly when some byte of the word is zero.
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { return true }
-            next += 8
-            remaining -= 8
-        }
-        for offset in 0..<remaining where next[offset] == 0 { return true }
-        return false
     }
 
     /// The raw bytes as an array (see ``withRawBytes(_:)``).
@@ -52,10 +44,22 @@ public struct CSVRecord: ~Copyable {
 
     /// Calls `body` with the content of field `index`: quotes removed, doubled quotes
     /// collapsed. No copy is made unless the field holds doubled quotes.
+    ///
+    /// Inlinable: the mappers of other modules ask it of several cells of every row, and as a
+    /// generic call across modules it was not specialized (6% of a Golden Components plan).
+    @inlinable
     public func withField<R, E: Error>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        precondition(index >= 0 && index < fieldCount, "field index out of range")
         let field = fields[index]
-        let raw = UnsafeBufferPointer(start: base + Int(field.start), count: Int(field.end - field.start))
+        let raw = UnsafeBufferPointer(start: base + Int(field.start), count: Int(field.end &- field.start))
         guard field.escaped else { return try body(raw) }
+        let unescaped = Self.unescaped(raw)
+        return try unescaped.withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
+    }
+
+    /// `raw` with each doubled quote collapsed to one.
+    @usableFromInline
+    static func unescaped(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var unescaped: [UInt8] = []
         unescaped.reserveCapacity(raw.count)
         var i = 0
@@ -63,7 +67,7 @@ public struct CSVRecord: ~Copyable {
             unescaped.append(raw[i])
             i += (raw[i] == ASCII.quote && i + 1 < raw.count && raw[i + 1] == ASCII.quote) ? 2 : 1
         }
-        return try unescaped.withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
+        return unescaped
     }
 
     /// The content of field `index` as a string (invalid UTF-8 becomes U+FFFD; check
@@ -74,7 +78,8 @@ public struct CSVRecord: ~Copyable {
 
     /// Whether every field is empty or only ASCII whitespace (`,,,,` or `, ,`).
     public var isBlank: Bool {
-        for field in fields {
+        for index in 0..<fieldCount {
+            let field = fields[index]
             for byte in UnsafeBufferPointer(start: base + Int(field.start), count: Int(field.end - field.start))
             where byte != 0x20 && (byte < 0x09 || byte > 0x0D) {
                 return false
@@ -85,6 +90,6 @@ public struct CSVRecord: ~Copyable {
 
     /// Every field as a string.
     public func strings() -> [String] {
-        (0..<fields.count).map { string(at: $0) }
+        (0..<fieldCount).map { string(at: $0) }
     }
 }
