@@ -48,101 +48,63 @@ struct ChunkPassWriter<I: Importer> {
     /// and delimiter give the same chunks, byte for byte: `retry` relies on it.
     func writeChunks(
         job: Int64, path: String, fileSize: Int64, partitions: Int, partitionFunction: PartitionFunction,
-        delimiter: CSVDelimiter, keep: (Int) -> Bool, rejects: RejectsWriter?, progress: (Int) throws -> Void
+        delimiter: CSVDelimiter, keep: @escaping (Int) -> Bool, rejects: RejectsWriter?, progress: (Int) throws -> Void
     ) throws -> Pass {
         let dialect = importer.dialect
         let tmp = spool.tmpDirectory(job: job)
         try Files.makeDirectories(tmp)
-        var writers = [BufferedFileWriter?](repeating: nil, count: partitions)
-        var rowCounts = [Int](repeating: 0, count: partitions)
-        var byteCounts = [Int64](repeating: 0, count: partitions)
-
-        let source = HashingByteSource(try FileByteSource(path: path))
-        let scanner = CSVScanner(source: source, options: CSVScannerOptions(delimiter: delimiter))
-        // Set by the header row.
-        var held: HeldMapper<I.Mapper>?
-        let partitioning = importer.partitioning
-        var header: [String] = []
-        var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
-        var rejected = 0
-        var lastProgress = 0
-        // Bytes of the records before this one (line ends counted as one byte): the
-        // position that places a row in its line range.
-        var offset: Int64 = 0
-
-        try scanner.forEachRecord { record in
-            let recordStart = offset
-            offset += Int64(record.withRawBytes { $0.count } + 1)
-            guard let held else {
-                if let issue = record.issue {
-                    throw ImportFailure(code: .malformedFile, message: "header row: \(issue)", line: record.line)
-                }
-                header = record.strings()
-                held = HeldMapper(try importer.makeMapper(header: header))
-                return
-            }
-            if dialect.dropsBlankRecords, record.isBlank {
-                summary.blankRows += 1
-                return
-            }
-            summary.dataRows += 1
-            if summary.dataRows % 4096 == 0 {
-                let percent = Int(Int64(10 * scanner.bytesRead) / max(fileSize, 1))
-                if percent > lastProgress {
-                    lastProgress = percent
-                    try progress(percent)
-                }
-            }
-            let result: RowResult<Void>
-            var hasher = FNV1a64()
-            if let issue = record.issue, !dialect.tolerates(issue) {
-                result = .reject(reason: issue.description)
-            } else if !dialect.relaxedColumnCount, record.fieldCount != held.mapper.fieldCount {
-                result = .reject(reason: "expected \(held.mapper.fieldCount) fields, found \(record.fieldCount)")
-            } else {
-                result = held.mapper.plan(record, firstField: 0, into: &hasher)
-            }
-            switch result {
-            case .accept:
-                let index: Int
-                switch partitioning {
-                case .keyHash:
-                    index = partitionFunction.partition(hasher.value, count: partitions)
-                case .lineRange:
-                    index = min(partitions - 1, Int(recordStart * Int64(partitions) / max(fileSize, 1)))
-                }
-                guard keep(index) else { return }
-                if writers[index] == nil {
-                    writers[index] = try BufferedFileWriter(path: "\(tmp)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
-                }
-                let writer = writers[index]!
-                let prefixCount = try writer.write(number: record.line, then: delimiter.rawValue)
-                try record.withRawBytes { (raw: UnsafeBufferPointer<UInt8>) throws(SystemError) in
-                    try writer.write(raw)
-                    byteCounts[index] += Int64(raw.count + prefixCount + 1)
-                }
-                try writer.write(0x0A)
-                rowCounts[index] += 1
-            case .skip:
-                summary.skippedRows += 1
-            case .reject(let reason):
-                rejected += 1
-                try record.withRawBytes { raw in try rejects?.reject(line: record.line, reason: reason, raw: raw) }
-            }
-        }
-        summary.rejectedRows = rejected
-        if held == nil {
+        let scan = try ScanAhead(path: path, delimiter: delimiter)
+        guard var batch = try scan.next() else {
             throw ImportFailure(code: .malformedFile, message: "the file is empty: there is no header row")
         }
-        for (index, writer) in writers.enumerated() {
-            guard let writer else { continue }
-            try writer.close(sync: true)
-            summary.chunkIndexes.append(index)
+        let header = try batch.withRecord(at: 0) { first throws(ImportFailure) in
+            if let issue = first.issue {
+                throw ImportFailure(code: .malformedFile, message: "header row: \(issue)", line: first.line)
+            }
+            return first.strings()
         }
+        // Bytes of the records before this one (line ends counted as one byte): the
+        // position that places a row in its line range.
+        var offset = Int64(batch.withRecord(at: 0) { $0.withRawBytes { $0.count } } + 1)
+        let router = ChunkRowRouter(
+            mapper: try importer.makeMapper(header: header), dialect: dialect, partitioning: importer.partitioning,
+            partitionFunction: partitionFunction, partitions: partitions, fileSize: fileSize, delimiter: delimiter,
+            directory: tmp, job: job, keep: keep, rejects: rejects)
+        var summary = PlanSummary(chunkIndexes: [], dataRows: 0, rejectedRows: 0, skippedRows: 0)
+        var lastProgress = 0
+        var index = 1
+        while true {
+            while index < batch.count {
+                try batch.withRecord(at: index) { record in
+                    let recordStart = offset
+                    offset += Int64(record.withRawBytes { $0.count } + 1)
+                    if dialect.dropsBlankRecords, record.isBlank {
+                        summary.blankRows += 1
+                        return
+                    }
+                    summary.dataRows += 1
+                    try router.route(record, at: recordStart)
+                }
+                index += 1
+            }
+            let percent = Int(Int64(10 * batch.bytesRead) / max(fileSize, 1))
+            if percent > lastProgress {
+                lastProgress = percent
+                try progress(percent)
+            }
+            scan.release(batch)
+            guard let next = try scan.next() else { break }
+            batch = next
+            index = 0
+        }
+        summary.rejectedRows = router.rejected
+        summary.skippedRows = router.skipped
+        summary.chunkIndexes = try router.closeChunks()
         try Files.syncDirectory(tmp)
+        let read = scan.result
         return Pass(
-            summary: summary, header: header, rowCounts: rowCounts, byteCounts: byteCounts, sha256: source.hexDigest(),
-            bytesRead: source.bytesRead, status: source.status())
+            summary: summary, header: header, rowCounts: router.rowCounts, byteCounts: router.byteCounts,
+            sha256: read.sha256, bytesRead: read.bytesRead, status: read.status)
     }
 
     /// The first `count` bytes of the file (fewer when it is shorter).
@@ -160,13 +122,4 @@ struct ChunkPassWriter<I: Importer> {
         sample.removeSubrange(filled...)
         return sample
     }
-}
-
-/// The planner's mapper, by reference: rows use it in place. As an optional value captured by
-/// the row closure, the generic mapper was copied at every row (a retain and a release of each
-/// of its arrays, and generic metadata lookups): planning a 1M-row Golden Components file took
-/// 1.32 s with the copies and 1.05 s without (medians of 3).
-private final class HeldMapper<Mapper: RowMapper> {
-    let mapper: Mapper
-    init(_ mapper: Mapper) { self.mapper = mapper }
 }

@@ -206,6 +206,40 @@ final class BufferedFileWriter {
         return digits + 1
     }
 
+    /// Appends one chunk row: `number` (not negative) in decimal digits, `separator`, `bytes`
+    /// and a line feed, with one check for room (the planner writes one per data row); returns
+    /// how many bytes.
+    func writeRow(number: Int, separator: UInt8, _ bytes: UnsafeBufferPointer<UInt8>) throws(SystemError) -> Int {
+        var digits = 1
+        var power = 10
+        while number >= power {
+            digits &+= 1
+            power &*= 10
+        }
+        let total = digits &+ 1 &+ bytes.count &+ 1
+        guard total <= Self.capacity else {
+            let prefix = try write(number: number, then: separator)
+            try write(bytes)
+            try write(0x0A)
+            return prefix + bytes.count + 1
+        }
+        if pending &+ total > Self.capacity { try flush() }
+        let row = storage + pending
+        var position = digits
+        var rest = UInt(number)
+        repeat {
+            let quotient = rest / 10
+            position &-= 1
+            row[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest &- quotient &* 10)
+            rest = quotient
+        } while rest > 0
+        row[digits] = separator
+        if let base = bytes.baseAddress { (row + (digits &+ 1)).update(from: base, count: bytes.count) }
+        row[total &- 1] = 0x0A
+        pending &+= total
+        return total
+    }
+
     func flush() throws(SystemError) {
         guard pending > 0 else { return }
         try writeAll(UnsafeBufferPointer(start: storage, count: pending))

@@ -93,6 +93,35 @@ enum BlockingThread {
     }
 }
 
+/// A thread that its starter waits for (``join()``): for work whose memory the starter frees
+/// only once the thread is done with it.
+final class JoinableThread {
+    private var thread: pthread_t?
+
+    /// Starts `body` on a new thread named `name`; runs it inline if no thread can be made.
+    init(name: String, _ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(ClosureBox(body, name: name)).toOpaque()
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue()
+            nexus_name_this_thread(box.name)
+            box.body()
+            return nil
+        }, box) == 0 {
+            self.thread = thread
+        } else {
+            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
+        }
+    }
+
+    /// Returns once the thread has ended (at once after the first call).
+    func join() {
+        guard let thread else { return }
+        pthread_join(thread, nil)
+        self.thread = nil
+    }
+}
+
 private final class ClosureBox: @unchecked Sendable {
     let body: @Sendable () -> Void
     let name: String

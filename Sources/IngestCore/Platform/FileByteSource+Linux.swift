@@ -9,7 +9,7 @@ import Musl
 /// The source owns its descriptor and closes it when it is released. It never follows a
 /// symbolic link in the last path component (`O_NOFOLLOW`), so a link planted in a drop
 /// directory cannot make the scanner read a file outside it.
-public final class FileByteSource: CSVByteSource {
+public final class FileByteSource: CSVByteSource, Sendable {
     private let fd: Int32
     /// The path the source was opened with, for error messages.
     public let path: String
