@@ -38,7 +38,8 @@ struct DecimalTextTests {
     }
 
     /// The canonical-number shortcut gives what the general path gives: a leading space
-    /// forces the general path (it is trimmed) without changing the number.
+    /// forces the general path (it is trimmed) without changing the number; and the planner's
+    /// check of a cell without stripping agrees with the general check.
     @Test func shortcutAgreesWithTheGeneralPath() {
         let alphabet: [String] = ["0", "1", "9", "-", "+", ".", ",", "$", "e", "(", ")", " ", "*", "x", "5", "00"]
         var state: UInt64 = 0xD1B5_4A32_D192_ED03
@@ -51,6 +52,10 @@ struct DecimalTextTests {
                 return nil
             }
             #expect(number(DecimalText.parse(text)) == number(DecimalText.parse(" " + text)), "\(text)")
+            // The planner's check without stripping is its own loop: the same verdict.
+            var bytes = text
+            let plain = bytes.withUTF8 { DecimalText.isCanonical($0) }
+            #expect(plain == bytes.withUTF8 { DecimalText.isCanonical($0, ignoring: []) }, "\(text)")
         }
     }
 }

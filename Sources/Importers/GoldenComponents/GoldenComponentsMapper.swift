@@ -20,6 +20,10 @@ public struct GoldenComponentsMapper: RowMapper {
     let numberColumns: [Int]
     /// The highest column the numbers are read from.
     let lastNumberColumn: Int
+    /// The highest column the key is taken from.
+    let keyColumns: Int
+    /// The highest column the planner reads from a row's bytes.
+    private let lastPlannedColumn: Int
 
     /// Binds the mapper to `header`'s columns.
     /// - Throws: ``ImportFailure/Code/missingColumn`` when no component code column exists,
@@ -45,6 +49,8 @@ public struct GoldenComponentsMapper: RowMapper {
         names = header
         numberColumns = [quantity, labor, equipment].compactMap { $0 }.sorted()
         lastNumberColumn = max(numberColumns.last ?? 0, materialChain.max() ?? 0)
+        keyColumns = max(cat ?? 0, sel ?? 0, code ?? 0, componentCode)
+        lastPlannedColumn = max(numberColumns.last ?? 0, keyColumns)
     }
 
     /// Rows whose Cat, Sel (or, in the Xactimate layout, Code) and Component Code are clean
@@ -62,7 +68,7 @@ public struct GoldenComponentsMapper: RowMapper {
     /// `hasher` fed with the key ``partitionKey(of:into:)`` would feed, when the row's bytes
     /// show that ``map(_:firstField:)`` accepts it; nil when it takes mapping to tell.
     private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int, continuing hasher: FNV1a64) -> FNV1a64? {
-        guard f + max(numberColumns.last ?? 0, keyColumns) < record.fieldCount else { return nil }
+        guard f + lastPlannedColumn < record.fieldCount else { return nil }
         for column in numberColumns {
             guard record.withField(f + column, { $0.isEmpty || DecimalText.isCanonical($0) }) else { return nil }
         }
@@ -75,9 +81,6 @@ public struct GoldenComponentsMapper: RowMapper {
         }
         return clean ? key : nil
     }
-
-    /// The highest column the key is taken from.
-    private var keyColumns: Int { max(cat ?? 0, sel ?? 0, code ?? 0, componentCode) }
 
     /// Calls `part` with the bytes of CAT, SEL and the component code, in that order, as
     /// ``map(_:firstField:)`` takes them (CAT and SEL still to be upper-cased), when the row's

@@ -61,53 +61,51 @@ public struct GoldenPETLMapper: RowMapper {
     /// record ``map(_:firstField:)`` builds; other rows are mapped. The planner spent 40% of
     /// the CPU of a 500k-row import mapping rows (48 MB/s, `scripts/bench golden-petl`).
     public func plan(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> RowResult<Void> {
-        guard let key = keyFromBytes(record, firstField: f) else {
+        guard keyFromBytes(record, firstField: f, into: &hasher) else {
             return planByMapping(record, firstField: f, into: &hasher)
         }
-        CanonicalKey.combineHexSHA256(of: key, into: &hasher)
         return .accept(())
     }
 
-    /// The canonical key (before hashing) whose hash ``partitionKey(of:into:)`` feeds, when the
-    /// row's bytes show that ``map(_:firstField:)`` accepts the row; nil when it takes mapping
-    /// to tell.
-    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int) -> [UInt8]? {
-        guard f + fieldCount <= record.fieldCount else { return nil }
-        guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return nil }
-        guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return nil }
+    /// Feeds `hasher` the canonical key hash that ``partitionKey(of:into:)`` feeds, when the
+    /// row's bytes show that ``map(_:firstField:)`` accepts the row; false, leaving `hasher`
+    /// as it was, when it takes mapping to tell. The key is built on the stack.
+    private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> Bool {
+        guard f + fieldCount <= record.fieldCount else { return false }
+        guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return false }
+        guard record.withField(f + unitCost, { $0.isEmpty || DecimalText.isCanonical($0, ignoring: .pricing) }) else { return false }
         if let date {
-            guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return nil }
+            guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return false }
         }
-        var key: [UInt8] = []
-        key.reserveCapacity(160)
-        guard Self.appendClean(record, f + cat, to: &key) else { return nil }
-        key.append(0x7C)
-        key.append(0x7C)
-        guard Self.appendClean(record, f + sel, to: &key) else { return nil }
-        key.append(0x7C)
-        key.append(0x7C)
-        if let activity {
-            let start = key.count
-            if Self.appendClean(record, f + activity, to: &key) {
-                ActivityCode.replaceWordWithCode(in: &key, from: start)
-            } else {
-                CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &key)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.keyCapacity) { storage in
+            var key = KeyBytes(storage)
+            guard Self.appendClean(record, f + cat, to: &key), key.append(0x7C), key.append(0x7C),
+                Self.appendClean(record, f + sel, to: &key), key.append(0x7C), key.append(0x7C)
+            else { return false }
+            if let activity {
+                let start = key.count
+                if Self.appendClean(record, f + activity, to: &key) {
+                    ActivityCode.replaceWordWithCode(in: &key, from: start)
+                } else {
+                    var part: [UInt8] = []
+                    CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &part)
+                    guard key.append(contentsOf: part) else { return false }
+                }
             }
+            guard key.append(0x7C), key.append(0x7C), Self.appendClean(record, f + description, to: &key) else { return false }
+            CanonicalKey.combineHexSHA256(of: key.bytes, into: &hasher)
+            return true
         }
-        key.append(0x7C)
-        key.append(0x7C)
-        guard Self.appendClean(record, f + description, to: &key) else { return nil }
-        return key
     }
 
+    /// Room for a key built from bytes; a longer key is built by mapping the row.
+    private static let keyCapacity = 2048
+
     /// Appends the key part of field `index` when it is empty (nil to the mapper) or clean
-    /// ASCII (cleaning keeps it, the key upper-cases it); false otherwise.
-    private static func appendClean(_ record: borrowing CSVRecord, _ index: Int, to key: inout [UInt8]) -> Bool {
+    /// ASCII (cleaning keeps it, the key upper-cases it) and fits; false otherwise.
+    private static func appendClean(_ record: borrowing CSVRecord, _ index: Int, to key: inout KeyBytes) -> Bool {
         record.withField(index) { bytes in
-            guard !bytes.isEmpty else { return true }
-            guard TextCleaning.isCleanASCII(bytes) else { return false }
-            for byte in bytes { key.append(TextCleaning.asciiUppercased(byte)) }
-            return true
+            bytes.isEmpty || key.append(cleanASCIIUpperCased: bytes)
         }
     }
 

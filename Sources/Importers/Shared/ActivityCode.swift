@@ -23,21 +23,26 @@ public enum ActivityCode {
         "INSTALL ONLY": "I", "INSTALL": "I", "LABOR ONLY": "I", "LABOR": "I",
     ]
 
-    /// ``words`` as upper-case ASCII bytes and the byte of their code.
-    private static let wordBytes: [[UInt8]: UInt8] = Dictionary(
-        uniqueKeysWithValues: words.map { (Array($0.key.utf8), $0.value.utf8.first!) })
-    /// The longest of ``words``, in bytes.
-    private static let longestWord = words.keys.map(\.utf8.count).max()!
+    /// ``words`` as upper-case ASCII bytes with the byte of their code, by their length in
+    /// bytes: a row's word is compared with the few of its length, with no hashing and no
+    /// array per row (the planner's hot path).
+    private static let wordsByLength: [[(word: [UInt8], code: UInt8)]] = {
+        var table = [[(word: [UInt8], code: UInt8)]](repeating: [], count: words.keys.map(\.utf8.count).max()! + 1)
+        for (word, code) in words { table[word.utf8.count].append((Array(word.utf8), code.utf8.first!)) }
+        return table
+    }()
 
     /// Turns what `key` holds from `start` on, a clean ASCII cell upper-cased, into what
     /// ``CanonicalKey`` makes of ``normalize(_:)`` of that cell: the code of its word, or the
     /// cell as it is (a code upper-cases to itself, and no code is a word). Without a String
     /// per row: the planner's hot path.
-    static func replaceWordWithCode(in key: inout [UInt8], from start: Int) {
-        let count = key.count - start
-        if count > 1, count <= longestWord, let code = wordBytes[Array(key[start...])] {
-            key.removeSubrange(start...)
-            key.append(code)
+    static func replaceWordWithCode(in key: inout KeyBytes, from start: Int) {
+        let cell = UnsafeBufferPointer(rebasing: key.bytes[start...])
+        guard cell.count > 1, cell.count < wordsByLength.count else { return }
+        for entry in wordsByLength[cell.count] where entry.word.elementsEqual(cell) {
+            key.removeSuffix(from: start)
+            _ = key.append(entry.code)
+            return
         }
     }
 

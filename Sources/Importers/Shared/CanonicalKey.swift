@@ -37,13 +37,11 @@ public enum CanonicalKey {
 
     /// Combines into `partition` the bytes of ``hexSHA256(_:)`` of `key` (its lowercase hex
     /// digits), as `partition.combine(hexSHA256(key).utf8)` does, without the String.
-    static func combineHexSHA256(of key: [UInt8], into partition: inout FNV1a64) {
-        key.withUnsafeBytes { bytes in
-            SHA256.withDigest(of: bytes) { digest in
-                for byte in digest {
-                    partition.combine(byte: Hex.digits[Int(byte >> 4)])
-                    partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
-                }
+    static func combineHexSHA256(of key: UnsafeBufferPointer<UInt8>, into partition: inout FNV1a64) {
+        SHA256.withDigest(of: UnsafeRawBufferPointer(key)) { digest in
+            for byte in digest {
+                partition.combine(byte: Hex.digits[Int(byte >> 4)])
+                partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
             }
         }
     }

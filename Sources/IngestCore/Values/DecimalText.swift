@@ -7,14 +7,16 @@ public enum DecimalText {
     public struct Stripping: Sendable, OptionSet {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
+        // Computed, not stored: a stored static is a lazily initialized global, checked at
+        // every use (three checks per number cell of every planned row).
         /// Thousands separators `,`.
-        public static let commas = Stripping(rawValue: 1)
+        @inlinable public static var commas: Stripping { Stripping(rawValue: 1) }
         /// Dollar signs `$`.
-        public static let dollars = Stripping(rawValue: 2)
+        @inlinable public static var dollars: Stripping { Stripping(rawValue: 2) }
         /// Xactimate's trailing total marker `*` and all whitespace (`moneyToNumber`).
-        public static let asterisksAndSpaces = Stripping(rawValue: 4)
+        @inlinable public static var asterisksAndSpaces: Stripping { Stripping(rawValue: 4) }
         /// `toNumber` of the pricing importers: `$` and `,`.
-        public static let pricing: Stripping = [.commas, .dollars]
+        @inlinable public static var pricing: Stripping { Stripping(rawValue: 3) }
     }
 
     /// The result of parsing one cell.
@@ -76,13 +78,27 @@ public enum DecimalText {
 
     /// True when these UTF-8 bytes are `-? digits (. digits)?`: a number that
     /// ``parse(_:stripping:)`` accepts and returns unchanged, whatever the stripping.
+    @inlinable
     public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        isCanonical(bytes, ignoring: [])
+        var i = 0
+        let n = bytes.count
+        if i < n && bytes[i] == UInt8(ascii: "-") { i &+= 1 }
+        let integerStart = i
+        while i < n && bytes[i] &- 0x30 < 10 { i &+= 1 }
+        guard i > integerStart else { return false }
+        if i == n { return true }
+        guard bytes[i] == UInt8(ascii: ".") else { return false }
+        i &+= 1
+        let fractionStart = i
+        while i < n && bytes[i] &- 0x30 < 10 { i &+= 1 }
+        return i == n && i > fractionStart
     }
 
     /// True when these UTF-8 bytes are ``isCanonical(_:)`` once the characters `stripping`
     /// removes are left out (`$1,234.50` with `.pricing`, `12.50*` with `.asterisksAndSpaces`):
-    /// a number that ``parse(_:stripping:)`` accepts.
+    /// a number that ``parse(_:stripping:)`` accepts. Inlinable: the planners ask it of the
+    /// number cells of every row.
+    @inlinable
     public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>, ignoring stripping: Stripping) -> Bool {
         var digits = 0
         var seenPoint = false
@@ -172,5 +188,5 @@ public enum DecimalText {
     }
 
     @inline(__always) private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-    @inline(__always) private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    @inlinable static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 }

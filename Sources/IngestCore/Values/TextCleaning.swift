@@ -20,7 +20,17 @@ public enum TextCleaning {
 
     /// True when ``clean(_:)`` would return these UTF-8 bytes as they are: non-empty
     /// printable ASCII with no space at either end and no two spaces in a row.
+    @inlinable
     public static func isCleanASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isCleanASCII(bytes) { _ in }
+    }
+
+    /// ``isCleanASCII(_:)``, calling `body` with each byte as it goes (so that a planner copies
+    /// or hashes a key cell in the pass that checks it; on false, `body` may have seen the
+    /// bytes before the one that tells). Inlinable: the planners of every type ask it of the key
+    /// cells of every row.
+    @inlinable
+    public static func isCleanASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt8) -> Void) -> Bool {
         guard let first = bytes.first, let last = bytes.last, first != 0x20, last != 0x20 else { return false }
         var previousSpace = false
         for byte in bytes {
@@ -32,6 +42,7 @@ public enum TextCleaning {
             } else {
                 return false
             }
+            body(byte)
         }
         return true
     }
