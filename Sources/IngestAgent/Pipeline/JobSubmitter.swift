@@ -77,6 +77,11 @@ struct JobSubmitter {
         let settings = configuration.pipeline
         let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
         let summary: PlanSummary
+        // Planning progress reaches the ledger at most twice per status-file interval: each
+        // write is a commit, and the status file would not show more (nine commits were a
+        // tenth of planning a 24 MB file).
+        let progressInterval = Int64(settings.statusIntervalMilliseconds / 2)
+        var progressWritten = monotonicMilliseconds()
         do {
             // The SHA-256 comes from the planning pass: the file is read once.
             let outcome = try planner.plan(
@@ -85,7 +90,11 @@ struct JobSubmitter {
                     force ? nil : try ledger.succeededJob(type: importer.type, target: importer.target, sha256: sha256)
                 },
                 progress: { [ledger] percent in
-                    try? ledger.setProgress(job, progress: percent, message: "Planning")
+                    let now = monotonicMilliseconds()
+                    if now - progressWritten >= progressInterval {
+                        progressWritten = now
+                        try? ledger.setProgress(job, progress: percent, message: "Planning")
+                    }
                     try progress(percent)
                 })
             switch outcome {

@@ -46,9 +46,11 @@ public final class CSVRecordBatch {
     public init(byteCapacity: Int = 1 << 20) {
         self.byteCapacity = max(1, byteCapacity)
         bytes = .allocate(capacity: self.byteCapacity)
-        fieldCapacity = max(16, byteCapacity / 4)
+        // Room for records of 64 bytes in 8 fields on average; a batch of shorter records
+        // or more fields is full before its bytes are.
+        fieldCapacity = max(16, byteCapacity / 8)
         fields = .allocate(capacity: fieldCapacity)
-        entryCapacity = max(16, byteCapacity / 32)
+        entryCapacity = max(16, byteCapacity / 64)
         entries = .allocate(capacity: entryCapacity)
         used.initialize(repeating: 0, count: 3)
     }
