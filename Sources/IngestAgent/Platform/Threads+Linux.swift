@@ -78,18 +78,7 @@ enum BlockingThread {
     /// Starts `body` on a new detached thread named `name`; runs it inline if no thread can
     /// be made.
     static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(ClosureBox(body, name: name)).toOpaque()
-        var thread = pthread_t()
-        if pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue()
-            nexus_name_this_thread(box.name)
-            box.body()
-            return nil
-        }, box) == 0 {
-            pthread_detach(thread)
-        } else {
-            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
-        }
+        if let thread = startThread(name: name, body) { pthread_detach(thread) }
     }
 }
 
@@ -100,18 +89,7 @@ final class JoinableThread {
 
     /// Starts `body` on a new thread named `name`; runs it inline if no thread can be made.
     init(name: String, _ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(ClosureBox(body, name: name)).toOpaque()
-        var thread = pthread_t()
-        if pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue()
-            nexus_name_this_thread(box.name)
-            box.body()
-            return nil
-        }, box) == 0 {
-            self.thread = thread
-        } else {
-            Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
-        }
+        thread = startThread(name: name, body)
     }
 
     /// Returns once the thread has ended (at once after the first call).
@@ -120,6 +98,23 @@ final class JoinableThread {
         pthread_join(thread, nil)
         self.thread = nil
     }
+}
+
+/// Starts `body` on a new thread named `name` (shown by `top -H`, at most 15 bytes) and returns
+/// it; runs `body` inline and returns nil if no thread can be made.
+private func startThread(name: String, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+    let box = Unmanaged.passRetained(ClosureBox(body, name: name)).toOpaque()
+    var thread = pthread_t()
+    guard pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<ClosureBox>.fromOpaque(raw!).takeRetainedValue()
+        nexus_name_this_thread(box.name)
+        box.body()
+        return nil
+    }, box) == 0 else {
+        Unmanaged<ClosureBox>.fromOpaque(box).takeRetainedValue().body()
+        return nil
+    }
+    return thread
 }
 
 private final class ClosureBox: @unchecked Sendable {
