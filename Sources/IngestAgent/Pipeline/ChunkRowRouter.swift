@@ -99,7 +99,8 @@ final class ChunkRowRouter {
     /// Appends `line,<the row's bytes>\n` to chunk `index`'s file, created on its first row.
     private func append(_ record: borrowing CSVRecord, to index: Int) throws {
         if writers[index] == nil {
-            let file = try BufferedFileWriter(path: "\(directory)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600)
+            let file = try BufferedFileWriter(
+                path: "\(directory)/\(Spool.chunkFileName(job: job, index: index))", mode: 0o600, startsWriteback: true)
             files.append(file)
             writers[index] = Unmanaged.passUnretained(file)
         }

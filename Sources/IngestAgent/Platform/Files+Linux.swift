@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNexusPlatform
 import IngestCore
 
 /// File system calls the pipeline needs, on Linux: durable writes (fsync of files and
@@ -150,12 +151,20 @@ final class BufferedFileWriter {
     /// The bytes at the start of `storage` not written yet.
     private var pending = 0
     private static let capacity = 256 << 10
+    /// Whether each write's bytes start on their way to the disk at once.
+    private let startsWriteback: Bool
+    /// Bytes written to the file so far.
+    private var written: Int64 = 0
 
-    /// Creates `path`, which must not exist.
-    init(path: String, mode: mode_t = 0o640) throws(SystemError) {
+    /// Creates `path`, which must not exist. With `startsWriteback`, the bytes of each write
+    /// start on their way to the disk at once (`sync_file_range`), so that a large file's
+    /// ``close(sync:)`` waits only for its last bytes instead of all of them (the planner's
+    /// chunk files: their fsync was 15–40 ms of planning a 54 MB file).
+    init(path: String, mode: mode_t = 0o640, startsWriteback: Bool = false) throws(SystemError) {
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError(operation: "create", path: path, errno: errno) }
         self.path = path
+        self.startsWriteback = startsWriteback
         storage = .allocate(capacity: Self.capacity)
     }
 
@@ -265,5 +274,10 @@ final class BufferedFileWriter {
             }
             offset += n
         }
+        if startsWriteback {
+            // A hint: an error here (none is expected) shows again at close(sync:)'s fsync.
+            _ = nexus_start_writeback(fd, written, Int64(bytes.count))
+        }
+        written += Int64(bytes.count)
     }
 }
