@@ -112,6 +112,7 @@ def agent_import(route, path, workers):
     agent_log, time_file = DIR / "agent.log", DIR / "time.txt"
     subprocess.run(["cat", str(path)], check=True, stdout=subprocess.DEVNULL)  # a warm page cache, as for cat
     psql("CHECKPOINT")
+    os.sync()  # what the reset wrote is on disk, not still being written while the agent plans
     with open(agent_log, "w") as out:
         timer = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", str(time_file), CLI, "run"],
                                  env=env, stdout=out, stderr=out)
