@@ -43,9 +43,12 @@ final class ScanAhead {
         state.release(batch)
     }
 
-    /// After ``next()`` returned nil: the file's SHA-256, the bytes read, and the open file's
-    /// size and mtime after the last read.
-    var result: (sha256: String, bytesRead: Int64, status: (size: Int64, mtimeNanoseconds: Int64)?) {
+    /// What the scan read: the file's SHA-256, the bytes read, and the open file's size and
+    /// mtime after the last read.
+    typealias Read = (sha256: String, bytesRead: Int64, status: (size: Int64, mtimeNanoseconds: Int64)?)
+
+    /// After ``next()`` returned nil: what the scan read.
+    var result: Read {
         state.result
     }
 
@@ -57,7 +60,11 @@ final class ScanAhead {
         private var finished = false
         private var failure: (any Error)?
         private var stopped = false
-        private(set) var result: (sha256: String, bytesRead: Int64, status: (size: Int64, mtimeNanoseconds: Int64)?) = ("", 0, nil)
+        private var outcome: Read = ("", 0, nil)
+
+        var result: Read {
+            lock.withLock { outcome }
+        }
 
         init(batchBytes: Int) {
             free = (0..<slots).map { _ in CSVRecordBatch(byteCapacity: batchBytes) }
@@ -99,14 +106,11 @@ final class ScanAhead {
             }
         }
 
-        private func finish(
-            _ batch: CSVRecordBatch, failure: (any Error)?,
-            result: (sha256: String, bytesRead: Int64, status: (size: Int64, mtimeNanoseconds: Int64)?)
-        ) {
+        private func finish(_ batch: CSVRecordBatch, failure: (any Error)?, result: Read) {
             lock.withLock {
                 if batch.count > 0 { ready.append(batch) }
                 self.failure = failure
-                self.result = result
+                outcome = result
                 finished = true
                 lock.broadcast()
             }
