@@ -37,11 +37,19 @@ public final class PostgresConnection {
         try applyServerKeepalive()
     }
 
-    /// Opens a connection whose `search_path` is `schema` alone: how every part of
-    /// nexus-ingest talks to its tables.
+    /// Opens a connection whose `search_path` is `schema` alone and whose statements are never
+    /// JIT-compiled: how every part of nexus-ingest talks to its tables.
+    ///
+    /// An import's large statements (a chunk's `INSERT … SELECT`, a price-list revision's
+    /// numbered `INSERT`, an estimate's finalize) are costed far above `jit_optimize_above_cost`,
+    /// so a server with JIT on compiles each with optimization and inlining, 150–190 ms, and
+    /// they run no faster compiled: a 500k-row Golden Components chunk statement took 1.53 s
+    /// without JIT and 1.65 s with it; CLI imports, alternated, medians of 3: Golden Components
+    /// 1M rows 7.9 → 7.4 s, Golden PETL 500k 17.8 → 16.6 s (BENCHMARKS.md, twelfth round).
     public convenience init(conninfo: String, schema: String) throws(PostgresError) {
         try self.init(conninfo: conninfo)
-        try setSearchPath(schema)
+        try query(
+            "SELECT set_config('search_path', quote_ident($1), false), set_config('jit', 'off', false)", schema)
     }
 
     deinit { close() }

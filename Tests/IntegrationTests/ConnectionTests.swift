@@ -22,6 +22,14 @@ struct ConnectionTests {
         #expect(name == "conninfo-test")
     }
 
+    @Test func aConnectionToASchemaSeesOnlyItAndCompilesNothing() throws {
+        // Whatever the server's own settings: the session's, set at connect.
+        let connection = try PostgresConnection(conninfo: try #require(TestDatabase.url), schema: "Ingest Schema")
+        let row = try #require(try connection.query("SELECT current_setting('search_path'), current_setting('jit')").first)
+        #expect(try row.decode(0, as: String.self) == "\"Ingest Schema\"")
+        #expect(try row.decode(1, as: String.self) == "off")
+    }
+
     @Test func unreachableServerIsATransientConnectionFailure() throws {
         let error = try #require(throws: PostgresError.self) {
             try PostgresConnection(conninfo: "host=/nonexistent-socket-dir dbname=x connect_timeout=2")
