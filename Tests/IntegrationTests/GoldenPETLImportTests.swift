@@ -208,6 +208,42 @@ struct GoldenPETLImportTests {
         #expect(try fixture.count("SELECT count(*) FROM import_chunk WHERE state <> 'DONE'") == 0)
     }
 
+    /// A file in which no key repeats (its chunks skip picking each key's last row), merged
+    /// over a base it shares keys with (updated, added, Delete-marked known and unknown keys)
+    /// in 1 and 4 chunks, then replacing it: each against the model.
+    @Test func aFileThatRepeatsNoKeyMatchesTheModel() throws {
+        let fixture = try PipelineFixture()
+        let base = PETLFileGenerator.generate(rows: 30_000, seed: 21, prefix: "a")
+        var seen = Set<String>()
+        let once = PETLFileGenerator.generate(rows: 60_000, seed: 22, prefix: "b").rows.filter { row in
+            seen.insert(ExpectedGoldenList.key(cat: row.cat, sel: row.sel, activity: row.activity, description: row.description))
+                .inserted
+        }
+        let first = try fixture.importPETL(fixture.upload("base.csv", base.csv))
+        #expect(first.status == .succeeded, "\(String(describing: first.error))")
+        let baseModel = ExpectedGoldenList.importing(base.rows, merge: true, previous: [:])
+        let baseListId = try #require(first.result?["priceListId"]?.intValue)
+
+        let merged = ExpectedGoldenList.importing(once, merge: true, previous: baseModel.items)
+        let stats = try #require(merged.mergeStats)
+        #expect(stats["duplicateCount"] == 0 && stats["deletedCount"]! > 100 && stats["updatedCount"]! > 1_000, "\(stats)")
+        let path = fixture.upload("once.csv", PETLFileGenerator.csv(of: once))
+        for chunks in [1, 4] {
+            fixture.settings.chunks = .fixed(chunks)
+            let job = try fixture.importPETL(path)
+            #expect(job.status == .succeeded, "chunks \(chunks): \(String(describing: job.error))")
+            try check(fixture, matches: merged, job: job, "merge, chunks \(chunks)")
+            if chunks == 1 {
+                let listId = try #require(job.result?["priceListId"]?.intValue)
+                try fixture.connection.query("DELETE FROM price_list WHERE id = $1", listId)
+                try fixture.connection.query("UPDATE price_list SET is_active = true WHERE id = $1", baseListId)
+            }
+        }
+        let replaced = try fixture.importPETL(fixture.upload("once-replace.csv", PETLFileGenerator.csv(of: once)), mode: .replace)
+        #expect(replaced.status == .succeeded, "\(String(describing: replaced.error))")
+        try check(fixture, matches: ExpectedGoldenList.importing(once, merge: false, previous: merged.items), job: replaced, "replace")
+    }
+
     private func check(
         _ fixture: PipelineFixture, matches model: ExpectedGoldenList, job: JobSnapshot, _ label: String = "",
         sourceLocation: SourceLocation = #_sourceLocation

@@ -125,8 +125,6 @@ struct PETLFileGenerator {
             return Int((rng >> 33) % UInt64(bound))
         }
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var out: [UInt8] = []
-        CSVFormatter.appendRecord(header, to: &out)
         var rows: [PETLRow] = []
         rows.reserveCapacity(count)
         for i in 0..<count {
@@ -173,10 +171,20 @@ struct PETLFileGenerator {
                 description: description, priceCell: priceCell, price: price, dateCell: dateCell, date: date,
                 deleteCell: deleteCell, delete: delete)
             rows.append(row)
+        }
+        return (csv(of: rows), rows)
+    }
+
+    /// The file of `rows`, in their order.
+    static func csv(of rows: [PETLRow]) -> [UInt8] {
+        var out: [UInt8] = []
+        CSVFormatter.appendRecord(header, to: &out)
+        for row in rows {
             CSVFormatter.appendRecord(
-                [row.number, "", "", description, priceCell, "EA", "", activity.cell, cat, sel, "GEN", "", dateCell, deleteCell],
+                [row.number, "", "", row.description, row.priceCell, "EA", "", row.activityCell, row.cat, row.sel, "GEN", "",
+                 row.dateCell, row.deleteCell],
                 to: &out)
         }
-        return (out, rows)
+        return out
     }
 }

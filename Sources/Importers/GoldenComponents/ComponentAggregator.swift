@@ -53,10 +53,6 @@ struct ComponentAggregator {
     /// per component, spread over a few thousand components a chunk, shows it (after 4,096 rows
     /// such a chunk had still met most of its components only once).
     static let probeRows = 32_768
-    /// Keys remembered for ``distinctKeys()``, at most (8 bytes each): a chunk that writes more
-    /// rows than this is taken to repeat a key. Chunks of 64 MB hold about 1.2M rows of the
-    /// legacy layout.
-    static let maxKeysTracked = 2_000_000
 
     /// One part of a group.
     private struct Part {
@@ -129,11 +125,8 @@ struct ComponentAggregator {
     private var key = ComponentKey()
     private var seen = 0
     private var passThrough = false
-    /// The hash values of the keys written so far, in writing order (a list, sorted once at the
-    /// end, takes a third of the memory of a set), while no more than ``maxKeysTracked``.
-    private var written: [Int] = []
-    /// Whether more than ``maxKeysTracked`` rows were written.
-    private var tooManyToTrack = false
+    /// The keys written so far.
+    private var written = KeyHashLog()
 
     /// An aggregator for one chunk, writing its parts on `schedule` besides the other reasons.
     init(schedule: PartSchedule = Self.defaultSchedule) {
@@ -227,21 +220,11 @@ struct ComponentAggregator {
     /// Writes one part and notes its key.
     private mutating func write(_ part: Part, key: ComponentKey, into writer: inout CopyInWriter) throws {
         try writer.writeTextRow(part.fields)
-        guard !tooManyToTrack else { return }
-        if written.count == Self.maxKeysTracked {
-            tooManyToTrack = true
-            written = []
-        } else {
-            written.append(key.hashValue)
-        }
+        written.note(key.hashValue)
     }
 
     /// True when no (CAT, SEL, code) was written twice, once every row is written (after
     /// ``flush(into:)``); false also when two keys' hash values are equal, or more than
-    /// ``maxKeysTracked`` rows were written.
-    mutating func distinctKeys() -> Bool {
-        guard !tooManyToTrack else { return false }
-        written.sort()
-        return zip(written, written.dropFirst()).allSatisfy { $0 != $1 }
-    }
+    /// ``KeyHashLog/maxKeys`` rows were written.
+    mutating func distinctKeys() -> Bool { written.distinct() }
 }

@@ -89,9 +89,23 @@ public struct GoldenPETLImporter: Importer {
         ])
     }
 
-    /// One set-based statement into the revision's build table (``RevisionStorage``). Per hash
-    /// (narrow columns only): the last row by line that is not Delete-marked wins (in merge
-    /// mode a Delete-marked row takes no part), and the previous revision's item, if any, gives
+    /// Every row of the chunk as ``encode(_:line:job:into:)`` writes it; says whether any
+    /// canonical key was written twice (a price the file repeats), so that ``endChunk(_:job:copiedRows:encoding:)``
+    /// need not pick each key's last row when none was.
+    public func encodeChunk(
+        job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<GoldenPETLMapper>
+    ) throws -> ChunkEncoding {
+        var keys = KeyHashLog()
+        try rows.forEachRow { record, line in
+            try encode(record, line: line, job: job, into: &writer)
+            keys.note(record.canonicalKeyHash.hashValue)
+        }
+        return ChunkEncoding(distinctKeys: keys.distinct())
+    }
+
+    /// Set-based statements into the revision's build table (``RevisionStorage``). Per hash:
+    /// the last row by line that is not Delete-marked wins (in merge mode a Delete-marked row
+    /// takes no part), and the previous revision's item, if any, gives
     /// `last_known_unit_price`. Winners are inserted whole, with their file line in `line_no`;
     /// a Delete mark on a previous item that no row of the file keeps leaves a tombstone
     /// (`line_no < 0`) so that finalize does not carry that item forward.
@@ -102,12 +116,71 @@ public struct GoldenPETLImporter: Importer {
         _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding
     ) throws -> ChunkCounts {
         let priceListId = try job.id("priceListId")
-        let build = RevisionStorage(listId: priceListId).buildTable
         let merge = try Self.mode(of: job) == .merge
+        let previousId = job.facts["previousPriceListId"]?.intValue.map(Int64.init)
         // Statistics for the planner (temporary tables are never auto-analyzed), and memory
         // for the per-hash aggregate to stay off disk.
         try connection.query("ANALYZE nexus_chunk_price_item")
         try connection.query("SET LOCAL work_mem = '64MB'")
+        let build = RevisionStorage(listId: priceListId).buildTable
+        let chunk = encoding.distinctKeys
+            ? try Self.loadDistinct(connection, into: build, listId: priceListId, previousId: previousId, merge: merge)
+            : try Self.loadGrouped(connection, into: build, listId: priceListId, previousId: previousId, merge: merge)
+        // The latest Date of the file becomes the revision's effective date; kept on the
+        // (still inactive) revision row so that finalize sees the maximum over all chunks.
+        // Last in the chunk, so the row lock is held only until the chunk commits.
+        if let latestDate = chunk.latestDate {
+            try connection.query(
+                "UPDATE price_list SET effective_date = greatest(effective_date, $2::date) WHERE id = $1",
+                priceListId, latestDate)
+        }
+        guard merge else { return ChunkCounts(writtenRows: chunk.written) }
+        return ChunkCounts(writtenRows: chunk.written, stats: [
+            "updatedCount": chunk.updated, "addedCount": chunk.added, "duplicateCount": chunk.duplicates,
+            "deletedCount": chunk.deleted,
+        ])
+    }
+
+    /// What one chunk wrote into the build table, and its counters.
+    private struct ChunkOutcome {
+        var written: Int
+        var updated: Int
+        var added: Int
+        var duplicates: Int
+        var deleted: Int
+        /// The latest `Date` of the chunk's rows (as `date` text), if any.
+        var latestDate: String?
+    }
+
+    /// Inserts the staging rows (`s`) that `condition` picks as their keys' winners into the
+    /// build table, each with the previous revision's price of its key (parameter 1 names that
+    /// revision, 3 the new one) and its Cat's division (the first `cat_division` row of its
+    /// upper-cased, trimmed Cat).
+    private static func insertWinners(into build: String, where condition: String) -> String {
+        """
+        INSERT INTO \(build) (price_list_id, \(RevisionStorage.columns.joined(separator: ", ")))
+        SELECT $3, s.line, s.group_code, s.group_description, s.description, s.cat, s.sel, s.unit, s.unit_price,
+               p.unit_price, s.coverage, s.activity, s.owner, s.source_vendor, s.source_date,
+               s.raw_json::jsonb, s.canonical_key_hash, d.division_code
+        FROM nexus_chunk_price_item s
+        LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = s.canonical_key_hash
+        LEFT JOIN (
+            SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
+            FROM cat_division
+            ORDER BY upper(btrim(cat)), id
+        ) d ON d.cat_key = upper(s.cat)
+        WHERE \(condition)
+        """
+    }
+
+    /// A chunk in which some canonical key may have several rows: one statement groups the
+    /// rows per hash (narrow columns only) and inserts the staging rows whose line won. As a
+    /// semi-join the winning lines are hashed and the wide rows stream past them; joined to
+    /// the groups, the wide rows were hashed instead, spilling to disk (a 250k-row chunk with
+    /// 5% repeats: 2.8–3.0 s instead of 3.0–3.5 s, measured alone).
+    private static func loadGrouped(
+        _ connection: PostgresConnection, into build: String, listId: Int64, previousId: Int64?, merge: Bool
+    ) throws -> ChunkOutcome {
         let row = try connection.query(
             """
             WITH keys AS (
@@ -119,21 +192,11 @@ public struct GoldenPETLImporter: Importer {
                 FROM nexus_chunk_price_item
                 GROUP BY canonical_key_hash
             ), known AS (
-                SELECT k.*, p.unit_price AS previous_price, p.id IS NOT NULL AS known
+                SELECT k.*, p.id IS NOT NULL AS known
                 FROM keys k
                 LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = k.canonical_key_hash
-            ), divisions AS (
-                SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
-                FROM cat_division
-                ORDER BY upper(btrim(cat)), id
             ), inserted AS (
-                INSERT INTO \(build) (price_list_id, \(RevisionStorage.columns.joined(separator: ", ")))
-                SELECT $3, s.line, s.group_code, s.group_description, s.description, s.cat, s.sel, s.unit, s.unit_price,
-                       k.previous_price, s.coverage, s.activity, s.owner, s.source_vendor, s.source_date,
-                       s.raw_json::jsonb, s.canonical_key_hash, d.division_code
-                FROM known k
-                JOIN nexus_chunk_price_item s ON s.line = k.winner_line
-                LEFT JOIN divisions d ON d.cat_key = upper(s.cat)
+                \(insertWinners(into: build, where: "s.line IN (SELECT winner_line FROM keys)"))
                 RETURNING 1
             ), tombstones AS (
                 INSERT INTO \(build) (price_list_id, line_no, canonical_key_hash)
@@ -148,24 +211,45 @@ public struct GoldenPETLImporter: Importer {
                    (SELECT max(source_date)::text FROM nexus_chunk_price_item)
             FROM known
             """,
-            job.facts["previousPriceListId"]?.intValue.map(Int64.init), merge, priceListId
+            previousId, merge, listId
         ).first!
-        let written = try row.require(0, as: Int.self)
-        // The latest Date of the file becomes the revision's effective date; kept on the
-        // (still inactive) revision row so that finalize sees the maximum over all chunks.
-        // Last in the chunk, so the row lock is held only until the chunk commits.
-        if let latestDate = try row.decode(5, as: String.self) {
-            try connection.query(
-                "UPDATE price_list SET effective_date = greatest(effective_date, $2::date) WHERE id = $1",
-                priceListId, latestDate)
-        }
-        guard merge else { return ChunkCounts(writtenRows: written) }
-        return ChunkCounts(writtenRows: written, stats: [
-            "updatedCount": try row.require(1, as: Int.self),
-            "addedCount": try row.require(2, as: Int.self),
-            "duplicateCount": try row.require(3, as: Int.self),
-            "deletedCount": try row.require(4, as: Int.self),
-        ])
+        return ChunkOutcome(
+            written: try row.require(0, as: Int.self), updated: try row.require(1, as: Int.self),
+            added: try row.require(2, as: Int.self), duplicates: try row.require(3, as: Int.self),
+            deleted: try row.require(4, as: Int.self), latestDate: try row.decode(5, as: String.self))
+    }
+
+    /// A chunk in which every canonical key has one row (``encodeChunk(job:into:rows:)`` saw no
+    /// repeat): each row that is not Delete-marked is its key's winner and goes into the build
+    /// table as it is, with no grouping and no join back to the wide rows (a 225k-row chunk:
+    /// 2.5 s instead of 3.6 s, measured alone); the counters and tombstones come from the
+    /// narrow columns.
+    private static func loadDistinct(
+        _ connection: PostgresConnection, into build: String, listId: Int64, previousId: Int64?, merge: Bool
+    ) throws -> ChunkOutcome {
+        let written = try connection.query(
+            insertWinners(into: build, where: "NOT (s.delete_mark AND $2::boolean)"), previousId, merge, listId
+        ).affectedRows
+        let row = try connection.query(
+            """
+            WITH rows AS (
+                SELECT s.line, s.canonical_key_hash, s.source_date, s.delete_mark AND $2::boolean AS deleted,
+                       p.id IS NOT NULL AS known
+                FROM nexus_chunk_price_item s
+                LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = s.canonical_key_hash
+            ), tombstones AS (
+                INSERT INTO \(build) (price_list_id, line_no, canonical_key_hash)
+                SELECT $3, -line, canonical_key_hash FROM rows WHERE deleted AND known
+            )
+            SELECT count(*) FILTER (WHERE NOT deleted AND known), count(*) FILTER (WHERE NOT deleted AND NOT known),
+                   count(*) FILTER (WHERE deleted AND known), max(source_date)::text
+            FROM rows
+            """,
+            previousId, merge, listId
+        ).first!
+        return ChunkOutcome(
+            written: written, updated: try row.require(0, as: Int.self), added: try row.require(1, as: Int.self),
+            duplicates: 0, deleted: try row.require(2, as: Int.self), latestDate: try row.decode(3, as: String.self))
     }
 
     /// Checks that the previous revision is still the latest published one, carries forward

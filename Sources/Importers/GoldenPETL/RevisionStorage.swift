@@ -57,8 +57,12 @@ struct RevisionStorage: Sendable {
         let sortKey = "cat, sel, activity, description, canonical_key_hash"
         // Memory for the narrow sort and the hash tables to stay off disk, for this transaction
         // only. The build table is not analyzed (1.6 s of a 500k-row publish): without
-        // statistics the planner sizes it by its pages, which is enough for hash joins.
+        // statistics the planner sizes it by its pages, which is enough for hash joins, but it
+        // took the numbers' join to the wide rows for a merge join, sorting every wide row on
+        // disk; hashing the narrow numbers instead: 3.8–4.0 s instead of 5.4–5.7 s for the
+        // statement (500k items, measured alone).
         try connection.query("SET LOCAL work_mem = '128MB'")
+        try connection.query("SET LOCAL enable_mergejoin = off")
         try connection.query(
             """
             CREATE TABLE \(revisionTable) (
