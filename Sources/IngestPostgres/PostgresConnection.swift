@@ -42,7 +42,7 @@ public final class PostgresConnection {
     ///
     /// An import's large statements (a chunk's `INSERT … SELECT`, a price-list revision's
     /// numbered `INSERT`, an estimate's finalize) are costed far above `jit_optimize_above_cost`,
-    /// so a server with JIT on compiles each with optimization and inlining, 150–190 ms, and
+    /// so a server with JIT on compiles each with optimization and inlining, 150–320 ms, and
     /// they run no faster compiled: a 500k-row Golden Components chunk statement took 1.53 s
     /// without JIT and 1.65 s with it; CLI imports, alternated, medians of 3: Golden Components
     /// 1M rows 7.9 → 7.4 s, Golden PETL 500k 17.8 → 16.6 s (BENCHMARKS.md, twelfth round).
