@@ -48,8 +48,8 @@ public final class PostgresConnection {
     /// 1M rows 7.9 → 7.4 s, Golden PETL 500k 17.8 → 16.6 s (BENCHMARKS.md, twelfth round).
     public convenience init(conninfo: String, schema: String) throws(PostgresError) {
         try self.init(conninfo: conninfo)
-        try query(
-            "SELECT set_config('search_path', quote_ident($1), false), set_config('jit', 'off', false)", schema)
+        try setSearchPath(schema)
+        try query("SET jit = off")
     }
 
     deinit { close() }
