@@ -53,6 +53,7 @@ public enum Migrations {
             version: 10, name: "component_allocation_storage", bytes: PackageResources.m0010_component_allocation_storage_sql),
         Migration(
             version: 11, name: "price_list_revision_storage", bytes: PackageResources.m0011_price_list_revision_storage_sql),
+        Migration(version: 12, name: "sow_item_storage", bytes: PackageResources.m0012_sow_item_storage_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -139,7 +139,8 @@ enum AllocationStorage {
         try connection.query(
             """
             ALTER TABLE \(table)
-                ADD CONSTRAINT \(table)_sow_item_id_fkey FOREIGN KEY (sow_item_id) REFERENCES sow_item (id) ON DELETE CASCADE,
+                ADD CONSTRAINT \(table)_sow_item_fkey FOREIGN KEY (sow_item_id, estimate_version_id)
+                    REFERENCES sow_item (id, estimate_version_id) ON DELETE CASCADE,
                 ADD CONSTRAINT \(table)_component_summary_id_fkey
                     FOREIGN KEY (component_summary_id) REFERENCES component_summary (id) ON DELETE CASCADE
             """)

@@ -65,7 +65,8 @@ public struct XactComponentsImporter: Importer {
                 """
                 SELECT v.id FROM estimate_version v
                 WHERE v.project_id = $1 AND v.status = 'completed' AND v.withdrawn_at IS NULL
-                  AND EXISTS (SELECT 1 FROM sow s JOIN sow_item i ON i.sow_id = s.id WHERE s.estimate_version_id = v.id)
+                  AND EXISTS (SELECT 1 FROM sow s JOIN sow_item i ON i.estimate_version_id = s.estimate_version_id AND i.sow_id = s.id
+                              WHERE s.estimate_version_id = v.id)
                 ORDER BY v.sequence_no DESC, v.imported_at DESC NULLS LAST, v.created_at DESC, v.id DESC
                 LIMIT 1
                 """, project.id

@@ -51,9 +51,11 @@ struct XactRawModel {
         let columns = XactRawColumns(header: job.header)
         // Unit, Cat, Sel and Activity of a SOW item are the raw cells (spec §6.5): read back
         // from the raw JSON under the header name the alias lookup chose.
+        let storage = SowItemStorage(versionId: versionId)
+        try storage.create(connection)
         let items = try connection.query(
             """
-            INSERT INTO sow_item (
+            INSERT INTO \(storage.table) (
                 sow_id, estimate_version_id, raw_row_id, logical_item_id, project_particle_id, line_no, source_line_no,
                 description, item_note, qty, unit, unit_cost, item_amount, rcv_amount, acv_amount, depreciation_amount,
                 sales_tax_amount, material_amount, equipment_amount, category_code, selection_code, activity, payer_type,
@@ -77,10 +79,11 @@ struct XactRawModel {
                 code: .internalError,
                 message: "XACT_RAW built \(items) SOW item(s) from \(rawRows) raw row(s): \(rawRows - items) could not be placed")
         }
+        try storage.attach(connection)
         let total = try connection.query(
             """
             UPDATE sow SET total_amount = (SELECT coalesce(sum(coalesce(rcv_amount, item_amount, 0)), 0)
-                                           FROM sow_item WHERE sow_id = $1), updated_at = now()
+                                           FROM \(storage.table) WHERE sow_id = $1), updated_at = now()
             WHERE id = $1 RETURNING total_amount::text
             """, sowId
         ).first!.require(0, as: String.self)
