@@ -198,8 +198,10 @@ def table_copy(table):
 
 
 def foreign_keys(table):
+    """The table's own foreign keys (a key to a partitioned table also has a row per referenced partition, whose
+    parent is that key: those are left out)."""
     return psql(f"""SELECT pg_get_constraintdef(oid) FROM pg_constraint
-                    WHERE conrelid = '{table}'::regclass AND contype = 'f'""").splitlines()
+                    WHERE conrelid = '{table}'::regclass AND contype = 'f' AND conparentid = 0""").splitlines()
 
 
 def bare_copy_baseline(outputs):
