@@ -9,7 +9,8 @@ public import IngestPostgres
 /// quotes accepted; blank records dropped) and loaded in line ranges straight into
 /// `raw_xact_row` with its file line. `finalize` builds the model set-based
 /// (``XactRawModel``): units, particles, logical items, the SOW and its items in file
-/// order, the cost-book and Golden syncs, and marks the version `completed` in the
+/// order (in a table of the version's own, attached: ``SowItemStorage``), the cost-book and
+/// Golden syncs, and marks the version `completed` in the
 /// transaction that marks the job SUCCEEDED. A failed job leaves its version `failed` (a
 /// trigger of migration 2 follows the job) with no SOW, and the previous version current.
 public struct XactRawImporter: Importer {

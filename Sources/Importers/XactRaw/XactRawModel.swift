@@ -5,7 +5,9 @@ import IngestPostgres
 /// its `raw_xact_row` rows in set-based statements, inside the publishing transaction.
 ///
 /// Units are reconciled in Swift (``UnitReconciler``: a handful per project); everything
-/// per row (particles, logical items, SOW items, syncs) is one SQL statement each.
+/// per row (particles, logical items, SOW items, syncs) is one SQL statement each. The SOW
+/// items go into the version's own table, which is keyed, indexed and attached before the
+/// syncs read them (``SowItemStorage``).
 struct XactRawModel {
     let connection: PostgresConnection
     let job: JobContext
