@@ -41,14 +41,8 @@ struct ComponentSetStorage: Sendable {
     /// Creates the set's own table: the columns, defaults and check constraints of
     /// `price_list_component` (a partition must have its parent's checks), no index, no key.
     static func create(_ connection: PostgresConnection, setId: Int64) throws {
-        let table = tableName(setId)
-        try connection.executeScript(
-            """
-            CREATE TABLE \(table) (
-                LIKE price_list_component INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CONSTRAINT \(table)_set_check CHECK (component_set_id = \(setId))
-            )
-            """)
+        try connection.query(StorageTables.createPartitionTable(
+            tableName(setId), of: "price_list_component", checkName: "set_check", column: "component_set_id", values: [setId]))
     }
 
     /// Takes the table locks that attaching a set's table takes for its foreign keys (SHARE ROW

@@ -63,13 +63,8 @@ struct RevisionStorage: Sendable {
         // statement (500k items, measured alone).
         try connection.query("SET LOCAL work_mem = '128MB'")
         try connection.query("SET LOCAL enable_mergejoin = off")
-        try connection.query(
-            """
-            CREATE TABLE \(revisionTable) (
-                LIKE price_list_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CONSTRAINT \(revisionTable)_list_check CHECK (price_list_id = \(listId))
-            )
-            """)
+        try connection.query(StorageTables.createPartitionTable(
+            revisionTable, of: "price_list_item", checkName: "list_check", column: "price_list_id", values: [listId]))
         let items = try connection.query(
             """
             WITH keys AS (

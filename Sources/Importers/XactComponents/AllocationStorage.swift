@@ -20,14 +20,9 @@ enum AllocationStorage {
     /// Creates the job's table unless it exists: the columns, defaults and check constraints of
     /// `sow_component_allocation` (a partition must have its parent's checks), no index, no key.
     static func create(_ connection: PostgresConnection, job: Int64) throws {
-        let table = tableName(job)
-        try connection.query(
-            """
-            CREATE TABLE IF NOT EXISTS \(table) (
-                LIKE sow_component_allocation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CONSTRAINT \(table)_job_check CHECK (import_job_id = \(job))
-            )
-            """)
+        try connection.query(StorageTables.createPartitionTable(
+            tableName(job), of: "sow_component_allocation", checkName: "job_check", column: "import_job_id", values: [job],
+            ifNotExists: true))
     }
 
     /// Takes the table locks that attaching a job's table takes for its foreign keys (SHARE ROW
@@ -125,14 +120,9 @@ enum AllocationStorage {
         let table = "\(mergedPrefix)\(first)_\(last)"
         let values = jobs.map(String.init).joined(separator: ", ")
         try connection.query("LOCK TABLE \(jobs.map(tableName).joined(separator: ", ")) IN SHARE MODE")
-        try connection.executeScript(
-            """
-            CREATE TABLE \(table) (
-                LIKE sow_component_allocation INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CONSTRAINT \(table)_job_check CHECK (import_job_id IN (\(values)))
-            );
-            INSERT INTO \(table) SELECT * FROM sow_component_allocation WHERE import_job_id IN (\(values))
-            """)
+        try connection.query(StorageTables.createPartitionTable(
+            table, of: "sow_component_allocation", checkName: "job_check", column: "import_job_id", values: jobs))
+        try connection.query("INSERT INTO \(table) SELECT * FROM sow_component_allocation WHERE import_job_id IN (\(values))")
         try buildIndexes(connection, table: table)
         // The parent's keys, the same way: the attach then takes them as the partition's own
         // instead of checking every row again.

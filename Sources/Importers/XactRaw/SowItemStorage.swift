@@ -20,13 +20,8 @@ struct SowItemStorage: Sendable {
     /// Creates the version's empty table, checked to hold only its version's rows (so that the
     /// attach needs no scan of it).
     func create(_ connection: PostgresConnection) throws {
-        try connection.query(
-            """
-            CREATE TABLE \(table) (
-                LIKE sow_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                CONSTRAINT \(table)_version_check CHECK (estimate_version_id = \(versionId))
-            )
-            """)
+        try connection.query(StorageTables.createPartitionTable(
+            table, of: "sow_item", checkName: "version_check", column: "estimate_version_id", values: [versionId]))
     }
 
     /// Builds the table's primary key and the parent's indexes, and attaches it as the
