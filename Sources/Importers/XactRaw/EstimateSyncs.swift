@@ -28,7 +28,7 @@ struct EstimateSyncs {
                        s.line_no, s.unit_cost, s.description, s.unit, s.activity,
                        r.workers_wage, r.labor_burden, r.labor_overhead, r.material, r.equipment, r.source_date,
                        num_nonnulls(r.workers_wage, r.labor_burden, r.labor_overhead, r.material, r.equipment) > 0 AS costed
-                FROM sow_item s JOIN raw_xact_row r ON r.id = s.raw_row_id
+                FROM sow_item s JOIN raw_xact_row r ON r.id = s.raw_row_id AND r.estimate_version_id = $4
                 WHERE s.estimate_version_id = $4 AND s.sow_id = $2 AND btrim(coalesce(s.category_code, '')) <> ''
             ), groups AS (
                 SELECT cat_key, sel_key,

@@ -7,13 +7,14 @@ extension XactRawImporter {
     /// of both. A publish makes the new version current: it replaces the whole estimate.
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
         try Self.requireUsableRows(job)
+        let version = try job.id("estimateVersionId")
         let row = try connection.query(
             """
             WITH current_version AS (
                 SELECT id FROM estimate_version_current WHERE project_id = $2 AND id <> $1
             ), n AS (
-                SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
-                WHERE estimate_version_id = $1 GROUP BY 1
+                SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv
+                FROM \(EstimateVersionStorage(versionId: version).rawTable) GROUP BY 1
             ), p AS (
                 SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
                 WHERE estimate_version_id = (SELECT id FROM current_version) GROUP BY 1
@@ -27,7 +28,7 @@ extension XactRawImporter {
                    (coalesce(sum(new_rcv), 0) - coalesce(sum(current_rcv), 0))::text,
                    (SELECT id FROM current_version)
             FROM j
-            """, try job.id("estimateVersionId"), try job.id("projectId")
+            """, version, try job.id("projectId")
         ).first!
         return PublishDiff(
             unit: "items", current: try row.require(0, as: Int.self), removed: try row.require(3, as: Int.self),
@@ -42,9 +43,11 @@ extension XactRawImporter {
             ])
     }
 
-    /// Removes the unpublished estimate version and its rows.
+    /// Removes the unpublished estimate version and its raw rows.
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
-        try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", try job.id("estimateVersionId"))
+        let version = try job.id("estimateVersionId")
+        let removed = try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", version).affectedRows
+        if removed == 1 { try EstimateVersionStorage.drop(connection, versions: [version]) }
     }
 
     public func lockPublishing(_ connection: PostgresConnection) throws {
