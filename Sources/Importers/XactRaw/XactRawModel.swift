@@ -26,7 +26,7 @@ struct XactRawModel {
         let companyId = try job.id("companyId")
         try Projects.lock(connection, project: projectId)
         // The chunks' COPYs left the table without statistics; the joins below need real ones.
-        try connection.query("ANALYZE \(storage.rawTable)")
+        try storage.analyzeRawTable(connection)
         try connection.query("SET LOCAL work_mem = '64MB'")
 
         let rawRows = try connection.query("SELECT count(*) FROM \(storage.rawTable)")
@@ -59,7 +59,10 @@ struct XactRawModel {
         ).first!.require(0, as: Int64.self)
         let columns = XactRawColumns(header: job.header)
         // Unit, Cat, Sel and Activity of a SOW item are the raw cells (spec §6.5): read back
-        // from the raw JSON under the header name the alias lookup chose.
+        // from the raw JSON under the header name the alias lookup chose. They are read in a
+        // subquery the planner keeps apart (OFFSET 0), so that the JSON goes no further than
+        // the scan: carried through the joins and the numbering's sort, it made the hash join
+        // spill and the sort write 291 MB to disk (300k lines).
         try storage.createItemTable(connection)
         let items = try connection.query(
             """
@@ -70,11 +73,14 @@ struct XactRawModel {
                 percent_complete)
             SELECT $3, $1, r.id, l.id, k.particle_id, row_number() OVER (ORDER BY r.file_line, r.id),
                    CASE WHEN r.line_no > 0 THEN r.line_no END, coalesce(r.description, ''), r.note1, r.qty,
-                   nullif(r.raw_row_json ->> $4, ''), r.unit_cost, r.item_amount, r.rcv, r.acv, r.depreciation_amount,
-                   r.sales_tax, r.material, r.equipment, nullif(r.raw_row_json ->> $5, ''),
-                   nullif(r.raw_row_json ->> $6, ''), nullif(r.raw_row_json ->> $7, ''), v.default_payer_type, 50
-            FROM \(storage.rawTable) r
-            JOIN estimate_version v ON v.id = r.estimate_version_id
+                   r.unit_cell, r.unit_cost, r.item_amount, r.rcv, r.acv, r.depreciation_amount,
+                   r.sales_tax, r.material, r.equipment, r.cat_cell, r.sel_cell, r.activity_cell,
+                   (SELECT default_payer_type FROM estimate_version WHERE id = $1), 50
+            FROM (SELECT id, file_line, line_no, group_code, group_description, signature_hash, description, note1, qty,
+                         unit_cost, item_amount, rcv, acv, depreciation_amount, sales_tax, material, equipment,
+                         nullif(raw_row_json ->> $4, '') AS unit_cell, nullif(raw_row_json ->> $5, '') AS cat_cell,
+                         nullif(raw_row_json ->> $6, '') AS sel_cell, nullif(raw_row_json ->> $7, '') AS activity_cell
+                  FROM \(storage.rawTable) OFFSET 0) r
             JOIN nexus_particle k ON k.grouping_code = coalesce(r.group_code, '') AND k.group_description = r.group_description
             JOIN sow_logical_item l
               ON l.project_id = $2 AND l.project_particle_id = k.particle_id AND l.signature_hash = r.signature_hash
