@@ -155,4 +155,56 @@ struct XactGeneratedTests {
             """, firstVersion, secondVersion) == 2_000)
         try fixture.checkXact(XactModel(generator: XactEstimateGenerator(lines: 2_000, units: 5, roomsPerUnit: 4, components: 0)), "second version")
     }
+
+    /// The diff a dry run reports: against nothing for a project's first version, then as
+    /// multisets of canonical keys against the current one; a dry run leaves no raw table.
+    @Test func theDiffCountsAddedAndRemovedRowsAndTheirRCV() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedProject("P1")
+        let dryRun = ImportOptions(project: "P1", publish: PublishPolicy(mode: .dryRun))
+        let first = XactEstimateGenerator(lines: 600, units: 3, roomsPerUnit: 4, components: 0).estimateCSV()
+        let lines = first.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // The first 500 lines again, then 40 of the first file's lines a second time.
+        let second = Array(lines.prefix(501).joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
+            + Array(lines[100..<140].joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
+        func diff(_ name: String, _ bytes: [UInt8]) throws -> JSONValue {
+            let job = try fixture.runImport(fixture.upload(name, bytes), type: .xactRaw, options: dryRun, force: true)
+            return try #require(job.result?["diff"], "\(job)")
+        }
+        let rawTables = """
+            SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+            AND relname ~ '^raw_xact_row_v[0-9]+$' AND NOT relispartition
+            """
+
+        let none = try diff("first.csv", first)
+        #expect(none["current"] == 0 && none["incoming"] == 600 && none["added"] == 600 && none["removed"] == 0)
+        #expect(none["currentEstimateVersionId"] == .null)
+        #expect(try fixture.count(rawTables) == 0)
+        #expect(try fixture.importXact(fixture.upload("first.csv", first)).status == .succeeded)
+        let firstVersion = try #require(try fixture.currentVersion())
+        let rcv = try fixture.strings("SELECT sum(rcv)::text FROM raw_xact_row WHERE estimate_version_id = $1", firstVersion)[0]
+        #expect(none["rcvTotal"]?["new"] == .string(rcv))
+
+        let changed = try diff("second.csv", second)
+        #expect(try fixture.count(rawTables) == 0)
+        #expect(try fixture.importXact(fixture.upload("second.csv", second)).status == .succeeded)
+        let secondVersion = try #require(try fixture.currentVersion())
+        // The same figures from the two versions' rows.
+        let expected = try fixture.connection.query(
+            """
+            WITH n AS (SELECT canonical_key_hash AS key, count(*) AS rows FROM raw_xact_row WHERE estimate_version_id = $2 GROUP BY 1),
+                 p AS (SELECT canonical_key_hash AS key, count(*) AS rows FROM raw_xact_row WHERE estimate_version_id = $1 GROUP BY 1)
+            SELECT sum(greatest(coalesce(n.rows, 0) - coalesce(p.rows, 0), 0)), sum(greatest(coalesce(p.rows, 0) - coalesce(n.rows, 0), 0)),
+                   (SELECT sum(rcv) FROM raw_xact_row WHERE estimate_version_id = $2)::text
+            FROM n FULL JOIN p USING (key)
+            """, firstVersion, secondVersion
+        ).first!
+        #expect(changed["current"] == 600 && changed["incoming"] == 540)
+        #expect(changed["added"] == .int(try expected.require(0, as: Int64.self)))
+        #expect(changed["removed"] == .int(try expected.require(1, as: Int64.self)))
+        #expect(changed["currentEstimateVersionId"] == .int(firstVersion))
+        #expect(changed["rcvTotal"]?["current"] == .string(rcv))
+        #expect(changed["rcvTotal"]?["new"] == .string(try expected.require(2, as: String.self)))
+        #expect(try expected.require(0, as: Int64.self) > 0 && expected.require(1, as: Int64.self) > 0)
+    }
 }

@@ -33,6 +33,10 @@ struct XactRawModel {
             .first!.require(0, as: Int.self)
         let units = try reconcileUnits(project: projectId, company: companyId)
         let particles = try resolveParticles(project: projectId, company: companyId)
+        // The project's logical items are written only here, under the project's lock: the
+        // new keys are those the table lacks, found by one anti-join rather than a speculative
+        // insertion per row (ON CONFLICT: 3.2 s instead of 2.8 s for 300k new keys). Another
+        // writer's row would fail the unique key, and the finalize with it.
         let logical = try connection.query(
             """
             WITH keys AS (
@@ -41,8 +45,10 @@ struct XactRawModel {
                 JOIN nexus_particle k ON k.grouping_code = coalesce(r.group_code, '') AND k.group_description = r.group_description
             ), inserted AS (
                 INSERT INTO sow_logical_item (project_id, project_particle_id, signature_hash)
-                SELECT $1, particle_id, signature_hash FROM keys
-                ON CONFLICT (project_id, project_particle_id, signature_hash) DO NOTHING
+                SELECT $1, particle_id, signature_hash FROM keys k
+                WHERE NOT EXISTS (
+                    SELECT FROM sow_logical_item l
+                    WHERE l.project_id = $1 AND l.project_particle_id = k.particle_id AND l.signature_hash = k.signature_hash)
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM inserted)
