@@ -54,7 +54,6 @@ public enum Migrations {
         Migration(
             version: 11, name: "price_list_revision_storage", bytes: PackageResources.m0011_price_list_revision_storage_sql),
         Migration(version: 12, name: "sow_item_storage", bytes: PackageResources.m0012_sow_item_storage_sql),
-        Migration(version: 13, name: "raw_xact_row_storage", bytes: PackageResources.m0013_raw_xact_row_storage_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -69,7 +69,7 @@ struct SowItemStorageUpgradeTests {
         let version = try #require(try fixture.currentVersion())
         #expect(version != old)
         #expect(try fixture.count(partitions) == 3)
-        #expect(try fixture.count("SELECT count(*) FROM \(EstimateVersionStorage(versionId: version).itemTable)") == 200)
+        #expect(try fixture.count("SELECT count(*) FROM \(SowItemStorage(versionId: version).table)") == 200)
         #expect(try fixture.count("SELECT min(id) FROM sow_item WHERE estimate_version_id = $1", version) > lastId)
         #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'sow_item_v\(version)'::regclass AND contype = 'f'") == 4)
         let allocated = try fixture.runImport(

@@ -11,19 +11,21 @@ extension XactRawImporter {
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
         try Self.requireUsableRows(job)
         let version = try job.id("estimateVersionId")
-        let raw = EstimateVersionStorage(versionId: version).rawTable
+        // The current version first: the plan then knows whether there is one to group.
+        let current = try connection.query(
+            "SELECT id FROM estimate_version_current WHERE project_id = $2 AND id <> $1", version, try job.id("projectId")
+        ).first?.decode(0, as: Int64.self)
         let row = try connection.query(
             """
-            WITH current_version AS (
-                SELECT id FROM estimate_version_current WHERE project_id = $2 AND id <> $1
-            ), n AS (
-                SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM \(raw)
-                WHERE EXISTS (SELECT FROM current_version) GROUP BY 1
+            WITH n AS (
+                SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
+                WHERE estimate_version_id = $2 AND $1::bigint IS NOT NULL GROUP BY 1
                 UNION ALL
-                SELECT '', count(*), sum(rcv) FROM \(raw) WHERE NOT EXISTS (SELECT FROM current_version) HAVING count(*) > 0
+                SELECT '', count(*), sum(rcv) FROM raw_xact_row
+                WHERE estimate_version_id = $2 AND $1::bigint IS NULL HAVING count(*) > 0
             ), p AS (
                 SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
-                WHERE estimate_version_id = (SELECT id FROM current_version) GROUP BY 1
+                WHERE estimate_version_id = $1 GROUP BY 1
             ), j AS (
                 SELECT coalesce(n.rows, 0) AS new_rows, coalesce(p.rows, 0) AS current_rows, n.rcv AS new_rcv, p.rcv AS current_rcv
                 FROM n FULL JOIN p ON n.key = p.key
@@ -31,17 +33,16 @@ extension XactRawImporter {
             SELECT coalesce(sum(current_rows), 0), coalesce(sum(new_rows), 0),
                    coalesce(sum(greatest(new_rows - current_rows, 0)), 0), coalesce(sum(greatest(current_rows - new_rows, 0)), 0),
                    coalesce(sum(current_rcv), 0)::text, coalesce(sum(new_rcv), 0)::text,
-                   (coalesce(sum(new_rcv), 0) - coalesce(sum(current_rcv), 0))::text,
-                   (SELECT id FROM current_version)
+                   (coalesce(sum(new_rcv), 0) - coalesce(sum(current_rcv), 0))::text
             FROM j
-            """, version, try job.id("projectId")
+            """, current, version
         ).first!
         return PublishDiff(
             unit: "items", current: try row.require(0, as: Int.self), removed: try row.require(3, as: Int.self),
             incoming: try row.require(1, as: Int.self), replaces: true,
             details: [
                 "added": .int(try row.require(2, as: Int64.self)),
-                "currentEstimateVersionId": try row.decode(7, as: Int64.self).map { .int($0) } ?? .null,
+                "currentEstimateVersionId": current.map { .int($0) } ?? .null,
                 "rcvTotal": [
                     "current": .string(try row.require(4, as: String.self)), "new": .string(try row.require(5, as: String.self)),
                     "change": .string(try row.require(6, as: String.self)),
@@ -49,11 +50,9 @@ extension XactRawImporter {
             ])
     }
 
-    /// Removes the unpublished estimate version and its raw rows.
+    /// Removes the unpublished estimate version and its rows.
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
-        let version = try job.id("estimateVersionId")
-        let removed = try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", version).affectedRows
-        if removed == 1 { try EstimateVersionStorage.drop(connection, versions: [version]) }
+        try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", try job.id("estimateVersionId"))
     }
 
     public func lockPublishing(_ connection: PostgresConnection) throws {

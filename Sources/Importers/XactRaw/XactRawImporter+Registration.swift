@@ -10,10 +10,7 @@ extension XactRawImporter: RegisteredImporter {
     public static var options: ImportOptionRules { ImportOptionRules(required: [.project]) }
     public static var garbage: [GarbageRule] {
         [
-            GarbageRule(
-                what: "failed estimate versions of old failed jobs", table: "estimate_version v",
-                release: { connection, versions in try EstimateVersionStorage.drop(connection, versions: versions) }
-            ) { scope in
+            GarbageRule(what: "failed estimate versions of old failed jobs", table: "estimate_version v") { scope in
                 "v.status = 'failed' AND v.import_job_id IN (\(scope.oldFailedJobs))"
             },
         ]
