@@ -43,6 +43,11 @@ public struct Doctor {
             let connection = try PostgresConnection(conninfo: configuration.conninfo)
             checks.append(Check(name: "database", outcome: .ok, detail: "connected, server version \(formatVersion(connection.serverVersion))"))
             checks.append(schemaCheck(connection))
+            do {
+                checks.append(Self.lockTableCheck(try Self.partitionLocks(connection, schema: configuration.databaseSchema)))
+            } catch {
+                checks.append(Check(name: "lock table", outcome: .failed, detail: "\(error)"))
+            }
         } catch {
             checks.append(Check(name: "database", outcome: .failed, detail: "\(error)"))
         }

@@ -73,6 +73,7 @@ struct MigrateCommandTests {
         let doctor = try runNexusIngest(["doctor"], environment: environment(schema: schema))
         #expect(doctor.status == 0, "\(doctor.output)")
         #expect(doctor.output.contains("ok       database: connected"))
+        #expect(doctor.output.contains("ok       lock table: "), "\(doctor.output)")
     }
 
     @Test func concurrentMigrateCommandsBothSucceed() throws {
