@@ -15,6 +15,7 @@ struct EstimateSyncs {
     /// item of that CAT::SEL is updated (its price kept as `last_known_unit_price`), or a
     /// new item is created; one `tenant_price_update_log` row per item touched. A group
     /// without any unit cost is left out (the legacy importer wrote a null price).
+    ///
     /// A company without an active cost book has nothing to sync, and the groups are not
     /// computed (0.7 s for 300k items).
     func syncCostBook(company: Int64, project: Int64, version: Int64, sow: Int64) throws -> JSONValue {

@@ -3,9 +3,9 @@ import Logging
 
 /// What the agent does before its services start: makes the drop root and spool, checks the
 /// database, logs the inotify limits (and warns, as `doctor` does, when a statement over every
-/// partition would crowd the server's lock table), registers the agent (``Presence``), and puts the spool and
-/// ledger back in order after a crash (``Recovery``); the jobs still running are handed to the
-/// status writer.
+/// partition would crowd the server's lock table), registers the agent (``Presence``), and puts
+/// the spool and ledger back in order after a crash (``Recovery``); the jobs still running are
+/// handed to the status writer.
 struct AgentStartup {
     let context: AgentContext
     let configuration: AgentConfiguration
