@@ -175,7 +175,11 @@ struct XactGeneratedTests {
         let none = try diff("first.csv", first)
         #expect(none["current"] == 0 && none["incoming"] == 600 && none["added"] == 600 && none["removed"] == 0)
         #expect(none["currentEstimateVersionId"] == .null)
-        #expect(try fixture.importXact(fixture.upload("first.csv", first)).status == .succeeded)
+        let published = try fixture.importXact(fixture.upload("first.csv", first))
+        #expect(published.status == .succeeded)
+        // The company has no cost book: nothing synced, and said so.
+        #expect(published.result?["costBookUpdate"]?["note"] == "no active company price list")
+        #expect(published.result?["costBookUpdate"]?["companyPriceListId"] == .null)
         let firstVersion = try #require(try fixture.currentVersion())
         let rcv = try fixture.strings("SELECT sum(rcv)::text FROM raw_xact_row WHERE estimate_version_id = $1", firstVersion)[0]
         #expect(none["rcvTotal"]?["new"] == .string(rcv))
