@@ -34,4 +34,12 @@ struct JSONEscapingTests {
             if let expected { #expect(out == [0x5B] + expected, "\(bytes)") }
         }
     }
+
+    /// jsonb's key order: shorter names first, then byte order (UTF-8, not the locale); equal
+    /// names keep their order, so that jsonb still keeps the later one's value.
+    @Test func columnsGoInJsonbKeyOrder() {
+        let names = ["Cat", "Sel", "Activity", "Desc", "Unit Cost", "Cat", "#", "é", "Z"]
+        #expect(JSONEscaping.jsonbOrder(Array(names.indices), names: names) == [6, 8, 7, 0, 5, 1, 3, 2, 4])
+        #expect(JSONEscaping.jsonbOrder([3, 1], names: names) == [1, 3])
+    }
 }

