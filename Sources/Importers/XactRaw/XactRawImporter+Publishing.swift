@@ -7,22 +7,21 @@ extension XactRawImporter {
     /// of both. A publish makes the new version current: it replaces the whole estimate.
     ///
     /// The first version of a project is compared with nothing: every row is added, and its
-    /// rows are counted without grouping them by key (300k rows: 0.1 s instead of 0.5 s).
+    /// rows are counted under one key instead of grouped by theirs (300k rows: the statement
+    /// took 0.3 s instead of 0.5–0.8 s in imports' statement logs).
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
         try Self.requireUsableRows(job)
         let version = try job.id("estimateVersionId")
-        // The current version first: the plan then knows whether there is one to group.
+        // The current version first: the plan then knows whether there is one to group by.
         let current = try connection.query(
             "SELECT id FROM estimate_version_current WHERE project_id = $2 AND id <> $1", version, try job.id("projectId")
         ).first?.decode(0, as: Int64.self)
         let row = try connection.query(
             """
             WITH n AS (
-                SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
-                WHERE estimate_version_id = $2 AND $1::bigint IS NOT NULL GROUP BY 1
-                UNION ALL
-                SELECT '', count(*), sum(rcv) FROM raw_xact_row
-                WHERE estimate_version_id = $2 AND $1::bigint IS NULL HAVING count(*) > 0
+                SELECT CASE WHEN $1::bigint IS NULL THEN '' ELSE coalesce(canonical_key_hash, '') END AS key,
+                       count(*) AS rows, sum(rcv) AS rcv
+                FROM raw_xact_row WHERE estimate_version_id = $2 GROUP BY 1
             ), p AS (
                 SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
                 WHERE estimate_version_id = $1 GROUP BY 1
