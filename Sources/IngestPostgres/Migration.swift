@@ -54,6 +54,9 @@ public enum Migrations {
         Migration(
             version: 11, name: "price_list_revision_storage", bytes: PackageResources.m0011_price_list_revision_storage_sql),
         Migration(version: 12, name: "sow_item_storage", bytes: PackageResources.m0012_sow_item_storage_sql),
+        Migration(
+            version: 13, name: "allocation_without_sow_item_key",
+            bytes: PackageResources.m0013_allocation_without_sow_item_key_sql),
     ]
 
     /// The highest version this binary can apply.

@@ -68,10 +68,11 @@ struct AllocationMergeTests {
         #expect(try fixture.count(partitions) == 17)
         let table = AllocationStorage.mergedPrefix + "1900_1920"
         #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", table) == 4)
-        // The parent's two keys, taken over by the attach (not a second copy of each).
+        // The parent's key (to the component summaries; migration 13 removed the one to the SOW
+        // items), taken over by the attach (not a second copy of it).
         #expect(try fixture.count(
-            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid <> 0", table) == 2)
-        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'", table) == 2)
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid <> 0", table) == 1)
+        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'", table) == 1)
         #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", AllocationStorage.tableName(1905)) == 0)
         // 16 tables apart are fewer than twice 16: the next gc merges nothing.
         #expect(try collect(fixture, keepPublished: 100).first { $0.what == merged }?.count == 0)

@@ -25,14 +25,15 @@ enum AllocationStorage {
             ifNotExists: true))
     }
 
-    /// Takes the table locks that attaching a job's table takes for its foreign keys (SHARE ROW
-    /// EXCLUSIVE on both tables they reference), before any lock on `sow_component_allocation`,
-    /// in any transaction that attaches or drops attached tables. A publish takes them while
-    /// it holds no lock on the partitioned table (``create(_:job:)`` ran at planning), and `gc`
-    /// first thing: whoever writes SOW items or component summaries, or drops allocations,
-    /// waits for the other or has it wait, never both.
+    /// Takes the table lock that attaching a job's table takes for its foreign key (SHARE ROW
+    /// EXCLUSIVE on `component_summary`, the table it references), before any lock on
+    /// `sow_component_allocation`, in any transaction that attaches or drops attached tables. A
+    /// publish takes it while it holds no lock on the partitioned table (``create(_:job:)`` ran
+    /// at planning), and `gc` first thing: whoever writes component summaries, or drops
+    /// allocations, waits for the other or has it wait, never both. (Since migration 13 the
+    /// allocation has no key to `sow_item`, whose version tables `gc` merges.)
     static func lockTables(_ connection: PostgresConnection) throws {
-        try connection.query("LOCK TABLE sow_item, component_summary IN SHARE ROW EXCLUSIVE MODE")
+        try connection.query("LOCK TABLE component_summary IN SHARE ROW EXCLUSIVE MODE")
     }
 
     /// Builds the primary key and indexes of the job's table and attaches it as the job's
@@ -93,12 +94,11 @@ enum AllocationStorage {
     ///
     /// The rows are copied into a new table without index or key, which is then indexed and
     /// keyed (one pass each), and checked to hold only these jobs; the jobs' tables are dropped
-    /// and the new one is attached in their place, which with its keys and check already there
+    /// and the new one is attached in their place, which with its key and check already there
     /// is a change of the catalog only. Readers see the jobs' tables until the transaction
     /// commits, then the merged one with the same rows. The jobs' tables are locked against
-    /// writers (a cascade from a deleted SOW item or summary) while they are copied, after
-    /// ``lockTables(_:)``, which also keeps SOW items and component summaries from being
-    /// written meanwhile. A superseded job's rows in a merged table go with its component
+    /// writers (a cascade from a deleted summary) while they are copied, after
+    /// ``lockTables(_:)``, which also keeps component summaries from being written meanwhile. A superseded job's rows in a merged table go with its component
     /// summaries (their key cascades), since its table cannot be dropped alone any more.
     static func merge(_ connection: PostgresConnection, jobs: [Int64]) throws {
         let jobs = jobs.sorted()
@@ -124,15 +124,12 @@ enum AllocationStorage {
             table, of: "sow_component_allocation", checkName: "job_check", column: "import_job_id", values: jobs))
         try connection.query("INSERT INTO \(table) SELECT * FROM sow_component_allocation WHERE import_job_id IN (\(values))")
         try buildIndexes(connection, table: table)
-        // The parent's keys, the same way: the attach then takes them as the partition's own
+        // The parent's key, the same way: the attach then takes it as the partition's own
         // instead of checking every row again.
         try connection.query(
             """
-            ALTER TABLE \(table)
-                ADD CONSTRAINT \(table)_sow_item_fkey FOREIGN KEY (sow_item_id, estimate_version_id)
-                    REFERENCES sow_item (id, estimate_version_id) ON DELETE CASCADE,
-                ADD CONSTRAINT \(table)_component_summary_id_fkey
-                    FOREIGN KEY (component_summary_id) REFERENCES component_summary (id) ON DELETE CASCADE
+            ALTER TABLE \(table) ADD CONSTRAINT \(table)_component_summary_id_fkey
+                FOREIGN KEY (component_summary_id) REFERENCES component_summary (id) ON DELETE CASCADE
             """)
         for job in jobs {
             try connection.query("DROP TABLE \(tableName(job))")

@@ -1,0 +1,24 @@
+-- m0013_allocation_without_sow_item_key: the allocation no longer has a foreign key to sow_item.
+--
+-- Since migration 12 every published estimate version's SOW items are a partition of sow_item,
+-- and the allocation's key to them (sow_item_id, estimate_version_id) made each partition a
+-- referenced table: a partition with allocations could neither be detached nor dropped, so
+-- nothing could merge old versions' tables, and every statement that planned over sow_item
+-- took a lock on each partition and each of its indexes. With 1,003 version partitions
+-- attaching one components job's allocation took 7,035 locks through that key (25 without
+-- it); with 3,003, a components import failed with "out of shared memory" at the default
+-- max_locks_per_transaction. Without the key, gc merges old versions' tables
+-- (SowItemStorage), which keeps their number small.
+--
+-- What the key did is done elsewhere:
+-- - An allocation row is written from a join with its version's SOW items in the publishing
+--   transaction, which holds its component summaries' version fixed; it cannot name an item
+--   that is not there.
+-- - Its removal with its item: SOW items are removed only with their estimate version (through
+--   their SOW and raw rows), and the version's removal cascades into its component summaries
+--   and from them into their allocations (sow_component_allocation.component_summary_id,
+--   ON DELETE CASCADE), which the publishing transaction always sets.
+--
+-- The key of each allocation table (its own, or the one a merge gave it) goes with the
+-- parent's. The index on sow_item_id stays: readers go from an item to its allocations.
+ALTER TABLE sow_component_allocation DROP CONSTRAINT sow_component_allocation_sow_item_fkey;
