@@ -64,16 +64,25 @@ public struct GarbageRule: Sendable {
     /// matching a row once its storage is released. Such rules run before every other rule, so
     /// that their tables are gone before deletes would cascade into them.
     public var deletesRows: Bool
+    /// When set, the rule (one that only releases) runs after `gc`'s transaction has committed,
+    /// releasing its rows, chosen first and in ascending order, in transactions of their own of
+    /// at most this many each: for a release whose locks must not meet those of the other rules
+    /// (merging SOW item tables locks `sow_item` exclusively, and the allocation rules then lock
+    /// `component_summary`, which a components publish reading `sow_item` may hold), or that
+    /// takes so many locks per row that a large backlog would overflow the server's lock table.
+    public var batchSize: Int?
 
     public init(
         what: String, table: String, release: (@Sendable (PostgresConnection, [Int64]) throws -> Void)? = nil,
-        deletesRows: Bool = true, condition: @escaping @Sendable (GarbageScope) -> String
+        deletesRows: Bool = true, batchSize: Int? = nil, condition: @escaping @Sendable (GarbageScope) -> String
     ) {
+        precondition(batchSize == nil || (release != nil && !deletesRows), "only a rule that only releases runs in batches")
         self.what = what
         self.table = table
         self.condition = condition
         self.release = release
         self.deletesRows = deletesRows
+        self.batchSize = batchSize
     }
 }
 

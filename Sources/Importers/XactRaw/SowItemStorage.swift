@@ -14,8 +14,11 @@ struct SowItemStorage: Sendable {
     /// The `estimate_version.id` of the version.
     let versionId: Int64
 
+    /// What the name of a version's own table starts with.
+    static let tablePrefix = "sow_item_v"
+
     /// The version's table: `sow_item_v<id>`.
-    var table: String { "sow_item_v\(versionId)" }
+    var table: String { "\(Self.tablePrefix)\(versionId)" }
 
     /// Creates the version's empty table, checked to hold only its version's rows (so that the
     /// attach needs no scan of it).
@@ -35,16 +38,30 @@ struct SowItemStorage: Sendable {
     /// so it either finishes before this one locks, or waits for it holding nothing this one
     /// needs. Another import's chunks wait for this transaction's end to write raw rows.
     func attach(_ connection: PostgresConnection) throws {
+        try Self.buildIndexes(connection, table: table)
+        try connection.executeScript(
+            """
+            ANALYZE \(table) (id, estimate_version_id, sow_id, raw_row_id, line_no, category_code, selection_code);
+            \(Self.lockReferencedTables);
+            ALTER TABLE sow_item ATTACH PARTITION \(table) FOR VALUES IN (\(versionId))
+            """)
+    }
+
+    /// The primary key and the parent's indexes, built on a table about to be attached.
+    static func buildIndexes(_ connection: PostgresConnection, table: String) throws {
         try connection.executeScript(
             """
             ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id, estimate_version_id);
             CREATE INDEX \(table)_version_particle_idx ON \(table) (estimate_version_id, project_particle_id);
             CREATE INDEX \(table)_particle_idx ON \(table) (project_particle_id);
             CREATE INDEX \(table)_cat_sel_idx ON \(table) (category_code, selection_code);
-            CREATE INDEX \(table)_raw_row_idx ON \(table) (raw_row_id);
-            ANALYZE \(table) (id, estimate_version_id, sow_id, raw_row_id, line_no, category_code, selection_code);
-            LOCK TABLE raw_xact_row, sow, sow_logical_item, project_particle IN SHARE ROW EXCLUSIVE MODE;
-            ALTER TABLE sow_item ATTACH PARTITION \(table) FOR VALUES IN (\(versionId))
+            CREATE INDEX \(table)_raw_row_idx ON \(table) (raw_row_id)
             """)
     }
+
+    /// The locks that attaching a table of SOW items takes for its foreign keys, in the one
+    /// order every transaction that attaches or merges such tables takes them (``attach(_:)``,
+    /// ``merge(_:versions:)``).
+    static let lockReferencedTables =
+        "LOCK TABLE raw_xact_row, sow, sow_logical_item, project_particle IN SHARE ROW EXCLUSIVE MODE"
 }

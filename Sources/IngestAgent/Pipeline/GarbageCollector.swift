@@ -12,6 +12,8 @@ import IngestPostgres
 ///   their estimate's current set, except the newest `keep_published` sets of each version;
 ///   and once many published jobs' allocation tables are attached, all but the newest are merged
 ///   into one, which keeps what a reader of the allocations opens small;
+/// - likewise the SOW item tables of all but the newest published estimate versions, merged in
+///   transactions of their own after the rest (``GarbageRule/batchSize``);
 /// - the partial data of FAILED jobs that ended more than `failedOlderThanHours` ago: their
 ///   unpublished Golden revision, their component set or component rows, their failed
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
@@ -35,14 +37,28 @@ public struct GarbageCollector: Sendable {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
         let scope = JobLedger.garbageScope(keepPublished: configuration.agent.keepPublished)
         var report: Report = []
-        try connection.transaction { connection in
-            let rules = configuration.importers.garbage
-            // A rule that does not name the old failed jobs takes no parameter.
-            func run(_ rule: GarbageRule, _ sql: (String) -> String) throws -> PostgresResult {
-                let condition = rule.condition(scope)
-                let statement = sql("FROM \(rule.table) WHERE \(condition)")
-                return condition.contains("$1") ? try connection.query(statement, failedOlderThanHours) : try connection.query(statement)
+        let rules = configuration.importers.garbage
+        // A rule that does not name the old failed jobs takes no parameter.
+        func run(_ rule: GarbageRule, _ sql: (String) -> String) throws -> PostgresResult {
+            let condition = rule.condition(scope)
+            let statement = sql("FROM \(rule.table) WHERE \(condition)")
+            return condition.contains("$1") ? try connection.query(statement, failedOlderThanHours) : try connection.query(statement)
+        }
+        // The ids whose storage a rule releases (nil in a dry run, or for a rule that only deletes).
+        func chosen(_ rule: GarbageRule) throws -> [Int64]? {
+            dryRun || rule.release == nil ? nil : try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) }
+        }
+        func apply(_ rule: GarbageRule, chosen ids: [Int64]?) throws {
+            if dryRun {
+                report.append((rule.what, try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)))
+            } else if let release = rule.release, let ids {
+                try release(connection, ids)
+                report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
+            } else {
+                report.append((rule.what, try run(rule) { "DELETE \($0)" }.affectedRows))
             }
+        }
+        try connection.transaction { connection in
             // The rows whose storage is released are chosen before any rule deletes (a rule may
             // find its rows through those of another: XACT allocation tables through the jobs'
             // raw rows). Rules that only release run first, so that a table is dropped before the
@@ -50,26 +66,29 @@ public struct GarbageCollector: Sendable {
             // before their component summaries); rules that release and delete run last:
             // dropping a partition locks its parent table against readers until the transaction
             // ends, which is then a moment later.
-            let ordered = rules.filter { $0.release != nil && !$0.deletesRows } + rules.filter { $0.release == nil }
-                + rules.filter { $0.release != nil && $0.deletesRows }
-            let chosen = try ordered.map { rule in
-                dryRun || rule.release == nil
-                    ? nil : try run(rule) { "SELECT id \($0)" }.rows.map { try $0.require(0, as: Int64.self) }
-            }
-            for (rule, ids) in zip(ordered, chosen) {
-                if dryRun {
-                    report.append((rule.what, try run(rule) { "SELECT count(*) \($0)" }.first!.require(0, as: Int.self)))
-                } else if let release = rule.release, let ids {
-                    try release(connection, ids)
-                    report.append((rule.what, rule.deletesRows ? try run(rule) { "DELETE \($0)" }.affectedRows : ids.count))
-                } else {
-                    report.append((rule.what, try run(rule) { "DELETE \($0)" }.affectedRows))
-                }
+            let shared = rules.filter { $0.batchSize == nil }
+            let ordered = shared.filter { $0.release != nil && !$0.deletesRows } + shared.filter { $0.release == nil }
+                + shared.filter { $0.release != nil && $0.deletesRows }
+            for (rule, ids) in zip(ordered, try ordered.map(chosen)) {
+                try apply(rule, chosen: ids)
             }
             let marked = try JobLedger(connection: connection).collectOldFailedJobs(olderThanHours: failedOlderThanHours, dryRun: dryRun)
             report.append(("failed jobs no longer retryable", marked))
             let forgotten = try AgentRegistry(connection: connection).forget(endedMoreThanDaysAgo: Self.keepAgentDays, dryRun: dryRun)
             report.append(("agent registrations ended over \(Self.keepAgentDays) days ago", forgotten))
+        }
+        // Then the rules that run in batches, after the others' locks are gone.
+        for rule in rules {
+            guard let batchSize = rule.batchSize, let release = rule.release else { continue }
+            guard !dryRun else {
+                try apply(rule, chosen: nil)
+                continue
+            }
+            let ids = try chosen(rule)?.sorted() ?? []
+            for start in stride(from: 0, to: ids.count, by: batchSize) {
+                try connection.transaction { try release($0, Array(ids[start..<min(start + batchSize, ids.count)])) }
+            }
+            report.append((rule.what, ids.count))
         }
 
         let spool = Spool(root: configuration.pipeline.spoolDirectory)

@@ -1,0 +1,159 @@
+@testable import IngestAgent
+@testable import Importers
+import IngestCore
+import IngestPostgres
+import NexusIngestSamples
+import Testing
+
+/// `gc` merges the SOW item tables of old estimate versions (``SowItemStorage/merge(_:versions:)``),
+/// which migration 13 made possible by removing the allocation's key to the items: every
+/// version keeps its items and ids, readers and allocations keep their answers, and `sow_item`
+/// keeps few partitions.
+@Suite("SOW item tables merged by gc", .enabled(if: TestDatabase.isConfigured))
+struct SowItemMergeTests {
+    let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_item'::regclass"
+    let merged = "estimate versions' own SOW item tables (merged into shared ones)"
+
+    /// Every version's items (a digest per version), and what readers see of the current
+    /// estimate and its allocation.
+    func snapshot(_ fixture: PipelineFixture) throws -> [String] {
+        try fixture.strings(
+            """
+            SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
+            FROM sow_item s GROUP BY estimate_version_id ORDER BY estimate_version_id
+            """)
+            + fixture.xactDump() + fixture.allocationSnapshot()
+    }
+
+    /// The attached tables that hold several versions, with how many each holds.
+    func mergedTables(_ fixture: PipelineFixture) throws -> [String] {
+        try fixture.strings(
+            """
+            SELECT c.relname || ' ' || (SELECT count(*) FROM regexp_matches(pg_get_expr(c.relpartbound, c.oid), '[0-9]+', 'g'))
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'sow_item'::regclass AND c.relname LIKE 'sow_item_m%' ORDER BY c.relname
+            """)
+    }
+
+    /// Imports `count` small estimates of project P1 (the `first`th on: each file its own),
+    /// each its own version, and returns them.
+    func importVersions(_ fixture: PipelineFixture, _ count: Int, first: Int = 0) throws -> [Int64] {
+        try (first..<first + count).map { n in
+            let generator = XactEstimateGenerator(lines: 12 + n % 5, units: 3, components: 4, seed: UInt64(100 + n))
+            let job = try fixture.runImport(
+                fixture.upload("estimate-\(n).csv", generator.estimateCSV()), type: .xactRaw,
+                options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
+            #expect(job.status == .succeeded, "\(job.message ?? "")")
+            return try #require(try fixture.currentVersion())
+        }
+    }
+
+    func merge(_ fixture: PipelineFixture, _ versions: [Int64]) throws {
+        try fixture.connection.transaction { try SowItemStorage.merge($0, versions: versions) }
+    }
+
+    @Test func mergedTablesGrowLikeABinaryCounter() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedProject("P1")
+        let v = try importVersions(fixture, 8)
+        // A components import over the fourth version while it is current, so that a merged
+        // table holds allocated items.
+        let old = try fixture.runImport(
+            fixture.upload("c.csv", XactEstimateGenerator(lines: 12, units: 3, components: 4, seed: 103).componentsCSV()),
+            type: .xactComponents, options: ImportOptions(project: "P1", estimateVersion: v[3], publish: PublishPolicy(maxRemovedRatio: 1)))
+        #expect(old.status == .succeeded, "\(old.message ?? "")")
+        #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation WHERE estimate_version_id = $1", v[3]) > 0)
+        let before = try snapshot(fixture)
+        #expect(try fixture.count(partitions) == 9)
+
+        try merge(fixture, [v[0], v[1]])
+        #expect(try mergedTables(fixture) == ["sow_item_m\(v[0])_\(v[1]) 2"])
+        // The next two join it (it holds no more than they are) ...
+        try merge(fixture, [v[2], v[3]])
+        #expect(try mergedTables(fixture) == ["sow_item_m\(v[0])_\(v[3]) 4"])
+        // ... the next two do not (it holds more), and one alone stays apart.
+        try merge(fixture, [v[4], v[5]])
+        #expect(try mergedTables(fixture) == ["sow_item_m\(v[0])_\(v[3]) 4", "sow_item_m\(v[4])_\(v[5]) 2"])
+        try merge(fixture, [v[6]])
+        #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", "sow_item_v\(v[6])") == 1)
+        // Two more carry: the two-version table joins them, then the four-version one.
+        try merge(fixture, [v[6], v[7]])
+        let table = "sow_item_m\(v[0])_\(v[7])"
+        #expect(try mergedTables(fixture) == ["\(table) 8"])
+        #expect(try fixture.count(partitions) == 2)
+        #expect(try snapshot(fixture) == before)
+        // Its key and indexes, and the parent's four keys, taken over by the attach.
+        #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", table) == 5)
+        #expect(try fixture.count(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid <> 0", table) == 4)
+
+        // Rollback to a merged version, and a new import after it: readers see their items.
+        let items = "SELECT count(*) FROM sow_item s JOIN estimate_version_current v ON v.id = s.estimate_version_id"
+        let job = try fixture.count("SELECT import_job_id FROM estimate_version WHERE id = $1", v[3])
+        _ = try PublishHistory(configuration: fixture.configuration).rollback(
+            type: .xactRaw, options: ImportOptions(project: "P1"), to: Int64(job), createdBy: "test")
+        #expect(try fixture.currentVersion() == v[3])
+        #expect(try fixture.count(items) == 15)
+        #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation_current") > 0)
+        let next = try importVersions(fixture, 1, first: 8)
+        #expect(try fixture.count(partitions) == 3)
+        #expect(try fixture.count("SELECT count(*) FROM sow_item WHERE estimate_version_id = $1", next[0]) == 15)
+    }
+
+    @Test func gcMergesAllButTheNewestVersionsOnceManyAreAttached() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedProject("P1")
+        let versions = try importVersions(fixture, 33)
+        let before = try snapshot(fixture)
+        #expect(try fixture.count(partitions) == 34)
+
+        var configuration = fixture.configuration
+        configuration.agent.keepPublished = 100
+        let collector = GarbageCollector(configuration: configuration)
+        #expect(try collector.run(dryRun: true, failedOlderThanHours: 1).first { $0.what == merged }?.count == 17)
+        #expect(try fixture.count(partitions) == 34)
+        #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 17)
+        #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[16]) 17"])
+        #expect(try fixture.count(partitions) == 18)
+        #expect(try snapshot(fixture) == before)
+        // 16 tables apart are fewer than twice 16: the next gc merges nothing.
+        #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 0)
+        #expect(try fixture.count(partitions) == 18)
+    }
+
+    /// Migration 13 on a database that migration 12's imports filled: the allocation's key to
+    /// the items goes, rows and answers stay, and the version tables can then be merged.
+    @Test func theUpgradeDropsTheAllocationKeyAndKeepsEveryRow() throws {
+        let fixture = try PipelineFixture(migrations: Array(Migrations.all.prefix(12)))
+        try fixture.seedProject("P1")
+        let generator = XactEstimateGenerator(lines: 60, units: 5, components: 20)
+        for (name, file) in [("first.csv", XactEstimateGenerator(lines: 40, components: 10).estimateCSV()), ("second.csv", generator.estimateCSV())] {
+            let job = try fixture.runImport(
+                fixture.upload(name, file), type: .xactRaw, options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
+            #expect(job.status == .succeeded, "\(job.message ?? "")")
+        }
+        let components = try fixture.runImport(
+            fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
+            options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
+        #expect(components.status == .succeeded, "\(components.message ?? "")")
+        let keys = "SELECT count(*) FROM pg_constraint WHERE confrelid = 'sow_item'::regclass"
+        #expect(try fixture.count(keys) > 0)
+        let before = try snapshot(fixture)
+        #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation_current") > 0)
+
+        try fixture.migrate()
+        #expect(try fixture.count(keys) == 0)
+        #expect(try snapshot(fixture) == before)
+        // The allocation still goes with its summaries.
+        #expect(try fixture.count(
+            """
+            SELECT count(*) FROM pg_constraint
+            WHERE conrelid = 'sow_component_allocation'::regclass AND confrelid = 'component_summary'::regclass AND confdeltype = 'c'
+            """) == 1)
+        let versions = try fixture.strings("SELECT id FROM estimate_version ORDER BY id").compactMap { Int64($0) }
+        #expect(versions.count == 2)
+        try merge(fixture, versions)
+        #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[1]) 2"])
+        #expect(try snapshot(fixture) == before)
+    }
+}
