@@ -14,17 +14,6 @@ struct SowItemMergeTests {
     let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_item'::regclass"
     let merged = "estimate versions' own SOW item tables (merged into shared ones)"
 
-    /// Every version's items (a digest per version), and what readers see of the current
-    /// estimate and its allocation.
-    func snapshot(_ fixture: PipelineFixture) throws -> [String] {
-        try fixture.strings(
-            """
-            SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
-            FROM sow_item s GROUP BY estimate_version_id ORDER BY estimate_version_id
-            """)
-            + fixture.xactDump() + fixture.allocationSnapshot()
-    }
-
     /// The attached tables that hold several versions, with how many each holds.
     func mergedTables(_ fixture: PipelineFixture) throws -> [String] {
         try fixture.strings(
@@ -63,7 +52,7 @@ struct SowItemMergeTests {
             type: .xactComponents, options: ImportOptions(project: "P1", estimateVersion: v[3], publish: PublishPolicy(maxRemovedRatio: 1)))
         #expect(old.status == .succeeded, "\(old.message ?? "")")
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation WHERE estimate_version_id = $1", v[3]) > 0)
-        let before = try snapshot(fixture)
+        let before = try fixture.sowItemSnapshot()
         #expect(try fixture.count(partitions) == 9)
 
         try merge(fixture, [v[0], v[1]])
@@ -81,7 +70,7 @@ struct SowItemMergeTests {
         let table = "sow_item_m\(v[0])_\(v[7])"
         #expect(try mergedTables(fixture) == ["\(table) 8"])
         #expect(try fixture.count(partitions) == 2)
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.sowItemSnapshot() == before)
         // Its key and indexes, and the parent's four keys, taken over by the attach.
         #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", table) == 5)
         #expect(try fixture.count(
@@ -104,7 +93,7 @@ struct SowItemMergeTests {
         let fixture = try PipelineFixture()
         try fixture.seedProject("P1")
         let versions = try importVersions(fixture, 33)
-        let before = try snapshot(fixture)
+        let before = try fixture.sowItemSnapshot()
         #expect(try fixture.count(partitions) == 34)
 
         var configuration = fixture.configuration
@@ -115,7 +104,7 @@ struct SowItemMergeTests {
         #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 17)
         #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[16]) 17"])
         #expect(try fixture.count(partitions) == 18)
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.sowItemSnapshot() == before)
         // 16 tables apart are fewer than twice 16: the next gc merges nothing.
         #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 0)
         #expect(try fixture.count(partitions) == 18)
@@ -138,12 +127,12 @@ struct SowItemMergeTests {
         #expect(components.status == .succeeded, "\(components.message ?? "")")
         let keys = "SELECT count(*) FROM pg_constraint WHERE confrelid = 'sow_item'::regclass"
         #expect(try fixture.count(keys) > 0)
-        let before = try snapshot(fixture)
+        let before = try fixture.sowItemSnapshot()
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation_current") > 0)
 
         try fixture.migrate()
         #expect(try fixture.count(keys) == 0)
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.sowItemSnapshot() == before)
         // The allocation still goes with its summaries.
         #expect(try fixture.count(
             """
@@ -154,6 +143,6 @@ struct SowItemMergeTests {
         #expect(versions.count == 2)
         try merge(fixture, versions)
         #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[1]) 2"])
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.sowItemSnapshot() == before)
     }
 }

@@ -14,17 +14,6 @@ struct SowItemStorageUpgradeTests {
     let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_item'::regclass"
     let currentItems = "SELECT s::text FROM sow_item s JOIN estimate_version_current v ON v.id = s.estimate_version_id ORDER BY s.id"
 
-    /// Every version's items as text, and what readers see of the current estimate and its
-    /// allocation.
-    func snapshot(_ fixture: PipelineFixture) throws -> [String] {
-        try fixture.strings(
-            """
-            SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
-            FROM sow_item s GROUP BY estimate_version_id ORDER BY estimate_version_id
-            """)
-            + fixture.xactDump() + fixture.allocationSnapshot()
-    }
-
     @Test func everyVersionKeepsItsItemsAndReadersTheirAnswer() throws {
         let fixture = try PipelineFixture(migrations: Array(Migrations.all.prefix(11)))
         let generator = XactEstimateGenerator(lines: 300, components: 60)
@@ -35,7 +24,7 @@ struct SowItemStorageUpgradeTests {
             fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
             options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
         #expect(components.status == .succeeded, "\(components)")
-        let before = try snapshot(fixture)
+        let before = try fixture.sowItemSnapshot()
         let itemsBefore = try fixture.strings(currentItems)
         let old = try fixture.currentVersion()
         let lastId = try fixture.count("SELECT max(id) FROM sow_item")
@@ -43,7 +32,7 @@ struct SowItemStorageUpgradeTests {
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation") > 300)
 
         try fixture.migrate()
-        #expect(try snapshot(fixture) == before)
+        #expect(try fixture.sowItemSnapshot() == before)
         #expect(try fixture.count("SELECT count(*) FROM pg_class WHERE oid = 'sow_item'::regclass AND relkind = 'p'") == 1)
         // The moved versions' table and the default one, each with its key and the indexes.
         #expect(try fixture.count(partitions) == 2)
@@ -98,5 +87,19 @@ struct SowItemStorageUpgradeTests {
             type: .xactRaw, options: ImportOptions(project: "P1"), to: Int64(oldJob), createdBy: "test")
         #expect(try fixture.currentVersion() == old)
         #expect(try fixture.strings(currentItems) == itemsBefore)
+    }
+}
+
+extension PipelineFixture {
+    /// Every version's items (a digest per version), and what readers see of the current
+    /// estimate and its allocation (the tests of the SOW items' storage compare it before and
+    /// after).
+    func sowItemSnapshot() throws -> [String] {
+        try strings(
+            """
+            SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
+            FROM sow_item s GROUP BY estimate_version_id ORDER BY estimate_version_id
+            """)
+            + xactDump() + allocationSnapshot()
     }
 }

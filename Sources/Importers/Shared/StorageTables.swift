@@ -21,6 +21,29 @@ enum StorageTables {
             """
     }
 
+    /// Merges the attached partitions `sources` of `parent` into one new partition `table` for
+    /// `values` (every value the sources hold), in the caller's transaction: the sources are
+    /// locked against writers, their rows copied into the new table
+    /// (``createPartitionTable(_:of:checkName:column:values:ifNotExists:)``), `build` gives it
+    /// its keys and indexes (one pass each), the sources are dropped and the table is attached
+    /// in their place. Readers see the sources until the transaction commits, then the new
+    /// table with the same rows; from the first drop they wait for the commit (dropping a
+    /// partition locks its parent).
+    static func merge(
+        _ connection: PostgresConnection, sources: [String], into table: String, of parent: String, checkName: String,
+        column: String, values: [Int64], build: (String) throws -> Void
+    ) throws {
+        let list = values.map(String.init).joined(separator: ", ")
+        try connection.query("LOCK TABLE \(sources.joined(separator: ", ")) IN SHARE MODE")
+        try connection.query(createPartitionTable(table, of: parent, checkName: checkName, column: column, values: values))
+        try connection.query("INSERT INTO \(table) SELECT * FROM \(parent) WHERE \(column) IN (\(list))")
+        try build(table)
+        for source in sources {
+            try connection.query("DROP TABLE \(source)")
+        }
+        try connection.query("ALTER TABLE \(parent) ATTACH PARTITION \(table) FOR VALUES IN (\(list))")
+    }
+
     /// Drops the tables of these owners, and those whose owner row in `owners` no longer exists
     /// (deleted along with its import), in the current schema.
     static func drop(_ connection: PostgresConnection, prefix: String, owners: String, ids: [Int64]) throws {

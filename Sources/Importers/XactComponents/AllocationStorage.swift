@@ -118,23 +118,19 @@ enum AllocationStorage {
     private static func merge(_ connection: PostgresConnection, batch jobs: [Int64]) throws {
         guard let first = jobs.first, let last = jobs.last, jobs.count > 1 else { return }
         let table = "\(mergedPrefix)\(first)_\(last)"
-        let values = jobs.map(String.init).joined(separator: ", ")
-        try connection.query("LOCK TABLE \(jobs.map(tableName).joined(separator: ", ")) IN SHARE MODE")
-        try connection.query(StorageTables.createPartitionTable(
-            table, of: "sow_component_allocation", checkName: "job_check", column: "import_job_id", values: jobs))
-        try connection.query("INSERT INTO \(table) SELECT * FROM sow_component_allocation WHERE import_job_id IN (\(values))")
-        try buildIndexes(connection, table: table)
-        // The parent's key, the same way: the attach then takes it as the partition's own
-        // instead of checking every row again.
-        try connection.query(
-            """
-            ALTER TABLE \(table) ADD CONSTRAINT \(table)_component_summary_id_fkey
-                FOREIGN KEY (component_summary_id) REFERENCES component_summary (id) ON DELETE CASCADE
-            """)
-        for job in jobs {
-            try connection.query("DROP TABLE \(tableName(job))")
+        try StorageTables.merge(
+            connection, sources: jobs.map(tableName), into: table, of: "sow_component_allocation", checkName: "job_check",
+            column: "import_job_id", values: jobs
+        ) { table in
+            try buildIndexes(connection, table: table)
+            // The parent's key, the same way: the attach then takes it as the partition's own
+            // instead of checking every row again.
+            try connection.query(
+                """
+                ALTER TABLE \(table) ADD CONSTRAINT \(table)_component_summary_id_fkey
+                    FOREIGN KEY (component_summary_id) REFERENCES component_summary (id) ON DELETE CASCADE
+                """)
         }
-        try connection.query("ALTER TABLE sow_component_allocation ATTACH PARTITION \(table) FOR VALUES IN (\(values))")
     }
 
     /// Drops the tables of these jobs (those that exist), after ``lockTables(_:)`` when one may

@@ -88,16 +88,10 @@ extension SowItemStorage {
             suffix += 1
             table = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
         }
-        let values = versions.map(String.init).joined(separator: ", ")
-        try connection.query("LOCK TABLE \(sources.joined(separator: ", ")) IN SHARE MODE")
-        try connection.query(StorageTables.createPartitionTable(
-            table, of: "sow_item", checkName: "version_check", column: "estimate_version_id", values: versions))
-        try connection.query("INSERT INTO \(table) SELECT * FROM sow_item WHERE estimate_version_id IN (\(values))")
-        try buildIndexes(connection, table: table)
-        for source in sources {
-            try connection.query("DROP TABLE \(source)")
-        }
-        try connection.query("ALTER TABLE sow_item ATTACH PARTITION \(table) FOR VALUES IN (\(values))")
+        try StorageTables.merge(
+            connection, sources: sources, into: table, of: "sow_item", checkName: "version_check",
+            column: "estimate_version_id", values: versions
+        ) { try buildIndexes(connection, table: $0) }
     }
 
     /// The attached tables of several versions, newest first (by their newest version), with
