@@ -57,6 +57,7 @@ public enum Migrations {
         Migration(
             version: 13, name: "allocation_without_sow_item_key",
             bytes: PackageResources.m0013_allocation_without_sow_item_key_sql),
+        Migration(version: 14, name: "raw_xact_row_storage", bytes: PackageResources.m0014_raw_xact_row_storage_sql),
     ]
 
     /// The highest version this binary can apply.

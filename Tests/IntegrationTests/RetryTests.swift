@@ -21,22 +21,15 @@ struct RetryTests {
         fixture.settings.workers = 1
         try fixture.seedProject("P1")
         // Line 1,500's chunk fails (the trigger stands for any permanent database error).
-        try fixture.connection.executeScript(
-            """
-            CREATE FUNCTION refuse_line() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.line_no = 1500 THEN RAISE EXCEPTION 'line 1500 refused'; END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_line BEFORE INSERT ON raw_xact_row FOR EACH ROW EXECUTE FUNCTION refuse_line();
-            """)
+        try fixture.refuseRawRows(where: "line_no = 1500", message: "line 1500 refused")
         let failed = try fixture.importXact(fixture.upload("estimate.csv", generator.estimateCSV()))
         #expect(failed.status == .failed)
         let done = try fixture.count("SELECT count(*) FROM import_chunk WHERE import_job_id = $1 AND state = 'DONE'", failed.id)
         #expect(done < 6)
-        let loadedBefore = try fixture.count("SELECT count(*) FROM raw_xact_row")
+        let version = try fixture.count("SELECT id FROM estimate_version WHERE import_job_id = $1", failed.id)
+        let loadedBefore = try fixture.count("SELECT count(*) FROM raw_xact_row_v\(version)")
 
-        try fixture.connection.executeScript("DROP TRIGGER refuse_line ON raw_xact_row")
+        try fixture.allowRawRows()
         guard case .resumed(let retried) = try retry(fixture, failed.id) else {
             Issue.record("the job was planned again instead of resumed")
             return
@@ -81,15 +74,11 @@ struct RetryTests {
         let fixture = try PipelineFixture()
         fixture.settings.chunks = .fixed(3)
         try fixture.seedProject("P1")
-        try fixture.connection.executeScript(
-            """
-            CREATE FUNCTION refuse_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
-            CREATE TRIGGER refuse_all BEFORE INSERT ON raw_xact_row FOR EACH ROW EXECUTE FUNCTION refuse_all();
-            """)
+        try fixture.refuseRawRows(where: "true", message: "refused")
         let path = fixture.upload("estimate.csv", generator.estimateCSV())
         let failed = try fixture.importXact(path)
         #expect(failed.status == .failed)
-        try fixture.connection.executeScript("DROP TRIGGER refuse_all ON raw_xact_row")
+        try fixture.allowRawRows()
         var changed = generator.estimateCSV()
         changed[changed.count - 5] = UInt8(ascii: "X")
         fixture.upload("estimate.csv", changed)

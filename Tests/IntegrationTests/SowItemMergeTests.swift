@@ -5,23 +5,31 @@ import IngestPostgres
 import NexusIngestSamples
 import Testing
 
-/// `gc` merges the SOW item tables of old estimate versions (``SowItemStorage/merge(_:versions:)``),
-/// which migration 13 made possible by removing the allocation's key to the items: every
-/// version keeps its items and ids, readers and allocations keep their answers, and `sow_item`
-/// keeps few partitions.
-@Suite("SOW item tables merged by gc", .enabled(if: TestDatabase.isConfigured))
+/// `gc` merges the SOW item and raw row tables of old estimate versions
+/// (``VersionTable/merge(_:versions:)``), which migrations 13 and 14 made possible by removing
+/// the keys to the items and to the raw rows: every version keeps its rows and ids, readers and
+/// allocations keep their answers, and `sow_item` and `raw_xact_row` keep few partitions.
+@Suite("Estimate version tables merged by gc", .enabled(if: TestDatabase.isConfigured))
 struct SowItemMergeTests {
     let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_item'::regclass"
-    let merged = "estimate versions' own SOW item tables (merged into shared ones)"
+    let rawPartitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'raw_xact_row'::regclass"
+    let merged = "estimate versions' own SOW item and raw row tables (merged into shared ones)"
 
-    /// The attached tables that hold several versions, with how many each holds.
-    func mergedTables(_ fixture: PipelineFixture) throws -> [String] {
+    /// The attached tables of `parent` that hold several versions, with how many each holds.
+    func mergedTables(_ fixture: PipelineFixture, of parent: String) throws -> [String] {
         try fixture.strings(
             """
             SELECT c.relname || ' ' || (SELECT count(*) FROM regexp_matches(pg_get_expr(c.relpartbound, c.oid), '[0-9]+', 'g'))
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent = 'sow_item'::regclass AND c.relname LIKE 'sow_item_m%' ORDER BY c.relname
-            """)
+            WHERE i.inhparent = $1::regclass AND c.relname LIKE $1 || '_m%' ORDER BY c.relname
+            """, parent)
+    }
+
+    /// Those of `sow_item`, after checking that those of `raw_xact_row` hold the same versions.
+    func mergedTables(_ fixture: PipelineFixture) throws -> [String] {
+        let items = try mergedTables(fixture, of: "sow_item")
+        #expect(try mergedTables(fixture, of: "raw_xact_row") == items.map { "raw_xact_row" + $0.dropFirst("sow_item".count) })
+        return items
     }
 
     /// Imports `count` small estimates of project P1 (the `first`th on: each file its own),
@@ -38,7 +46,7 @@ struct SowItemMergeTests {
     }
 
     func merge(_ fixture: PipelineFixture, _ versions: [Int64]) throws {
-        try fixture.connection.transaction { try SowItemStorage.merge($0, versions: versions) }
+        try fixture.connection.transaction { try VersionTable.merge($0, versions: versions) }
     }
 
     @Test func mergedTablesGrowLikeABinaryCounter() throws {
@@ -70,11 +78,14 @@ struct SowItemMergeTests {
         let table = "sow_item_m\(v[0])_\(v[7])"
         #expect(try mergedTables(fixture) == ["\(table) 8"])
         #expect(try fixture.count(partitions) == 2)
+        #expect(try fixture.count(rawPartitions) == 2)
         #expect(try fixture.sowItemSnapshot() == before)
-        // Its key and indexes, and the parent's four keys, taken over by the attach.
+        // Its key and indexes, and the parent's three keys, taken over by the attach; the raw
+        // rows' table has its key and indexes.
         #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", table) == 5)
         #expect(try fixture.count(
-            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid <> 0", table) == 4)
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' AND conparentid <> 0", table) == 3)
+        #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass", "raw_xact_row_m\(v[0])_\(v[7])") == 3)
 
         // Rollback to a merged version, and a new import after it: readers see their items.
         let items = "SELECT count(*) FROM sow_item s JOIN estimate_version_current v ON v.id = s.estimate_version_id"
@@ -104,28 +115,24 @@ struct SowItemMergeTests {
         #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 17)
         #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[16]) 17"])
         #expect(try fixture.count(partitions) == 18)
+        #expect(try fixture.count(rawPartitions) == 18)
         #expect(try fixture.sowItemSnapshot() == before)
         // 16 tables apart are fewer than twice 16: the next gc merges nothing.
         #expect(try collector.run(dryRun: false, failedOlderThanHours: 1).first { $0.what == merged }?.count == 0)
         #expect(try fixture.count(partitions) == 18)
     }
 
-    /// Migration 13 on a database that migration 12's imports filled: the allocation's key to
-    /// the items goes, rows and answers stay, and the version tables can then be merged.
-    @Test func theUpgradeDropsTheAllocationKeyAndKeepsEveryRow() throws {
+    /// Migrations 13 and 14 on a database that migration 12's imports filled: the keys to the
+    /// items and raw rows go, rows and answers stay, and the version tables can be merged.
+    @Test func theUpgradeDropsTheKeysAndKeepsEveryRow() throws {
         let fixture = try PipelineFixture(migrations: Array(Migrations.all.prefix(12)))
-        try fixture.seedProject("P1")
         let generator = XactEstimateGenerator(lines: 60, units: 5, components: 20)
-        for (name, file) in [("first.csv", XactEstimateGenerator(lines: 40, components: 10).estimateCSV()), ("second.csv", generator.estimateCSV())] {
-            let job = try fixture.runImport(
-                fixture.upload(name, file), type: .xactRaw, options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
-            #expect(job.status == .succeeded, "\(job.message ?? "")")
-        }
+        try fixture.importXactAsBefore([XactEstimateGenerator(lines: 40, components: 10).estimateCSV(), generator.estimateCSV()])
         let components = try fixture.runImport(
             fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
             options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
         #expect(components.status == .succeeded, "\(components.message ?? "")")
-        let keys = "SELECT count(*) FROM pg_constraint WHERE confrelid = 'sow_item'::regclass"
+        let keys = "SELECT count(*) FROM pg_constraint WHERE confrelid IN ('sow_item'::regclass, 'raw_xact_row'::regclass)"
         #expect(try fixture.count(keys) > 0)
         let before = try fixture.sowItemSnapshot()
         #expect(try fixture.count("SELECT count(*) FROM sow_component_allocation_current") > 0)
@@ -139,10 +146,14 @@ struct SowItemMergeTests {
             SELECT count(*) FROM pg_constraint
             WHERE conrelid = 'sow_component_allocation'::regclass AND confrelid = 'component_summary'::regclass AND confdeltype = 'c'
             """) == 1)
-        let versions = try fixture.strings("SELECT id FROM estimate_version ORDER BY id").compactMap { Int64($0) }
-        #expect(versions.count == 2)
+        // Versions imported after the upgrade: their tables merge.
+        let versions = try importVersions(fixture, 2)
+        let after = try fixture.sowItemSnapshot()
         try merge(fixture, versions)
-        #expect(try mergedTables(fixture) == ["sow_item_m\(versions[0])_\(versions[1]) 2"])
-        #expect(try fixture.sowItemSnapshot() == before)
+        #expect(try mergedTables(fixture, of: "sow_item") == ["sow_item_m\(versions[0])_\(versions[1]) 2"])
+        // The upgrade put the first two versions' raw rows in a table of their own, which the
+        // new two join (it holds no more versions than they are).
+        #expect(try mergedTables(fixture, of: "raw_xact_row") == ["raw_xact_row_m1_\(versions[1]) 4"])
+        #expect(try fixture.sowItemSnapshot() == after)
     }
 }

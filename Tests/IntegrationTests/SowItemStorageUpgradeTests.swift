@@ -40,7 +40,7 @@ struct SowItemStorageUpgradeTests {
         let moved = "sow_item_m1_2"
         #expect(try fixture.count("SELECT count(*) FROM \(moved)") == 420)
         #expect(try fixture.count("SELECT count(*) FROM pg_index WHERE indrelid = '\(moved)'::regclass") == 5)
-        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = '\(moved)'::regclass AND contype = 'f'") == 4)
+        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = '\(moved)'::regclass AND contype = 'f'") == 3)
         // No key refers to the items (migration 13 removed the allocation's), so that gc can
         // merge version tables.
         #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE confrelid = 'sow_item'::regclass") == 0)
@@ -54,9 +54,9 @@ struct SowItemStorageUpgradeTests {
         let version = try #require(try fixture.currentVersion())
         #expect(version != old)
         #expect(try fixture.count(partitions) == 3)
-        #expect(try fixture.count("SELECT count(*) FROM \(SowItemStorage(versionId: version).table)") == 200)
+        #expect(try fixture.count("SELECT count(*) FROM \(EstimateVersionStorage(versionId: version).itemTable)") == 200)
         #expect(try fixture.count("SELECT min(id) FROM sow_item WHERE estimate_version_id = $1", version) > lastId)
-        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'sow_item_v\(version)'::regclass AND contype = 'f'") == 4)
+        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = 'sow_item_v\(version)'::regclass AND contype = 'f'") == 3)
         let allocated = try fixture.runImport(
             fixture.upload("components2.csv", smaller.componentsCSV()), type: .xactComponents,
             options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
@@ -91,15 +91,16 @@ struct SowItemStorageUpgradeTests {
 }
 
 extension PipelineFixture {
-    /// Every version's items (a digest per version), and what readers see of the current
-    /// estimate and its allocation (the tests of the SOW items' storage compare it before and
-    /// after).
+    /// Every version's items and raw rows (a digest per version), and what readers see of the
+    /// current estimate and its allocation (the tests of the version tables' storage compare it
+    /// before and after).
     func sowItemSnapshot() throws -> [String] {
-        try strings(
-            """
-            SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
-            FROM sow_item s GROUP BY estimate_version_id ORDER BY estimate_version_id
-            """)
-            + xactDump() + allocationSnapshot()
+        try ["sow_item", "raw_xact_row"].flatMap { table in
+            try strings(
+                """
+                SELECT estimate_version_id || ' ' || count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id))
+                FROM \(table) s GROUP BY estimate_version_id ORDER BY estimate_version_id
+                """)
+        } + xactDump() + allocationSnapshot()
     }
 }

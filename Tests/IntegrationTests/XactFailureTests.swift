@@ -28,15 +28,7 @@ struct XactFailureTests {
 
     @Test func aFailedRawChunkLeavesThePreviousVersionCurrent() throws {
         let (fixture, version, dump) = try published()
-        try fixture.connection.executeScript(
-            """
-            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.description = 'BOOM' THEN RAISE EXCEPTION 'line BOOM is not allowed'; END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_boom BEFORE INSERT ON raw_xact_row FOR EACH ROW EXECUTE FUNCTION refuse_boom();
-            """)
+        try fixture.refuseRawRows(where: "description = 'BOOM'", message: "line BOOM is not allowed")
         var bytes = generator.estimateCSV()
         bytes += Array("9999,UNIT_01_BLDG,Room 1 - 1,BOOM,0,Average,1.00,1.00,0,1.00,EA,Dwelling,Replace,,,,,,,,,1.00,,,,,,,,CAA,S1,,,,,,\r\n".utf8)
         let failed = try fixture.importXact(fixture.upload("bad.csv", bytes))

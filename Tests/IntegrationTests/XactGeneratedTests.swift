@@ -157,7 +157,7 @@ struct XactGeneratedTests {
     }
 
     /// The diff a dry run reports: against nothing for a project's first version, then as
-    /// multisets of canonical keys against the current one.
+    /// multisets of canonical keys against the current one; a dry run leaves no raw table.
     @Test func theDiffCountsAddedAndRemovedRowsAndTheirRCV() throws {
         let fixture = try PipelineFixture()
         try fixture.seedProject("P1")
@@ -171,10 +171,15 @@ struct XactGeneratedTests {
             let job = try fixture.runImport(fixture.upload(name, bytes), type: .xactRaw, options: dryRun, force: true)
             return try #require(job.result?["diff"], "\(job)")
         }
+        let rawTables = """
+            SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+            AND relname ~ '^raw_xact_row_v[0-9]+$' AND NOT relispartition
+            """
 
         let none = try diff("first.csv", first)
         #expect(none["current"] == 0 && none["incoming"] == 600 && none["added"] == 600 && none["removed"] == 0)
         #expect(none["currentEstimateVersionId"] == .null)
+        #expect(try fixture.count(rawTables) == 0)
         let published = try fixture.importXact(fixture.upload("first.csv", first))
         #expect(published.status == .succeeded)
         // The company has no cost book: nothing synced, and said so.
@@ -185,6 +190,7 @@ struct XactGeneratedTests {
         #expect(none["rcvTotal"]?["new"] == .string(rcv))
 
         let changed = try diff("second.csv", second)
+        #expect(try fixture.count(rawTables) == 0)
         #expect(try fixture.importXact(fixture.upload("second.csv", second)).status == .succeeded)
         let secondVersion = try #require(try fixture.currentVersion())
         // The same figures from the two versions' rows.

@@ -44,13 +44,13 @@ enum StorageTables {
         try connection.query("ALTER TABLE \(parent) ATTACH PARTITION \(table) FOR VALUES IN (\(list))")
     }
 
-    /// Drops the tables of these owners, and those whose owner row in `owners` no longer exists
-    /// (deleted along with its import), in the current schema.
+    /// Drops the tables of these owners, and the unattached ones whose owner row in `owners` no
+    /// longer exists (deleted along with its import), in the current schema.
     static func drop(_ connection: PostgresConnection, prefix: String, owners: String, ids: [Int64]) throws {
         let orphans = try connection.query(
             """
             SELECT c.relname FROM pg_class c
-            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+            WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND NOT c.relispartition
               AND c.relname ~ '^\(prefix)[0-9]+$'
               AND NOT EXISTS (SELECT 1 FROM \(owners) o WHERE o.id = substr(c.relname, \(prefix.count + 1))::bigint)
             """

@@ -16,12 +16,13 @@ extension XactRawImporter {
         let current = try connection.query(
             "SELECT id FROM estimate_version_current WHERE project_id = $2 AND id <> $1", version, try job.id("projectId")
         ).first?.decode(0, as: Int64.self)
+        let raw = EstimateVersionStorage(versionId: version).rawTable
         let row = try connection.query(
             """
             WITH n AS (
                 SELECT CASE WHEN $1::bigint IS NULL THEN '' ELSE coalesce(canonical_key_hash, '') END AS key,
                        count(*) AS rows, sum(rcv) AS rcv
-                FROM raw_xact_row WHERE estimate_version_id = $2 GROUP BY 1
+                FROM \(raw) GROUP BY 1
             ), p AS (
                 SELECT coalesce(canonical_key_hash, '') AS key, count(*) AS rows, sum(rcv) AS rcv FROM raw_xact_row
                 WHERE estimate_version_id = $1 GROUP BY 1
@@ -34,7 +35,7 @@ extension XactRawImporter {
                    coalesce(sum(current_rcv), 0)::text, coalesce(sum(new_rcv), 0)::text,
                    (coalesce(sum(new_rcv), 0) - coalesce(sum(current_rcv), 0))::text
             FROM j
-            """, current, version
+            """, current
         ).first!
         return PublishDiff(
             unit: "items", current: try row.require(0, as: Int.self), removed: try row.require(3, as: Int.self),
@@ -49,9 +50,11 @@ extension XactRawImporter {
             ])
     }
 
-    /// Removes the unpublished estimate version and its rows.
+    /// Removes the unpublished estimate version and its raw rows.
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {
-        try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", try job.id("estimateVersionId"))
+        let version = try job.id("estimateVersionId")
+        let removed = try connection.query("DELETE FROM estimate_version WHERE id = $1 AND status = 'parsing'", version).affectedRows
+        if removed == 1 { try EstimateVersionStorage.drop(connection, versions: [version]) }
     }
 
     public func lockPublishing(_ connection: PostgresConnection) throws {

@@ -8,19 +8,23 @@ extension XactRawImporter: RegisteredImporter {
     public static var summary: String { "Xactimate raw estimates of one project (--project)" }
     public static var defaultRoutes: [String] { ["xact-raw/*=xact-raw"] }
     public static var options: ImportOptionRules { ImportOptionRules(required: [.project]) }
-    /// The failed versions of old failed jobs; and the SOW item tables of all but the newest
-    /// published versions, merged in transactions of their own once many are attached
-    /// (``SowItemStorage/merge(_:versions:)``).
+    /// The failed versions of old failed jobs, with their raw tables; and the SOW item and raw
+    /// row tables of all but the newest published versions, merged in transactions of their own
+    /// once many are attached
+    /// (``VersionTable/merge(_:versions:)``).
     public static var garbage: [GarbageRule] {
         [
-            GarbageRule(what: "failed estimate versions of old failed jobs", table: "estimate_version v") { scope in
+            GarbageRule(
+                what: "failed estimate versions of old failed jobs", table: "estimate_version v",
+                release: { connection, versions in try EstimateVersionStorage.drop(connection, versions: versions) }
+            ) { scope in
                 "v.status = 'failed' AND v.import_job_id IN (\(scope.oldFailedJobs))"
             },
             GarbageRule(
-                what: "estimate versions' own SOW item tables (merged into shared ones)", table: "estimate_version v",
-                release: { connection, versions in try SowItemStorage.merge(connection, versions: versions) },
-                deletesRows: false, batchSize: SowItemStorage.versionsMergedPerTransaction
-            ) { _ in SowItemStorage.mergeCondition },
+                what: "estimate versions' own SOW item and raw row tables (merged into shared ones)", table: "estimate_version v",
+                release: { connection, versions in try VersionTable.merge(connection, versions: versions) },
+                deletesRows: false, batchSize: VersionTable.versionsMergedPerTransaction
+            ) { _ in VersionTable.mergeCondition },
         ]
     }
 }

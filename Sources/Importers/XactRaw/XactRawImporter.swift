@@ -6,10 +6,10 @@ public import IngestPostgres
 ///
 /// `prepare` resolves the project and creates the version (`parsing`). The file is read
 /// tolerantly (delimiter sniffed among tab, comma, semicolon and pipe; ragged rows and stray
-/// quotes accepted; blank records dropped) and loaded in line ranges straight into
-/// `raw_xact_row` with its file line. `finalize` builds the model set-based
-/// (``XactRawModel``): units, particles, logical items, the SOW and its items in file
-/// order (in a table of the version's own, attached: ``SowItemStorage``), the cost-book and
+/// quotes accepted; blank records dropped) and loaded in line ranges straight into the
+/// version's own raw table with its file line (``EstimateVersionStorage``). `finalize` builds
+/// the model set-based (``XactRawModel``): units, particles, logical items, the SOW and its
+/// items in file order, attaches the version's raw rows and items, runs the cost-book and
 /// Golden syncs, and marks the version `completed` in the
 /// transaction that marks the job SUCCEEDED. A failed job leaves its version `failed` (a
 /// trigger of migration 2 follows the job) with no SOW, and the previous version current.
@@ -48,10 +48,11 @@ public struct XactRawImporter: Importer {
             RETURNING id
             """, project.id, job.fileName ?? "", job.csvPath ?? "", job.createdBy, job.jobId
         ).first!.require(0, as: Int64.self)
+        try EstimateVersionStorage(versionId: version).createRawTable(connection)
         return Projects.facts(project: project, estimateVersion: version)
     }
 
-    /// The `raw_xact_row` columns ``encode(_:line:job:into:)`` writes, in order.
+    /// The raw rows' columns ``encode(_:line:job:into:)`` writes, in order.
     static let copyColumns = [
         "estimate_version_id", "file_line", "line_no",
         "group_code", "group_description", "description", "age", "condition", "qty", "item_amount", "reported_cost",
@@ -62,9 +63,10 @@ public struct XactRawImporter: Importer {
         "raw_row_json", "signature_hash", "canonical_key_hash",
     ]
 
-    /// Rows go straight into `raw_xact_row`: nothing to aggregate within a chunk.
+    /// Rows go straight into the version's raw table: nothing to aggregate within a chunk.
     public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
-        try connection.copyStatement(table: "raw_xact_row", columns: Self.copyColumns)
+        try connection.copyStatement(
+            table: EstimateVersionStorage(versionId: try job.id("estimateVersionId")).rawTable, columns: Self.copyColumns)
     }
 
     public func encode(_ record: XactRawRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {

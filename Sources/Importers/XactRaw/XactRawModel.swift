@@ -2,36 +2,40 @@ import IngestCore
 import IngestPostgres
 
 /// XACT_RAW's finalize (spec §6.3–§6.9 with DESIGN §3): builds the estimate's model from
-/// its `raw_xact_row` rows in set-based statements, inside the publishing transaction.
+/// the version's raw rows in set-based statements, inside the publishing transaction.
 ///
 /// Units are reconciled in Swift (``UnitReconciler``: a handful per project); everything
-/// per row (particles, logical items, SOW items, syncs) is one SQL statement each. The SOW
-/// items go into the version's own table, which is keyed, indexed and attached before the
-/// syncs read them (``SowItemStorage``).
+/// per row (particles, logical items, SOW items, syncs) is one SQL statement each. The raw
+/// rows are read from the version's own table, and the SOW items written to another; both are
+/// keyed, indexed and attached before the syncs read them (``EstimateVersionStorage``).
 struct XactRawModel {
     let connection: PostgresConnection
     let job: JobContext
+    /// The version's tables.
+    let storage: EstimateVersionStorage
+
+    init(connection: PostgresConnection, job: JobContext) throws {
+        self.connection = connection
+        self.job = job
+        self.storage = EstimateVersionStorage(versionId: try job.id("estimateVersionId"))
+    }
 
     func build() throws -> [String: JSONValue] {
         let versionId = try job.id("estimateVersionId")
         let projectId = try job.id("projectId")
         let companyId = try job.id("companyId")
         try Projects.lock(connection, project: projectId)
-        // The chunks' COPYs have made the statistics stale; the joins below need real ones, of
-        // the columns they and the syncs use: 0.26 s instead of 0.64 s with every column
-        // (`raw_row_json` the dearest). Autovacuum analyzes the rest (an ANALYZE of some
-        // columns does not reset its count of changes).
-        try connection.query(
-            """
-            ANALYZE raw_xact_row (id, estimate_version_id, file_line, group_code, group_description, signature_hash,
-                canonical_key_hash, cat, unit_cost)
-            """)
+        // Before this transaction writes anything the version tables' attach or gc's merges
+        // lock: another finalize, a version's deletion or a merge waits for it, or it for them.
+        try connection.query(VersionTable.lockTables)
+        // The chunks' COPYs left the table without statistics; the joins below need real ones.
+        try storage.analyzeRawTable(connection)
         try connection.query("SET LOCAL work_mem = '64MB'")
 
-        let rawRows = try connection.query("SELECT count(*) FROM raw_xact_row WHERE estimate_version_id = $1", versionId)
+        let rawRows = try connection.query("SELECT count(*) FROM \(storage.rawTable)")
             .first!.require(0, as: Int.self)
-        let units = try reconcileUnits(project: projectId, company: companyId, version: versionId)
-        let particles = try resolveParticles(project: projectId, company: companyId, version: versionId)
+        let units = try reconcileUnits(project: projectId, company: companyId)
+        let particles = try resolveParticles(project: projectId, company: companyId)
         // The project's logical items are written only here, under the project's lock: the
         // new keys are those the table lacks, found by one anti-join rather than a speculative
         // insertion per row (ON CONFLICT: 3.2 s instead of 2.8 s for 300k new keys). Another
@@ -40,19 +44,18 @@ struct XactRawModel {
             """
             WITH keys AS (
                 SELECT DISTINCT k.particle_id, r.signature_hash
-                FROM raw_xact_row r
+                FROM \(storage.rawTable) r
                 JOIN nexus_particle k ON k.grouping_code = coalesce(r.group_code, '') AND k.group_description = r.group_description
-                WHERE r.estimate_version_id = $1
             ), inserted AS (
                 INSERT INTO sow_logical_item (project_id, project_particle_id, signature_hash)
-                SELECT $2, particle_id, signature_hash FROM keys k
+                SELECT $1, particle_id, signature_hash FROM keys k
                 WHERE NOT EXISTS (
                     SELECT FROM sow_logical_item l
-                    WHERE l.project_id = $2 AND l.project_particle_id = k.particle_id AND l.signature_hash = k.signature_hash)
+                    WHERE l.project_id = $1 AND l.project_particle_id = k.particle_id AND l.signature_hash = k.signature_hash)
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM inserted)
-            """, versionId, projectId
+            """, projectId
         ).first!
         // A first import of a project makes this table grow from nothing within the
         // transaction: without fresh statistics the join below becomes a nested loop that
@@ -69,11 +72,10 @@ struct XactRawModel {
         // subquery the planner keeps apart (OFFSET 0), so that the JSON goes no further than
         // the scan: carried through the joins and the numbering's sort, it made the hash join
         // spill and the sort write 291 MB to disk (300k lines).
-        let storage = SowItemStorage(versionId: versionId)
-        try storage.create(connection)
+        try storage.createItemTable(connection)
         let items = try connection.query(
             """
-            INSERT INTO \(storage.table) (
+            INSERT INTO \(storage.itemTable) (
                 sow_id, estimate_version_id, raw_row_id, logical_item_id, project_particle_id, line_no, source_line_no,
                 description, item_note, qty, unit, unit_cost, item_amount, rcv_amount, acv_amount, depreciation_amount,
                 sales_tax_amount, material_amount, equipment_amount, category_code, selection_code, activity, payer_type,
@@ -87,7 +89,7 @@ struct XactRawModel {
                          unit_cost, item_amount, rcv, acv, depreciation_amount, sales_tax, material, equipment,
                          nullif(raw_row_json ->> $4, '') AS unit_cell, nullif(raw_row_json ->> $5, '') AS cat_cell,
                          nullif(raw_row_json ->> $6, '') AS sel_cell, nullif(raw_row_json ->> $7, '') AS activity_cell
-                  FROM raw_xact_row WHERE estimate_version_id = $1 OFFSET 0) r
+                  FROM \(storage.rawTable) OFFSET 0) r
             JOIN nexus_particle k ON k.grouping_code = coalesce(r.group_code, '') AND k.group_description = r.group_description
             JOIN sow_logical_item l
               ON l.project_id = $2 AND l.project_particle_id = k.particle_id AND l.signature_hash = r.signature_hash
@@ -103,7 +105,7 @@ struct XactRawModel {
         let total = try connection.query(
             """
             UPDATE sow SET total_amount = (SELECT coalesce(sum(coalesce(rcv_amount, item_amount, 0)), 0)
-                                           FROM \(storage.table) WHERE sow_id = $1), updated_at = now()
+                                           FROM \(storage.itemTable) WHERE sow_id = $1), updated_at = now()
             WHERE id = $1 RETURNING total_amount::text
             """, sowId
         ).first!.require(0, as: String.self)
@@ -186,9 +188,9 @@ struct XactRawModel {
     /// Reconciles the project's units with the version's grouping codes and leaves
     /// `nexus_unit (grouping_code, unit_id, label)` for the following statements
     /// (`grouping_code` is '' for rows without a Group Code).
-    private func reconcileUnits(project: Int64, company: Int64, version: Int64) throws -> UnitCounts {
+    private func reconcileUnits(project: Int64, company: Int64) throws -> UnitCounts {
         let codes = try connection.query(
-            "SELECT DISTINCT coalesce(group_code, '') FROM raw_xact_row WHERE estimate_version_id = $1", version
+            "SELECT DISTINCT coalesce(group_code, '') FROM \(storage.rawTable)"
         ).rows.map { try $0.require(0, as: String.self) }
         var desired: [String: String] = [:]
         for code in codes {
@@ -249,16 +251,16 @@ struct XactRawModel {
     /// particles, creates the missing ones and corrects the label and unit of the others;
     /// leaves `nexus_particle (grouping_code, group_description, unit_id, label,
     /// particle_id)`.
-    private func resolveParticles(project: Int64, company: Int64, version: Int64) throws -> ParticleCounts {
+    private func resolveParticles(project: Int64, company: Int64) throws -> ParticleCounts {
         let keys = try connection.query(
             """
             CREATE TEMP TABLE nexus_particle ON COMMIT DROP AS
             SELECT k.grouping_code, k.group_description, u.unit_id, u.label || ' - ' || k.group_description AS full_label,
                    NULL::bigint AS particle_id
             FROM (SELECT DISTINCT coalesce(group_code, '') AS grouping_code, group_description
-                  FROM raw_xact_row WHERE estimate_version_id = $1) k
+                  FROM \(storage.rawTable)) k
             JOIN nexus_unit u USING (grouping_code)
-            """, version
+            """
         ).affectedRows
         let existing = try connection.query("SELECT count(*) FROM project_particle WHERE project_id = $1", project)
             .first!.require(0, as: Int.self)

@@ -8,7 +8,7 @@
 -- attaching one components job's allocation took 7,035 locks through that key (25 without
 -- it); with 3,003, a components import failed with "out of shared memory" at the default
 -- max_locks_per_transaction. Without the key, gc merges old versions' tables
--- (SowItemStorage), which keeps their number small.
+-- (VersionTable), which keeps their number small.
 --
 -- What the key did is done elsewhere:
 -- - An allocation row is written from a join with its version's SOW items in the publishing

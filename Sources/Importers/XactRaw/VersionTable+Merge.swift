@@ -1,0 +1,118 @@
+import IngestPostgres
+
+/// `gc` merges the tables of old estimate versions, so that `sow_item` and `raw_xact_row` keep
+/// few partitions however many versions are published.
+///
+/// Each partition costs every statement that is not pruned to one version (a reader's join of
+/// `sow_item` and `sow`) a lock on it and on each of its indexes: with 3,003 SOW item tables
+/// such statements failed with "out of shared memory" at the default
+/// `max_locks_per_transaction` (BENCHMARKS.md, fourteenth round).
+extension VersionTable {
+    /// How many of the newest versions' own tables `gc` leaves apart; it merges the older ones
+    /// once twice as many are attached.
+    static let versionsKeptApart = 16
+
+    /// At most this many versions share a table: a partition's bound is stored in its `pg_class`
+    /// row, which cannot exceed a page (see ``AllocationStorage``).
+    static let versionsPerMergedTable = 512
+
+    /// At most this many versions' own tables `gc` merges in one transaction: dropping a table
+    /// locks about 38 objects until the transaction ends (the table, its indexes, TOAST table,
+    /// constraints and types), and copying its rows six more, from a lock table that holds
+    /// about 6,400 at the default settings for every session at once (256 SOW item tables took
+    /// 10,091; each version has two tables).
+    static let versionsMergedPerTransaction = 32
+
+    /// `gc`'s condition (on `estimate_version v`) for the versions whose own tables
+    /// ``merge(_:versions:)`` merges: when at least twice ``versionsKeptApart`` versions have a
+    /// SOW item table of their own attached, all but the newest ``versionsKeptApart``.
+    static var mergeCondition: String {
+        """
+        v.id IN (
+            SELECT version FROM (
+                SELECT version, row_number() OVER (ORDER BY version DESC) AS rank, count(*) OVER () AS attached
+                FROM (SELECT substr(c.relname, \(sowItems.ownPrefix.count + 1))::bigint AS version
+                      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                      WHERE i.inhparent = '\(sowItems.parent)'::regclass AND c.relname ~ '^\(sowItems.ownPrefix)[0-9]+$') apart
+            ) ranked
+            WHERE rank > \(versionsKeptApart) AND attached >= \(2 * versionsKeptApart))
+        """
+    }
+
+    /// Merges the own tables of these versions, SOW items and raw rows, into tables of several
+    /// versions, in the caller's transaction (one of its own: `gc` runs it after its other
+    /// rules have committed, for at most ``versionsMergedPerTransaction`` versions at a time),
+    /// after ``lockTables``.
+    ///
+    /// Merged tables grow like the digits of a binary counter: the newest merged table joins
+    /// the new one while it holds no more versions than the new one (and both fit in
+    /// ``versionsPerMergedTable``), then the next newest on the same terms. A version's rows are
+    /// so copied a handful of times at most (a table's size at least doubles each time), and
+    /// only a handful of tables are ever less than full.
+    ///
+    /// The tables merged are locked against writers (a cascade from a deleted version). The rows
+    /// are copied into a new table without index or key, checked to hold only its versions; it
+    /// is indexed and keyed (one sorted pass each), the old tables are dropped, and it is
+    /// attached in their place, which validates its foreign keys in one pass each. Readers see
+    /// the old tables until the transaction commits, then the merged one with the same rows;
+    /// from the first drop they wait for the commit (a dropped partition locks its parent).
+    static func merge(_ connection: PostgresConnection, versions: [Int64]) throws {
+        let versions = versions.sorted()
+        guard !versions.isEmpty else { return }
+        try connection.query(lockTables)
+        for kind in [rawRows, sowItems] {
+            for start in stride(from: 0, to: versions.count, by: versionsPerMergedTable) {
+                try kind.merge(connection, batch: Array(versions[start..<min(start + versionsPerMergedTable, versions.count)]))
+            }
+        }
+    }
+
+    /// Merges the own tables of one batch of versions (those that have one attached: a version
+    /// published before migration 14 has its raw rows in a table the upgrade made), with the
+    /// merged tables that the binary-counter rule of ``merge(_:versions:)`` adds, into one table.
+    private func merge(_ connection: PostgresConnection, batch: [Int64]) throws {
+        var versions = try connection.query(
+            """
+            SELECT v FROM unnest(ARRAY[\(batch.map(String.init).joined(separator: ", "))]::bigint[]) v
+            JOIN pg_inherits i ON i.inhrelid = to_regclass('\(ownPrefix)' || v) AND i.inhparent = '\(parent)'::regclass
+            ORDER BY v
+            """
+        ).rows.map { try $0.require(0, as: Int64.self) }
+        var sources = versions.map(table)
+        for (older, held) in try mergedTables(connection) {
+            guard held.count <= versions.count, held.count + versions.count <= Self.versionsPerMergedTable else { break }
+            sources.append(older)
+            versions += held
+        }
+        versions.sort()
+        guard versions.count > 1, let first = versions.first, let last = versions.last else { return }
+        var merged = "\(mergedPrefix)\(first)_\(last)"
+        var suffix = 1
+        while try connection.query("SELECT to_regclass($1) IS NOT NULL", merged).first!.require(0, as: Bool.self) {
+            suffix += 1
+            merged = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
+        }
+        try StorageTables.merge(
+            connection, sources: sources, into: merged, of: parent, checkName: "version_check",
+            column: "estimate_version_id", values: versions
+        ) { try buildIndexes(connection, table: $0) }
+    }
+
+    /// The attached tables of several versions, newest first (by their newest version), with
+    /// their versions, read from their partition bounds.
+    private func mergedTables(_ connection: PostgresConnection) throws -> [(table: String, versions: [Int64])] {
+        try connection.query(
+            """
+            SELECT c.relname, string_agg(m[1], ',')
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid,
+                 regexp_matches(pg_get_expr(c.relpartbound, c.oid), '[0-9]+', 'g') m
+            WHERE i.inhparent = '\(parent)'::regclass AND c.relname ~ '^\(mergedPrefix)[0-9]+_[0-9]+(_[0-9]+)?$'
+            GROUP BY c.relname
+            ORDER BY max(m[1]::bigint) DESC
+            """
+        ).rows.map { row in
+            let versions = try row.require(1, as: String.self).split(separator: ",").compactMap { Int64($0) }
+            return (try row.require(0, as: String.self), versions)
+        }
+    }
+}
