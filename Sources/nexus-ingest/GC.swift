@@ -13,8 +13,8 @@ struct GC: AsyncParsableCommand {
             partial data of a FAILED job goes once it is older than --failed-older-than hours \
             (the job can then no longer be retried). Published Golden revisions and completed \
             estimate versions are kept; once many are attached, the tables of all but the newest \
-            XACT component allocations and estimate versions' SOW items are merged into shared \
-            ones (the same rows), so that readers lock few tables.
+            XACT component allocations and estimate versions' SOW items and raw rows are merged \
+            into shared ones (the same rows), so that readers lock few tables.
             """)
 
     @OptionGroup var options: GlobalOptions
