@@ -1,5 +1,6 @@
 import Importers
 import IngestPostgres
+import NexusIngestSamples
 
 extension PipelineFixture {
     /// The tables an XACT raw import fills, in the order their keys need.
@@ -32,6 +33,19 @@ extension PipelineFixture {
             try connection.query(
                 "SELECT setval(pg_get_serial_sequence($1, 'id'), (SELECT max(id) FROM \(table)))", table)
         }
+    }
+}
+
+extension PipelineFixture {
+    /// Project P1's estimate as the previous schema's imports left it
+    /// (``importXactAsBefore(_:project:)``): a 120-line version, then `generator`'s (current);
+    /// and a components import of `generator`'s, allocated over the current one by this build.
+    func importXactWithComponentsAsBefore(_ generator: XactEstimateGenerator) throws {
+        try importXactAsBefore([XactEstimateGenerator(lines: 120, components: 10).estimateCSV(), generator.estimateCSV()])
+        let components = try runImport(
+            upload("components.csv", generator.componentsCSV()), type: .xactComponents,
+            options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
+        guard components.status == .succeeded else { throw DonorImportFailed(job: "\(components)") }
     }
 }
 

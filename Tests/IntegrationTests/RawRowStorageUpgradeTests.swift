@@ -43,11 +43,7 @@ struct RawRowStorageUpgradeTests {
         let generator = XactEstimateGenerator(lines: 300, components: 60)
         // Two published versions (the second current) as the previous schema's imports left
         // them, with a components import allocated over the current one.
-        try fixture.importXactAsBefore([XactEstimateGenerator(lines: 120, components: 10).estimateCSV(), generator.estimateCSV()])
-        let components = try fixture.runImport(
-            fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
-            options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
-        #expect(components.status == .succeeded, "\(components)")
+        try fixture.importXactWithComponentsAsBefore(generator)
         let (first, current) = (Int64(1), Int64(2))
         #expect(try fixture.currentVersion() == current)
         // A version still loading (the current one's rows again, its job RUNNING), a failed

@@ -126,12 +126,7 @@ struct SowItemMergeTests {
     /// items and raw rows go, rows and answers stay, and the version tables can be merged.
     @Test func theUpgradeDropsTheKeysAndKeepsEveryRow() throws {
         let fixture = try PipelineFixture(migrations: Array(Migrations.all.prefix(12)))
-        let generator = XactEstimateGenerator(lines: 60, units: 5, components: 20)
-        try fixture.importXactAsBefore([XactEstimateGenerator(lines: 40, components: 10).estimateCSV(), generator.estimateCSV()])
-        let components = try fixture.runImport(
-            fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
-            options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
-        #expect(components.status == .succeeded, "\(components.message ?? "")")
+        try fixture.importXactWithComponentsAsBefore(XactEstimateGenerator(lines: 60, units: 5, components: 20))
         let keys = "SELECT count(*) FROM pg_constraint WHERE confrelid IN ('sow_item'::regclass, 'raw_xact_row'::regclass)"
         #expect(try fixture.count(keys) > 0)
         let before = try fixture.sowItemSnapshot()

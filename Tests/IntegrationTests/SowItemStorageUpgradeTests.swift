@@ -19,11 +19,7 @@ struct SowItemStorageUpgradeTests {
         let generator = XactEstimateGenerator(lines: 300, components: 60)
         // Two versions (the second current) as the previous schema's imports left them, and a
         // components import allocated over the current one's items.
-        try fixture.importXactAsBefore([XactEstimateGenerator(lines: 120, components: 10).estimateCSV(), generator.estimateCSV()])
-        let components = try fixture.runImport(
-            fixture.upload("components.csv", generator.componentsCSV()), type: .xactComponents,
-            options: ImportOptions(project: "P1", publish: PublishPolicy(maxRemovedRatio: 1)))
-        #expect(components.status == .succeeded, "\(components)")
+        try fixture.importXactWithComponentsAsBefore(generator)
         let before = try fixture.sowItemSnapshot()
         let itemsBefore = try fixture.strings(currentItems)
         let old = try fixture.currentVersion()
