@@ -11,7 +11,7 @@ import Testing
 @Suite("Component allocation tables merged by gc", .enabled(if: TestDatabase.isConfigured))
 struct AllocationMergeTests {
     let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'sow_component_allocation'::regclass"
-    let merged = "allocation tables of published XACT component jobs merged into one"
+    let merged = "allocation tables of published XACT component jobs merged into shared ones"
     let dropped = "allocation tables of superseded or failed XACT component jobs"
 
     func collect(_ fixture: PipelineFixture, keepPublished: Int, dryRun: Bool = false) throws -> GarbageCollector.Report {

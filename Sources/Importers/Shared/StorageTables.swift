@@ -44,6 +44,58 @@ enum StorageTables {
         try connection.query("ALTER TABLE \(parent) ATTACH PARTITION \(table) FOR VALUES IN (\(list))")
     }
 
+    /// Merges the attached tables `owned` of `parent` (each holding the rows of one owner, whose
+    /// id is its `column` value) into one new partition `<mergedPrefix><first>_<last>` with
+    /// ``merge(_:sources:into:of:checkName:column:values:build:)``, together with the tables
+    /// merged before that the rule of a binary counter adds: the newest merged table joins
+    /// while it holds no more owners than the merge has so far (and both fit in `limit`), then
+    /// the next newest on the same terms. A row is so copied a handful of times at most (a
+    /// table's size at least doubles each time), and only a handful of merged tables are ever
+    /// less than full. Nothing happens for a single owner that no merged table joins.
+    static func mergeLikeACounter(
+        _ connection: PostgresConnection, owned: [(table: String, owner: Int64)], of parent: String, mergedPrefix: String,
+        checkName: String, column: String, limit: Int, build: (String) throws -> Void
+    ) throws {
+        var owners = owned.map(\.owner)
+        var sources = owned.map(\.table)
+        for (older, held) in try mergedTables(connection, of: parent, prefix: mergedPrefix) {
+            guard held.count <= owners.count, held.count + owners.count <= limit else { break }
+            sources.append(older)
+            owners += held
+        }
+        owners.sort()
+        guard owners.count > 1, let first = owners.first, let last = owners.last else { return }
+        var table = "\(mergedPrefix)\(first)_\(last)"
+        var suffix = 1
+        while try connection.query("SELECT to_regclass($1) IS NOT NULL", table).first!.require(0, as: Bool.self) {
+            suffix += 1
+            table = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
+        }
+        try merge(
+            connection, sources: sources, into: table, of: parent, checkName: checkName, column: column, values: owners,
+            build: build)
+    }
+
+    /// The attached tables of `parent` that hold several owners (named `<prefix><first>_<last>`,
+    /// perhaps with a `_<n>` suffix), newest first (by their newest owner), with their owners,
+    /// read from their partition bounds.
+    private static func mergedTables(
+        _ connection: PostgresConnection, of parent: String, prefix: String
+    ) throws -> [(table: String, owners: [Int64])] {
+        try connection.query(
+            """
+            SELECT c.relname, string_agg(m[1], ',')
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid,
+                 regexp_matches(pg_get_expr(c.relpartbound, c.oid), '[0-9]+', 'g') m
+            WHERE i.inhparent = '\(parent)'::regclass AND c.relname ~ '^\(prefix)[0-9]+_[0-9]+(_[0-9]+)?$'
+            GROUP BY c.relname
+            ORDER BY max(m[1]::bigint) DESC
+            """
+        ).rows.map { row in
+            (try row.require(0, as: String.self), try row.require(1, as: String.self).split(separator: ",").compactMap { Int64($0) })
+        }
+    }
+
     /// Drops the tables of these owners, and the unattached ones whose owner row in `owners` no
     /// longer exists (deleted along with its import), in the current schema.
     static func drop(_ connection: PostgresConnection, prefix: String, owners: String, ids: [Int64]) throws {

@@ -85,8 +85,9 @@ enum AllocationStorage {
         """
     }
 
-    /// Merges the attached tables of these jobs into one partition of the partitioned table
-    /// (`gc`): each job's table costs every reader of `sow_component_allocation` (the current
+    /// Merges the attached tables of these jobs, with older merged tables as a binary counter
+    /// adds them, into one partition of the partitioned table (`gc`, in transactions of its own
+    /// of at most ``jobsMergedPerTransaction`` jobs): each job's table costs every reader of `sow_component_allocation` (the current
     /// view cannot be pruned) a lock and an index probe per index, so that with 1,501 tables
     /// reading the current view of a 57,047-row allocation took 2.0–2.5 s and 7,514 locks
     /// (a server's lock table holds `max_locks_per_transaction` × connections: 6,400 by
@@ -98,29 +99,34 @@ enum AllocationStorage {
     /// is a change of the catalog only. Readers see the jobs' tables until the transaction
     /// commits, then the merged one with the same rows. The jobs' tables are locked against
     /// writers (a cascade from a deleted summary) while they are copied, after
-    /// ``lockTables(_:)``, which also keeps component summaries from being written meanwhile. A superseded job's rows in a merged table go with its component
-    /// summaries (their key cascades), since its table cannot be dropped alone any more.
+    /// ``lockTables(_:)``, which also keeps component summaries from being written meanwhile.
+    /// A superseded job's rows in a merged table go with its component summaries (their key
+    /// cascades), since its table cannot be dropped alone any more.
     static func merge(_ connection: PostgresConnection, jobs: [Int64]) throws {
         let jobs = jobs.sorted()
-        guard jobs.count > 1 else { return }
+        guard !jobs.isEmpty else { return }
         try lockTables(connection)
         for start in stride(from: 0, to: jobs.count, by: jobsPerMergedTable) {
             try merge(connection, batch: Array(jobs[start..<min(start + jobsPerMergedTable, jobs.count)]))
         }
     }
 
+    /// At most this many jobs' tables `gc` merges in one transaction: each dropped table locks
+    /// about 30 objects until the transaction ends (see ``VersionTable/versionsMergedPerTransaction``).
+    static let jobsMergedPerTransaction = 64
+
     /// At most this many jobs share a merged table: a partition's bound is stored in its
     /// `pg_class` row, which cannot exceed a page (1,484 jobs failed: "row is too big: size
     /// 13264, maximum size 8160").
     static let jobsPerMergedTable = 512
 
-    /// Merges one batch of jobs (sorted) into one table, after ``lockTables(_:)``.
+    /// Merges one batch of jobs (sorted), with the merged tables that the binary-counter rule
+    /// adds (``StorageTables/mergeLikeACounter(_:owned:of:mergedPrefix:checkName:column:limit:build:)``),
+    /// into one table, after ``lockTables(_:)``.
     private static func merge(_ connection: PostgresConnection, batch jobs: [Int64]) throws {
-        guard let first = jobs.first, let last = jobs.last, jobs.count > 1 else { return }
-        let table = "\(mergedPrefix)\(first)_\(last)"
-        try StorageTables.merge(
-            connection, sources: jobs.map(tableName), into: table, of: "sow_component_allocation", checkName: "job_check",
-            column: "import_job_id", values: jobs
+        try StorageTables.mergeLikeACounter(
+            connection, owned: jobs.map { (tableName($0), $0) }, of: "sow_component_allocation", mergedPrefix: mergedPrefix,
+            checkName: "job_check", column: "import_job_id", limit: jobsPerMergedTable
         ) { table in
             try buildIndexes(connection, table: table)
             // The parent's key, the same way: the attach then takes it as the partition's own

@@ -12,7 +12,7 @@ extension XactComponentsImporter: RegisteredImporter {
     /// newest `keep_published` sets of each version, and those of old failed jobs; the
     /// allocations of those jobs go with their tables (``AllocationStorage``), or with their
     /// summaries once their tables were merged: when many jobs' tables are attached, all but the
-    /// newest are merged into one (``AllocationStorage/merge(_:jobs:)``).
+    /// newest are merged into shared ones (``AllocationStorage/merge(_:jobs:)``).
     public static var garbage: [GarbageRule] {
         let superseded: @Sendable (GarbageScope) -> String = { scope in
             """
@@ -43,10 +43,11 @@ extension XactComponentsImporter: RegisteredImporter {
         ) { scope in
             "to_regclass('\(AllocationStorage.tablePrefix)' || j.id) IS NOT NULL AND (\(dropped(scope)))"
         }
-        // After the drops (rules that only release run in this order).
+        // After gc's transaction, with its drops, has committed; in batches.
         let merged = GarbageRule(
-            what: "allocation tables of published XACT component jobs merged into one", table: "import_job j",
-            release: { connection, jobs in try AllocationStorage.merge(connection, jobs: jobs) }, deletesRows: false
+            what: "allocation tables of published XACT component jobs merged into shared ones", table: "import_job j",
+            release: { connection, jobs in try AllocationStorage.merge(connection, jobs: jobs) }, deletesRows: false,
+            batchSize: AllocationStorage.jobsMergedPerTransaction
         ) { scope in AllocationStorage.mergeCondition(dropped: dropped(scope)) }
         return [allocations, merged] + rows
     }

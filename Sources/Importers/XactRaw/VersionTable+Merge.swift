@@ -69,50 +69,19 @@ extension VersionTable {
 
     /// Merges the own tables of one batch of versions (those that have one attached: a version
     /// published before migration 14 has its raw rows in a table the upgrade made), with the
-    /// merged tables that the binary-counter rule of ``merge(_:versions:)`` adds, into one table.
+    /// merged tables that the binary-counter rule adds, into one table
+    /// (``StorageTables/mergeLikeACounter(_:owned:of:mergedPrefix:checkName:column:limit:build:)``).
     private func merge(_ connection: PostgresConnection, batch: [Int64]) throws {
-        var versions = try connection.query(
+        let versions = try connection.query(
             """
             SELECT v FROM unnest(ARRAY[\(batch.map(String.init).joined(separator: ", "))]::bigint[]) v
             JOIN pg_inherits i ON i.inhrelid = to_regclass('\(ownPrefix)' || v) AND i.inhparent = '\(parent)'::regclass
             ORDER BY v
             """
         ).rows.map { try $0.require(0, as: Int64.self) }
-        var sources = versions.map(table)
-        for (older, held) in try mergedTables(connection) {
-            guard held.count <= versions.count, held.count + versions.count <= Self.versionsPerMergedTable else { break }
-            sources.append(older)
-            versions += held
-        }
-        versions.sort()
-        guard versions.count > 1, let first = versions.first, let last = versions.last else { return }
-        var merged = "\(mergedPrefix)\(first)_\(last)"
-        var suffix = 1
-        while try connection.query("SELECT to_regclass($1) IS NOT NULL", merged).first!.require(0, as: Bool.self) {
-            suffix += 1
-            merged = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
-        }
-        try StorageTables.merge(
-            connection, sources: sources, into: merged, of: parent, checkName: "version_check",
-            column: "estimate_version_id", values: versions
+        try StorageTables.mergeLikeACounter(
+            connection, owned: versions.map { (table($0), $0) }, of: parent, mergedPrefix: mergedPrefix,
+            checkName: "version_check", column: "estimate_version_id", limit: Self.versionsPerMergedTable
         ) { try buildIndexes(connection, table: $0) }
-    }
-
-    /// The attached tables of several versions, newest first (by their newest version), with
-    /// their versions, read from their partition bounds.
-    private func mergedTables(_ connection: PostgresConnection) throws -> [(table: String, versions: [Int64])] {
-        try connection.query(
-            """
-            SELECT c.relname, string_agg(m[1], ',')
-            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid,
-                 regexp_matches(pg_get_expr(c.relpartbound, c.oid), '[0-9]+', 'g') m
-            WHERE i.inhparent = '\(parent)'::regclass AND c.relname ~ '^\(mergedPrefix)[0-9]+_[0-9]+(_[0-9]+)?$'
-            GROUP BY c.relname
-            ORDER BY max(m[1]::bigint) DESC
-            """
-        ).rows.map { row in
-            let versions = try row.require(1, as: String.self).split(separator: ",").compactMap { Int64($0) }
-            return (try row.require(0, as: String.self), versions)
-        }
     }
 }

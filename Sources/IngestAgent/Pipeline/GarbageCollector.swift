@@ -11,9 +11,10 @@ import IngestPostgres
 /// - XACT component rows (raw rows, summaries) and allocation tables of jobs that are no longer
 ///   their estimate's current set, except the newest `keep_published` sets of each version;
 ///   and once many published jobs' allocation tables are attached, all but the newest are merged
-///   into one, which keeps what a reader of the allocations opens small;
-/// - likewise the SOW item tables of all but the newest published estimate versions, merged in
-///   transactions of their own after the rest (``GarbageRule/batchSize``);
+///   into shared ones, which keeps what a reader of the allocations opens small;
+/// - likewise the SOW item and raw row tables of all but the newest published estimate
+///   versions; both merges run in transactions of their own after the rest
+///   (``GarbageRule/batchSize``);
 /// - the partial data of FAILED jobs that ended more than `failedOlderThanHours` ago: their
 ///   unpublished Golden revision, their component set or component rows, their failed
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
