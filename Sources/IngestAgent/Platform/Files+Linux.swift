@@ -79,10 +79,16 @@ enum Files {
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
     /// rename over `path`, fsync of the directory. Readers see the old or the new content.
+    ///
+    /// The temporary file's name ends in the process id and 64 random bits: agents on several
+    /// hosts write the same status files, each often process 1 of its own PID namespace, and an
+    /// agent killed between the create and the rename leaves its file behind. With the process
+    /// id alone, the other host's agent could never write that status file again (the torture
+    /// suite's hosts/kill found it: the job SUCCEEDED, its status file said "Planning").
     static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o640) throws(SystemError) {
         let directory = parentDirectory(of: path)
         let name = String(path.split(separator: "/").last ?? "")
-        let temporary = "\(directory)/.\(name).\(getpid()).tmp"
+        let temporary = "\(directory)/.\(name).\(getpid()).\(String(UInt64.random(in: .min ... .max), radix: 16)).tmp"
         let writer = try BufferedFileWriter(path: temporary, mode: mode)
         do {
             try writer.write(bytes)
