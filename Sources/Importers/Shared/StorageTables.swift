@@ -44,36 +44,54 @@ enum StorageTables {
         try connection.query("ALTER TABLE \(parent) ATTACH PARTITION \(table) FOR VALUES IN (\(list))")
     }
 
+    /// A subquery of the owners (`SELECT owner …`) whose own attached tables of `parent`
+    /// (`<prefix><owner>`) `gc` merges: when at least twice `keptApart` owners have one, all
+    /// but the newest `keptApart`.
+    static func ownersToMerge(of parent: String, prefix: String, keptApart: Int) -> String {
+        """
+        SELECT owner FROM (
+            SELECT owner, row_number() OVER (ORDER BY owner DESC) AS rank, count(*) OVER () AS attached
+            FROM (SELECT substr(c.relname, \(prefix.count + 1))::bigint AS owner
+                  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                  WHERE i.inhparent = '\(parent)'::regclass AND c.relname ~ '^\(prefix)[0-9]+$') apart
+        ) ranked
+        WHERE rank > \(keptApart) AND attached >= \(2 * keptApart)
+        """
+    }
+
     /// Merges the attached tables `owned` of `parent` (each holding the rows of one owner, whose
-    /// id is its `column` value) into one new partition `<mergedPrefix><first>_<last>` with
-    /// ``merge(_:sources:into:of:checkName:column:values:build:)``, together with the tables
-    /// merged before that the rule of a binary counter adds: the newest merged table joins
-    /// while it holds no more owners than the merge has so far (and both fit in `limit`), then
-    /// the next newest on the same terms. A row is so copied a handful of times at most (a
-    /// table's size at least doubles each time), and only a handful of merged tables are ever
-    /// less than full. Nothing happens for a single owner that no merged table joins.
+    /// id is its `column` value), sorted by owner, `limit` at a time, into new partitions
+    /// `<mergedPrefix><first>_<last>` with ``merge(_:sources:into:of:checkName:column:values:build:)``,
+    /// together with the tables merged before that the rule of a binary counter adds: the newest
+    /// merged table joins while it holds no more owners than the merge has so far (and both fit
+    /// in `limit`), then the next newest on the same terms. A row is so copied a handful of times
+    /// at most (a table's size at least doubles each time), and only a handful of merged tables
+    /// are ever less than full. Nothing happens for a single owner that no merged table joins.
     static func mergeLikeACounter(
         _ connection: PostgresConnection, owned: [(table: String, owner: Int64)], of parent: String, mergedPrefix: String,
         checkName: String, column: String, limit: Int, build: (String) throws -> Void
     ) throws {
-        var owners = owned.map(\.owner)
-        var sources = owned.map(\.table)
-        for (older, held) in try mergedTables(connection, of: parent, prefix: mergedPrefix) {
-            guard held.count <= owners.count, held.count + owners.count <= limit else { break }
-            sources.append(older)
-            owners += held
+        let owned = owned.sorted { $0.owner < $1.owner }
+        for start in stride(from: 0, to: owned.count, by: limit) {
+            var owners = owned[start..<min(start + limit, owned.count)].map(\.owner)
+            var sources = owned[start..<min(start + limit, owned.count)].map(\.table)
+            for (older, held) in try mergedTables(connection, of: parent, prefix: mergedPrefix) {
+                guard held.count <= owners.count, held.count + owners.count <= limit else { break }
+                sources.append(older)
+                owners += held
+            }
+            owners.sort()
+            guard owners.count > 1, let first = owners.first, let last = owners.last else { continue }
+            var table = "\(mergedPrefix)\(first)_\(last)"
+            var suffix = 1
+            while try connection.query("SELECT to_regclass($1) IS NOT NULL", table).first!.require(0, as: Bool.self) {
+                suffix += 1
+                table = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
+            }
+            try merge(
+                connection, sources: sources, into: table, of: parent, checkName: checkName, column: column, values: owners,
+                build: build)
         }
-        owners.sort()
-        guard owners.count > 1, let first = owners.first, let last = owners.last else { return }
-        var table = "\(mergedPrefix)\(first)_\(last)"
-        var suffix = 1
-        while try connection.query("SELECT to_regclass($1) IS NOT NULL", table).first!.require(0, as: Bool.self) {
-            suffix += 1
-            table = "\(mergedPrefix)\(first)_\(last)_\(suffix)"
-        }
-        try merge(
-            connection, sources: sources, into: table, of: parent, checkName: checkName, column: column, values: owners,
-            build: build)
     }
 
     /// The attached tables of `parent` that hold several owners (named `<prefix><first>_<last>`,

@@ -72,23 +72,17 @@ enum AllocationStorage {
     /// `j.id`: the tables the same `gc` drops).
     static func mergeCondition(dropped: String) -> String {
         """
-        j.id IN (
-            SELECT job FROM (
-                SELECT job, row_number() OVER (ORDER BY job DESC) AS rank, count(*) OVER () AS attached
-                FROM (SELECT substr(c.relname, \(tablePrefix.count + 1))::bigint AS job
-                      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                      WHERE i.inhparent = 'sow_component_allocation'::regclass
-                        AND c.relname ~ '^\(tablePrefix)[0-9]+$') attached_tables
-            ) ranked
-            WHERE rank > \(jobsKeptApart) AND attached >= \(2 * jobsKeptApart))
+        j.id IN (\(StorageTables.ownersToMerge(of: "sow_component_allocation", prefix: tablePrefix, keptApart: jobsKeptApart)))
         AND NOT (\(dropped))
         """
     }
 
     /// Merges the attached tables of these jobs, with older merged tables as a binary counter
-    /// adds them, into one partition of the partitioned table (`gc`, in transactions of its own
-    /// of at most ``jobsMergedPerTransaction`` jobs): each job's table costs every reader of `sow_component_allocation` (the current
-    /// view cannot be pruned) a lock and an index probe per index, so that with 1,501 tables
+    /// adds them (``StorageTables/mergeLikeACounter(_:owned:of:mergedPrefix:checkName:column:limit:build:)``),
+    /// into partitions of the partitioned table (`gc`, in transactions of its own of at most
+    /// ``jobsMergedPerTransaction`` jobs): each job's table costs every reader of
+    /// `sow_component_allocation` (the current view cannot be pruned) a lock and an index probe
+    /// per index, so that with 1,501 tables
     /// reading the current view of a 57,047-row allocation took 2.0–2.5 s and 7,514 locks
     /// (a server's lock table holds `max_locks_per_transaction` × connections: 6,400 by
     /// default for 100), where one table takes milliseconds.
@@ -103,27 +97,8 @@ enum AllocationStorage {
     /// A superseded job's rows in a merged table go with its component summaries (their key
     /// cascades), since its table cannot be dropped alone any more.
     static func merge(_ connection: PostgresConnection, jobs: [Int64]) throws {
-        let jobs = jobs.sorted()
         guard !jobs.isEmpty else { return }
         try lockTables(connection)
-        for start in stride(from: 0, to: jobs.count, by: jobsPerMergedTable) {
-            try merge(connection, batch: Array(jobs[start..<min(start + jobsPerMergedTable, jobs.count)]))
-        }
-    }
-
-    /// At most this many jobs' tables `gc` merges in one transaction: each dropped table locks
-    /// about 30 objects until the transaction ends (see ``VersionTable/versionsMergedPerTransaction``).
-    static let jobsMergedPerTransaction = 64
-
-    /// At most this many jobs share a merged table: a partition's bound is stored in its
-    /// `pg_class` row, which cannot exceed a page (1,484 jobs failed: "row is too big: size
-    /// 13264, maximum size 8160").
-    static let jobsPerMergedTable = 512
-
-    /// Merges one batch of jobs (sorted), with the merged tables that the binary-counter rule
-    /// adds (``StorageTables/mergeLikeACounter(_:owned:of:mergedPrefix:checkName:column:limit:build:)``),
-    /// into one table, after ``lockTables(_:)``.
-    private static func merge(_ connection: PostgresConnection, batch jobs: [Int64]) throws {
         try StorageTables.mergeLikeACounter(
             connection, owned: jobs.map { (tableName($0), $0) }, of: "sow_component_allocation", mergedPrefix: mergedPrefix,
             checkName: "job_check", column: "import_job_id", limit: jobsPerMergedTable
@@ -138,6 +113,15 @@ enum AllocationStorage {
                 """)
         }
     }
+
+    /// At most this many jobs' tables `gc` merges in one transaction: each dropped table locks
+    /// about 30 objects until the transaction ends (see ``VersionTable/versionsMergedPerTransaction``).
+    static let jobsMergedPerTransaction = 64
+
+    /// At most this many jobs share a merged table: a partition's bound is stored in its
+    /// `pg_class` row, which cannot exceed a page (1,484 jobs failed: "row is too big: size
+    /// 13264, maximum size 8160").
+    static let jobsPerMergedTable = 512
 
     /// Drops the tables of these jobs (those that exist), after ``lockTables(_:)`` when one may
     /// be attached (`gc`); a job's own unattached table (`discard`) needs no lock.

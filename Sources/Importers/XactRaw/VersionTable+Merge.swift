@@ -27,16 +27,7 @@ extension VersionTable {
     /// ``merge(_:versions:)`` merges: when at least twice ``versionsKeptApart`` versions have a
     /// SOW item table of their own attached, all but the newest ``versionsKeptApart``.
     static var mergeCondition: String {
-        """
-        v.id IN (
-            SELECT version FROM (
-                SELECT version, row_number() OVER (ORDER BY version DESC) AS rank, count(*) OVER () AS attached
-                FROM (SELECT substr(c.relname, \(sowItems.ownPrefix.count + 1))::bigint AS version
-                      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                      WHERE i.inhparent = '\(sowItems.parent)'::regclass AND c.relname ~ '^\(sowItems.ownPrefix)[0-9]+$') apart
-            ) ranked
-            WHERE rank > \(versionsKeptApart) AND attached >= \(2 * versionsKeptApart))
-        """
+        "v.id IN (\(StorageTables.ownersToMerge(of: sowItems.parent, prefix: sowItems.ownPrefix, keptApart: versionsKeptApart)))"
     }
 
     /// Merges the own tables of these versions, SOW items and raw rows, into tables of several
@@ -57,30 +48,27 @@ extension VersionTable {
     /// the old tables until the transaction commits, then the merged one with the same rows;
     /// from the first drop they wait for the commit (a dropped partition locks its parent).
     static func merge(_ connection: PostgresConnection, versions: [Int64]) throws {
-        let versions = versions.sorted()
         guard !versions.isEmpty else { return }
         try connection.query(lockTables)
         for kind in [rawRows, sowItems] {
-            for start in stride(from: 0, to: versions.count, by: versionsPerMergedTable) {
-                try kind.merge(connection, batch: Array(versions[start..<min(start + versionsPerMergedTable, versions.count)]))
-            }
+            try kind.merge(connection, versions: versions)
         }
     }
 
-    /// Merges the own tables of one batch of versions (those that have one attached: a version
+    /// Merges the own tables of these versions (those that have one attached: a version
     /// published before migration 14 has its raw rows in a table the upgrade made), with the
-    /// merged tables that the binary-counter rule adds, into one table
+    /// merged tables that the binary-counter rule adds
     /// (``StorageTables/mergeLikeACounter(_:owned:of:mergedPrefix:checkName:column:limit:build:)``).
-    private func merge(_ connection: PostgresConnection, batch: [Int64]) throws {
-        let versions = try connection.query(
+    private func merge(_ connection: PostgresConnection, versions: [Int64]) throws {
+        let attached = try connection.query(
             """
-            SELECT v FROM unnest(ARRAY[\(batch.map(String.init).joined(separator: ", "))]::bigint[]) v
+            SELECT v FROM unnest(ARRAY[\(versions.map(String.init).joined(separator: ", "))]::bigint[]) v
             JOIN pg_inherits i ON i.inhrelid = to_regclass('\(ownPrefix)' || v) AND i.inhparent = '\(parent)'::regclass
             ORDER BY v
             """
         ).rows.map { try $0.require(0, as: Int64.self) }
         try StorageTables.mergeLikeACounter(
-            connection, owned: versions.map { (table($0), $0) }, of: parent, mergedPrefix: mergedPrefix,
+            connection, owned: attached.map { (table($0), $0) }, of: parent, mergedPrefix: mergedPrefix,
             checkName: "version_check", column: "estimate_version_id", limit: Self.versionsPerMergedTable
         ) { try buildIndexes(connection, table: $0) }
     }
