@@ -17,9 +17,9 @@ extension Doctor {
         var slots: Int
 
         /// What one statement over every partition takes: a lock on each partition and each of
-        /// its indexes when planned, and one more on each partition when a key refers to the
-        /// table (attaching a partition of `sow_component_allocation` does both over
-        /// `sow_item`).
+        /// its indexes when planned, and, as a margin, one more on each partition: attaching a
+        /// partition of `sow_component_allocation` took both over `sow_item` until migration 13
+        /// dropped the allocation's key to it (the measurement below).
         var locksNeeded: Int { 2 * partitions + indexes }
 
         /// How many locks the shared lock table holds.
@@ -30,8 +30,9 @@ extension Doctor {
     /// server's lock table. Each estimate version's SOW items are a partition of `sow_item`
     /// (migration 12), so this grows with every XACT raw import: measured with the default
     /// settings (64 × 100), 3,003 partitions of `sow_item` made a reader's join of `sow_item`
-    /// and `sow`, and every XACT components publish, fail with "out of shared memory"; 1,503
-    /// did not (the lock table has some slack beyond its nominal size).
+    /// and `sow`, and (before migration 13) every XACT components publish, fail with "out of
+    /// shared memory"; 1,503 did not (the lock table has some slack beyond its nominal size).
+    /// `gc` merges old versions' tables (`VersionTable`, XACT raw), which keeps the count low.
     static func lockTableCheck(_ usage: PartitionLocks?) -> Check {
         guard let usage, usage.partitions > 0 else {
             return Check(name: "lock table", outcome: .ok, detail: "no partitioned table has partitions yet")

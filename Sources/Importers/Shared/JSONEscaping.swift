@@ -60,7 +60,6 @@ enum JSONEscaping {
         return true
     }
 
-    /// `"name":` for each of `names`, ready to append.
     /// `columns` in the order in which jsonb keeps an object's keys: the shorter name first, then
     /// byte order; stable, so that of two equal names the later one still wins. PostgreSQL's jsonb
     /// input sorts every object's keys, and keys that arrive in that order cost it one pass:
@@ -75,6 +74,7 @@ enum JSONEscaping {
         }.map(\.element)
     }
 
+    /// `"name":` for each of `names`, ready to append.
     static func keys(_ names: [String]) -> [[UInt8]] {
         names.map { name in
             var key: [UInt8] = [0x22]
