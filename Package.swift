@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImportersTests",
-            dependencies: ["Importers", "IngestCore"],
+            dependencies: ["Importers", "IngestCore", "IngestPostgres"],
             swiftSettings: swiftSettings
         ),
         // Unit tests of the agent's pure logic, with in-memory fakes (e.g. the spool's file system).

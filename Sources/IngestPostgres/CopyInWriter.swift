@@ -34,16 +34,21 @@ public struct CopyInWriter {
     /// Appends one row in the text format: fields separated by tabs, NULL as `\N`, and
     /// backslash, tab, CR and LF escaped.
     public mutating func writeTextRow(_ fields: [String?]) throws(PostgresError) {
+        Self.appendTextRow(fields, to: &buffer)
+        if buffer.count >= Self.bufferSize { try flush() }
+    }
+
+    /// Appends to `out` the row ``writeTextRow(_:)`` sends for `fields`.
+    public static func appendTextRow(_ fields: [String?], to out: inout [UInt8]) {
         for (index, field) in fields.enumerated() {
-            if index > 0 { buffer.append(0x09) }
+            if index > 0 { out.append(0x09) }
             guard var field else {
-                buffer.append(contentsOf: [0x5C, 0x4E])  // \N
+                out.append(contentsOf: [0x5C, 0x4E])  // \N
                 continue
             }
-            field.withUTF8 { Self.appendTextEscaped($0, to: &buffer) }
+            field.withUTF8 { appendTextEscaped($0, to: &out) }
         }
-        buffer.append(0x0A)
-        if buffer.count >= Self.bufferSize { try flush() }
+        out.append(0x0A)
     }
 
     /// Sends what is buffered.
@@ -56,9 +61,10 @@ public struct CopyInWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Escapes bytes for the COPY text format. Runs without a special byte are appended in
-    /// one piece (non-generic over a buffer: fast in debug builds too).
-    static func appendTextEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    /// Appends `bytes` escaped for the COPY text format (backslash, tab, LF and CR). Runs without
+    /// a special byte are appended in one piece (non-generic over a buffer: fast in debug builds
+    /// too).
+    public static func appendTextEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var runStart = 0
         for i in 0..<bytes.count {
             let escaped: UInt8

@@ -37,13 +37,16 @@ public enum ActivityCode {
     /// cell as it is (a code upper-cases to itself, and no code is a word). Without a String
     /// per row: the planner's hot path.
     static func replaceWordWithCode(in key: inout KeyBytes, from start: Int) {
-        let cell = UnsafeBufferPointer(rebasing: key.bytes[start...])
-        guard cell.count > 1, cell.count < wordsByLength.count else { return }
-        for entry in wordsByLength[cell.count] where entry.word.elementsEqual(cell) {
-            key.removeSuffix(from: start)
-            _ = key.append(entry.code)
-            return
-        }
+        guard let code = code(ofWord: UnsafeBufferPointer(rebasing: key.bytes[start...])) else { return }
+        key.removeSuffix(from: start)
+        _ = key.append(code)
+    }
+
+    /// The code of `cell`, a clean ASCII cell upper-cased, when it is one of ``words``; nil otherwise.
+    static func code(ofWord cell: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        guard cell.count > 1, cell.count < wordsByLength.count else { return nil }
+        for entry in wordsByLength[cell.count] where entry.word.elementsEqual(cell) { return entry.code }
+        return nil
     }
 
     /// The stored Activity for a raw cell: a code, or the cleaned text; nil when empty.

@@ -76,7 +76,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     /// The year, month and day that `bytes` spell in one of the shapes (two-digit years
     /// 00–49 are 2000–2049, 50–99 1950–1999), not yet checked against the calendar; nil when
     /// they are in none.
-    private static func fields(_ bytes: some Collection<UInt8>) -> (year: Int, month: Int, day: Int)? {
+    static func fields(_ bytes: some Collection<UInt8>) -> (year: Int, month: Int, day: Int)? {
         if let (m, d, y) = parts(bytes, separator: UInt8(ascii: "/")), (1...2).contains(m.digits),
             (1...2).contains(d.digits), y.digits == 2 || y.digits == 4
         {

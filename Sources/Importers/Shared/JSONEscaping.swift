@@ -12,19 +12,32 @@ enum JSONEscaping {
     static func object(
         _ record: borrowing CSVRecord, firstField f: Int, columns: some Sequence<Int>, keys: [[UInt8]]
     ) -> Result<String, NULInColumn> {
-        var json: [UInt8] = [0x7B]
+        var json: [UInt8] = []
         json.reserveCapacity(1024)
+        if let column = appendObject(record, firstField: f, columns: columns, keys: keys, to: &json) {
+            return .failure(NULInColumn(column: column))
+        }
+        return .success(String(decoding: json, as: UTF8.self))
+    }
+
+    /// Appends to `json` the object ``object(_:firstField:columns:keys:)`` makes, as UTF-8;
+    /// returns the column whose cell holds a NUL (then `json` holds part of the object), or nil.
+    static func appendObject(
+        _ record: borrowing CSVRecord, firstField f: Int, columns: some Sequence<Int>, keys: [[UInt8]],
+        to json: inout [UInt8]
+    ) -> Int? {
+        json.append(0x7B)
         var first = true
         for column in columns where f + column < record.fieldCount {
             if !first { json.append(0x2C) }
             first = false
             json += keys[column]
             json.append(0x22)
-            guard record.withField(f + column, { append($0, to: &json) }) else { return .failure(NULInColumn(column: column)) }
+            guard record.withField(f + column, { append($0, to: &json) }) else { return column }
             json.append(0x22)
         }
         json.append(0x7D)
-        return .success(String(decoding: json, as: UTF8.self))
+        return nil
     }
 
     /// True when a cell of `columns` (those the record has) holds a NUL: when ``object(_:firstField:columns:keys:)``

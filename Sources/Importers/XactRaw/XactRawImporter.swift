@@ -70,11 +70,32 @@ public struct XactRawImporter: Importer {
     }
 
     public func encode(_ record: XactRawRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
-        var fields: [String?] = [job.facts["estimateVersionId"]?.intValue.map(String.init), String(line), String(record.lineNo)]
-        fields.reserveCapacity(Self.copyColumns.count)
+        try writer.writeTextRow(Self.copyFields(record, line: line, versionId: job.facts["estimateVersionId"]?.intValue))
+    }
+
+    /// The values of ``copyColumns`` for a mapped row from upload line `line`.
+    static func copyFields(_ record: XactRawRecord, line: Int, versionId: Int?) -> [String?] {
+        var fields: [String?] = [versionId.map(String.init), String(line), String(record.lineNo)]
+        fields.reserveCapacity(copyColumns.count)
         fields += record.values
         fields += [record.rawJSON, record.signatureHash, record.canonicalKeyHash]
-        try writer.writeTextRow(fields)
+        return fields
+    }
+
+    /// Every row of the chunk as ``encode(_:line:job:into:)`` writes it: written from its bytes
+    /// by ``XactRawCopyRow`` when they tell (nearly every row of a real export), else mapped.
+    public func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<XactRawMapper>) throws
+        -> ChunkEncoding
+    {
+        var row = XactRawCopyRow(mapper: rows.mapper, versionId: job.facts["estimateVersionId"]?.intValue)
+        try rows.forEachRecord { record, line in
+            if row.append(record, firstField: rows.firstField, line: line) {
+                try row.bytes.withUnsafeBufferPointer { try writer.write($0) }
+            } else {
+                try encode(try rows.map(record, line: line), line: line, job: job, into: &writer)
+            }
+        }
+        return ChunkEncoding()
     }
 
     public func endChunk(

@@ -90,7 +90,7 @@ public struct XactRawMapper: RowMapper {
 
     /// True when these bytes are empty or `-?digits(.0+)?` with at most 9 digits: a `Life` the
     /// mapper keeps.
-    private static func isWholeYears(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isWholeYears(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !bytes.isEmpty else { return true }
         var i = bytes[0] == UInt8(ascii: "-") ? 1 : 0
         let start = i
