@@ -58,6 +58,8 @@ public enum Migrations {
             version: 13, name: "allocation_without_sow_item_key",
             bytes: PackageResources.m0013_allocation_without_sow_item_key_sql),
         Migration(version: 14, name: "raw_xact_row_storage", bytes: PackageResources.m0014_raw_xact_row_storage_sql),
+        Migration(
+            version: 15, name: "logical_item_particle_key", bytes: PackageResources.m0015_logical_item_particle_key_sql),
     ]
 
     /// The highest version this binary can apply.
