@@ -14,7 +14,8 @@ struct GC: AsyncParsableCommand {
             (the job can then no longer be retried). Published Golden revisions and completed \
             estimate versions are kept; once many are attached, the tables of all but the newest \
             XACT component allocations and estimate versions' SOW items and raw rows are merged \
-            into shared ones (the same rows), so that readers lock few tables.
+            into shared ones (the same rows), so that readers lock few tables. A gc started \
+            while another runs on the same schema waits for it.
             """)
 
     @OptionGroup var options: GlobalOptions

@@ -1,4 +1,5 @@
 @testable import IngestAgent
+import Foundation
 import Importers
 import IngestCore
 import IngestPostgres
@@ -52,6 +53,35 @@ struct GarbageCollectorTests {
         #expect(try fixture.xactDump() == dump)
         // Nothing left the second time.
         #expect(try collect(fixture).values.allSatisfy { $0 == 0 })
+    }
+
+    /// A second `gc` of the schema waits while one runs (each could otherwise pick a table the
+    /// other merges or drops first), then runs.
+    @Test func aSecondRunWaitsForTheFirst() throws {
+        let fixture = try PipelineFixture()
+        let configuration = fixture.configuration
+        let lock = GarbageCollector.lockName(schema: configuration.databaseSchema)
+        // This session stands for the first run.
+        try fixture.connection.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<GarbageCollector.Report, any Error>?
+        let thread = Thread {
+            outcome = Result { try GarbageCollector(configuration: configuration).run(dryRun: false, failedOlderThanHours: 168) }
+            done.signal()
+        }
+        thread.start()
+        // Sessions waiting for that lock (a one-key advisory lock: the key's halves in classid and objid).
+        let waiting = """
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted
+              AND (classid::bigint << 32 | objid::bigint) = hashtextextended($1, 0)
+            """
+        for _ in 0..<200 where try fixture.count(waiting, lock) == 0 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try fixture.count(waiting, lock) == 1)
+        #expect(outcome == nil)
+        try fixture.connection.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", lock)
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(try outcome?.get().isEmpty == false)
     }
 
     @Test func aFailedJobKeepsItsDataForRetryUntilItIsOld() throws {

@@ -33,9 +33,20 @@ public struct GarbageCollector: Sendable {
     /// What was (or, in a dry run, would be) removed: a count per kind, in order.
     public typealias Report = [(what: String, count: Int)]
 
-    /// Collects; with `dryRun`, only counts.
+    /// The advisory lock one `gc` of a schema holds while it runs: a second one waits for it.
+    /// Two at once could each pick a table the other merges or drops first, and fail with
+    /// "relation does not exist" (nothing lost, but an error for the operator or the timer).
+    static func lockName(schema: String) -> String { "nexus-ingest gc \(schema)" }
+
+    /// Collects; with `dryRun`, only counts. Waits while another `gc` of the schema runs.
     public func run(dryRun: Bool, failedOlderThanHours: Double) throws -> Report {
         let connection = try PostgresConnection(conninfo: configuration.conninfo, schema: configuration.databaseSchema)
+        return try connection.withAdvisoryLock(Self.lockName(schema: configuration.databaseSchema)) {
+            try run(connection, dryRun: dryRun, failedOlderThanHours: failedOlderThanHours)
+        }
+    }
+
+    private func run(_ connection: PostgresConnection, dryRun: Bool, failedOlderThanHours: Double) throws -> Report {
         let scope = JobLedger.garbageScope(keepPublished: configuration.agent.keepPublished)
         var report: Report = []
         let rules = configuration.importers.garbage
