@@ -15,7 +15,9 @@ struct GC: AsyncParsableCommand {
             estimate versions are kept; once many are attached, the tables of all but the newest \
             XACT component allocations and estimate versions' SOW items and raw rows are merged \
             into shared ones (the same rows), so that readers lock few tables. A gc started \
-            while another runs on the same schema waits for it.
+            while another runs on the same schema waits for it. Under the drop root, the \
+            temporary files of status writes that were killed before their rename go once an \
+            hour old.
             """)
 
     @OptionGroup var options: GlobalOptions

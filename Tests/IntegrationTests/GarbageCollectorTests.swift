@@ -84,6 +84,22 @@ struct GarbageCollectorTests {
         #expect(try outcome?.get().isEmpty == false)
     }
 
+    /// The temporary file of a status write killed before its rename, two hours old, goes; a
+    /// fresh one (a write in progress) and the status file stay.
+    @Test func leftoverTemporaryStatusFilesUnderTheDropRootGo() throws {
+        let fixture = try PipelineFixture()
+        let old = fixture.upload(".estimate.csv.status.json.1.9f86d081884c7d65.tmp", "{")
+        let fresh = fixture.upload(".estimate.csv.status.json.2.ab.tmp", "{")
+        let status = fixture.upload("estimate.csv.status.json", "{}")
+        var times = [timespec(tv_sec: time(nil) - 7_200, tv_nsec: 0), timespec(tv_sec: time(nil) - 7_200, tv_nsec: 0)]
+        try #require(utimensat(AT_FDCWD, old, &times, 0) == 0)
+        let key = "status files' temporary files left by killed writes under the drop root"
+        #expect(try collect(fixture, dryRun: true)[key] == 1)
+        #expect(fixture.exists(old))
+        #expect(try collect(fixture)[key] == 1)
+        #expect(!fixture.exists(old) && fixture.exists(fresh) && fixture.exists(status))
+    }
+
     @Test func aFailedJobKeepsItsDataForRetryUntilItIsOld() throws {
         let fixture = try PipelineFixture()
         fixture.settings.chunks = .fixed(2)

@@ -46,8 +46,11 @@ final class PipelineFixture {
             """)
     }
 
+    /// The schema, the pipeline settings, and the fixture's directory as the drop root.
     var configuration: AgentConfiguration {
-        AgentConfiguration(databaseURL: TestDatabase.url, databaseSchema: schema, pipeline: settings)
+        var configuration = AgentConfiguration(databaseURL: TestDatabase.url, databaseSchema: schema, pipeline: settings)
+        configuration.agent.dropRoot = directory
+        return configuration
     }
 
     /// Writes an upload with plain open/write/close, as an SFTP server does.

@@ -20,7 +20,9 @@ import IngestPostgres
 ///   estimate version. Such jobs are marked `collected_at` and can no longer be retried.
 ///   Younger failed jobs keep their data, so that `retry` can finish them.
 ///
-/// - registrations of agents and `import`/`retry` runs that ended more than a week ago.
+/// - registrations of agents and `import`/`retry` runs that ended more than a week ago;
+/// - the temporary files that status writes killed mid-write left under the drop root
+///   (``LeftoverStatusFiles``).
 ///
 /// Published Golden revisions and completed estimate versions are history and stay.
 public struct GarbageCollector: Sendable {
@@ -113,6 +115,9 @@ public struct GarbageCollector: Sendable {
             }
         }
         report.append(("spool files of ended jobs", files))
+        report.append((
+            "status files' temporary files left by killed writes under the drop root",
+            LeftoverStatusFiles.sweep(under: configuration.agent.dropRoot, dryRun: dryRun)))
         return report
     }
 }

@@ -65,6 +65,25 @@ enum Files {
         return names
     }
 
+    /// Calls `body` with the path and `lstat` of every regular file under `root`, at any depth;
+    /// symbolic links are not followed, and a directory that cannot be read is passed over.
+    static func forEachFile(under root: String, _ body: (String, stat) throws -> Void) rethrows {
+        var directories = [root]
+        while let directory = directories.popLast() {
+            guard let names = try? list(directory) else { continue }
+            for name in names {
+                let path = directory + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: directories.append(path)
+                case S_IFREG: try body(path, info)
+                default: continue
+                }
+            }
+        }
+    }
+
     /// The name in a directory entry `readdir(3)` returned, read up to its terminating NUL.
     ///
     /// Never through `entry.pointee.d_name`: that copies all 256 bytes of the field, but the
