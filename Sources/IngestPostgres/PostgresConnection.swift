@@ -8,6 +8,10 @@ import CLibPQ
 /// (`$1`, `$2`, … sent apart from the SQL text): never build SQL from data.
 public final class PostgresConnection {
     private(set) var handle: OpaquePointer?
+    /// What the connection was opened with, for ``openSibling()``.
+    let conninfo: String, applicationName: String
+    /// Whether a script ``startScript(_:)`` sent still has results to collect.
+    var scriptPending = false
 
     /// Opens a connection.
     /// - Parameters:
@@ -18,6 +22,8 @@ public final class PostgresConnection {
     /// (``TCPKeepalive``): libpq's keepalive parameters are set before `conninfo` is read, so
     /// a `conninfo` that names its own wins, and the server's side is set to the same values.
     public init(conninfo: String, applicationName: String = "nexus-ingest") throws(PostgresError) {
+        self.conninfo = conninfo
+        self.applicationName = applicationName
         let defaults = TCPKeepalive.standard.libpqParameters
         let keywords = defaults.map(\.keyword) + ["dbname", "fallback_application_name"]
         let values = defaults.map(\.value) + [conninfo, applicationName]

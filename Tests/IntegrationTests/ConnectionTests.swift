@@ -81,4 +81,35 @@ struct ConnectionTests {
             #expect(connection.isOpen)
         }
     }
+
+    /// A sibling session has the schema and JIT setting of its connection, and commits apart:
+    /// a script started on it runs while the first connection works, and its error surfaces
+    /// when it is collected.
+    @Test func aSiblingRunsAScriptBesideTheConnection() throws {
+        try TestDatabase.withSchema { connection, schema in
+            try connection.executeScript("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000)")
+            let sibling = try connection.openSibling()
+            #expect(try sibling.query("SELECT current_schema()").first?.decode(0, as: String.self) == schema)
+            #expect(try sibling.query("SELECT current_setting('jit')").first?.decode(0, as: String.self) == "off")
+            #expect(sibling.backendPID != connection.backendPID)
+
+            try connection.executeScript("BEGIN")
+            #expect(try connection.query("SELECT count(*) FROM t").first?.decode(0, as: Int.self) == 1000)
+            // An index build (SHARE) beside a transaction that reads the table (ACCESS SHARE).
+            try sibling.startScript("SELECT pg_sleep(0.2); CREATE UNIQUE INDEX t_id ON t (id)")
+            #expect(throws: PostgresError.self) { try sibling.startScript("SELECT 1") }
+            #expect(try connection.query("SELECT count(*) FROM t").first?.decode(0, as: Int.self) == 1000)
+            try sibling.finishScript()
+            try sibling.finishScript()  // nothing left: returns at once
+            #expect(try connection.query("SELECT count(*) FROM pg_indexes WHERE indexname = 't_id'").first?.decode(0, as: Int.self) == 1)
+            try connection.executeScript("COMMIT")
+
+            try sibling.startScript("CREATE INDEX t_other ON t (id); SELECT 1/0")
+            let error = try #require(throws: PostgresError.self) { try sibling.finishScript() }
+            #expect(error.sqlState == "22012")
+            // The script was one transaction: its index went with the error.
+            #expect(try connection.query("SELECT count(*) FROM pg_indexes WHERE indexname = 't_other'").first?.decode(0, as: Int.self) == 0)
+            #expect(try sibling.query("SELECT 1").first?.decode(0, as: Int.self) == 1)
+        }
+    }
 }

@@ -60,6 +60,11 @@ struct RetryTests {
         #expect(try fixture.strings("SELECT status FROM estimate_version") == ["failed"])
         // Regression: the chunk whose worker ran the failed finalize stays DONE.
         #expect(try fixture.count("SELECT count(*) FROM import_chunk WHERE import_job_id = $1 AND state <> 'DONE'", failed.id) == 0)
+        // The raw table's key (as a unique index) and indexes, built by a session of their own
+        // beside the failed finalize, stay with the unattached table for the retry.
+        let raw = "raw_xact_row_v\(try fixture.count("SELECT id FROM estimate_version"))"
+        let indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1"
+        #expect(try fixture.count(indexes, raw) == 3)
         try fixture.connection.executeScript("DROP TRIGGER refuse_sow ON sow")
         guard case .resumed(let retried) = try retry(fixture, failed.id) else {
             Issue.record("the job was planned again instead of resumed")
@@ -68,6 +73,8 @@ struct RetryTests {
         #expect(retried.status == .succeeded, "\(String(describing: retried.error))")
         #expect(try fixture.count("SELECT count(*) FROM sow_item") == 3_000)
         #expect(try fixture.strings("SELECT status FROM estimate_version") == ["completed"])
+        #expect(try fixture.count(indexes, raw) == 3)
+        #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'", raw) == 1)
     }
 
     @Test func aChangedFileIsRefusedAndAnUnplannedJobIsPlannedAgain() throws {

@@ -48,6 +48,21 @@ struct VersionTable: Sendable {
                 .joined(separator: ";\n"))
     }
 
+    /// The same key and indexes for a table that another session builds them on, beside the
+    /// publishing transaction (``EstimateVersionStorage/startRawIndexes(on:)``): the key as a
+    /// unique index under the key's name, which ``addPrimaryKey(_:table:)`` then makes the key;
+    /// each only if missing (a finalize that failed after they were built is retried).
+    func indexScript(table: String) -> String {
+        (["CREATE UNIQUE INDEX IF NOT EXISTS \(table)_pkey ON \(table) (id, estimate_version_id)"]
+            + indexes.map { "CREATE INDEX IF NOT EXISTS \(table)_\($0.name)_idx ON \(table) (\($0.columns))" })
+            .joined(separator: ";\n")
+    }
+
+    /// Makes the unique index ``indexScript(table:)`` built the table's primary key.
+    func addPrimaryKey(_ connection: PostgresConnection, table: String) throws {
+        try connection.query("ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY USING INDEX \(table)_pkey")
+    }
+
     /// The locks that attaching a version's SOW items takes for their foreign keys, and the raw
     /// rows' table, in the one order every transaction that builds, attaches or merges version
     /// tables takes them first: an XACT raw finalize (before it writes its SOW), `gc`'s merges.

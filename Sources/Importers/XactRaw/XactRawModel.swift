@@ -28,8 +28,15 @@ struct XactRawModel {
         // Before this transaction writes anything the version tables' attach or gc's merges
         // lock: another finalize, a version's deletion or a merge waits for it, or it for them.
         try connection.query(VersionTable.lockTables)
-        // The chunks' COPYs left the table without statistics; the joins below need real ones.
-        try storage.analyzeRawTable(connection)
+        // The chunks' COPYs left the raw table without statistics, which the joins below need,
+        // and without its key and indexes, which its attach needs: both are made by a session
+        // of its own while this transaction builds the model.
+        let side = try connection.openSibling()
+        defer {
+            try? side.finishScript()
+            side.close()
+        }
+        try storage.startRawIndexes(on: side)
         try connection.query("SET LOCAL work_mem = '64MB'")
 
         let rawRows = try connection.query("SELECT count(*) FROM \(storage.rawTable)")
@@ -101,7 +108,7 @@ struct XactRawModel {
                 code: .internalError,
                 message: "XACT_RAW built \(items) SOW item(s) from \(rawRows) raw row(s): \(rawRows - items) could not be placed")
         }
-        try storage.attach(connection)
+        try storage.attach(connection, rawIndexesOn: side)
         let total = try connection.query(
             """
             UPDATE sow SET total_amount = (SELECT coalesce(sum(coalesce(rcv_amount, item_amount, 0)), 0)
