@@ -30,6 +30,9 @@ struct ComponentAllocation {
             """, version)
         // Temporary tables get no statistics unless asked: the joins below need them.
         try connection.query("ANALYZE nexus_alloc_item")
+        // `keyed` is materialized: inlined, each component's Cat (a regular expression) and Sel
+        // were computed again in every join condition and filter that named them, five times a
+        // row (300k components: 2.42 s instead of 1.45 s, measured alone).
         try connection.query(
             """
             CREATE TEMP TABLE nexus_alloc_component ON COMMIT DROP AS
@@ -37,7 +40,7 @@ struct ComponentAllocation {
                 SELECT id, code, quantity, total, ucode, left(substring(ucode FROM '^[A-Z]*'), 3) AS cat
                 FROM (SELECT id, code, quantity, total, upper(btrim(code) COLLATE "C") AS ucode
                       FROM component_summary WHERE import_job_id = $1) c
-            ), keyed AS (
+            ), keyed AS MATERIALIZED (
                 SELECT id, code, quantity, total, cat, btrim(substr(ucode, length(cat) + 1)) AS sel FROM split
             ), by_cat_sel AS (
                 SELECT cat, sel, sum(weight) AS weight, count(*) AS n FROM nexus_alloc_item WHERE cat <> '' GROUP BY cat, sel
@@ -59,25 +62,29 @@ struct ComponentAllocation {
         // The job's own table (``AllocationStorage``), made at planning; a job planned before
         // migration 10 makes it now.
         try AllocationStorage.create(connection, job: job)
+        // Each branch carries the component's and the item's columns the row needs, rather than
+        // pairs of ids joined back to both tables (2,065,850 rows: 4.20 s instead of 4.46 s,
+        // measured alone, the same rows).
         let allocations = try connection.query(
             """
             INSERT INTO \(AllocationStorage.tableName(job)) (project_id, estimate_version_id, import_job_id, sow_item_id,
                 component_summary_id, code, quantity, total, allocation_basis)
-            SELECT $2, $1, $3, i.id, c.id, c.code,
-                   CASE WHEN c.weight > 0 THEN c.quantity * i.weight / c.weight ELSE c.quantity / c.n END,
-                   CASE WHEN c.weight > 0 THEN c.total * i.weight / c.weight ELSE c.total / c.n END,
-                   CASE WHEN c.weight > 0 THEN 'proportional_rcv_' ELSE 'equal_' END
-                       || CASE c.scope WHEN 'cat_sel' THEN 'by_cat_sel' WHEN 'category' THEN 'by_category' ELSE 'global' END
-            FROM (SELECT c.id AS component_id, i.id AS item_id FROM nexus_alloc_component c
-                  JOIN nexus_alloc_item i ON i.cat = c.cat AND i.sel = c.sel WHERE c.scope = 'cat_sel'
+            SELECT $2, $1, $3, p.item_id, p.id, p.code,
+                   CASE WHEN p.weight > 0 THEN p.quantity * p.item_weight / p.weight ELSE p.quantity / p.n END,
+                   CASE WHEN p.weight > 0 THEN p.total * p.item_weight / p.weight ELSE p.total / p.n END,
+                   CASE WHEN p.weight > 0 THEN 'proportional_rcv_' ELSE 'equal_' END
+                       || CASE p.scope WHEN 'cat_sel' THEN 'by_cat_sel' WHEN 'category' THEN 'by_category' ELSE 'global' END
+            FROM (SELECT c.id, c.code, c.quantity, c.total, c.scope, c.weight, c.n, i.id AS item_id, i.weight AS item_weight
+                  FROM nexus_alloc_component c JOIN nexus_alloc_item i ON i.cat = c.cat AND i.sel = c.sel
+                  WHERE c.scope = 'cat_sel'
                   UNION ALL
-                  SELECT c.id, i.id FROM nexus_alloc_component c
-                  JOIN nexus_alloc_item i ON i.cat = c.cat WHERE c.scope = 'category'
+                  SELECT c.id, c.code, c.quantity, c.total, c.scope, c.weight, c.n, i.id, i.weight
+                  FROM nexus_alloc_component c JOIN nexus_alloc_item i ON i.cat = c.cat
+                  WHERE c.scope = 'category'
                   UNION ALL
-                  SELECT c.id, i.id FROM nexus_alloc_component c
-                  CROSS JOIN nexus_alloc_item i WHERE c.scope = 'global') pair
-            JOIN nexus_alloc_component c ON c.id = pair.component_id
-            JOIN nexus_alloc_item i ON i.id = pair.item_id
+                  SELECT c.id, c.code, c.quantity, c.total, c.scope, c.weight, c.n, i.id, i.weight
+                  FROM nexus_alloc_component c CROSS JOIN nexus_alloc_item i
+                  WHERE c.scope = 'global') p
             """, version, project, job
         ).affectedRows
         try AllocationStorage.attach(connection, job: job)
