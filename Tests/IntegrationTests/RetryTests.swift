@@ -1,5 +1,5 @@
 @testable import IngestAgent
-import Importers
+@testable import Importers
 import IngestCore
 import IngestPostgres
 import NexusIngestSamples
@@ -55,7 +55,10 @@ struct RetryTests {
             CREATE FUNCTION refuse_sow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no SOW'; END $$;
             CREATE TRIGGER refuse_sow BEFORE INSERT ON sow FOR EACH ROW EXECUTE FUNCTION refuse_sow();
             """)
-        let failed = try fixture.importXact(fixture.upload("estimate.csv", generator.estimateCSV()))
+        // Large enough for the raw table's key and indexes to be built by a session of their own.
+        let lines = EstimateVersionStorage.rowsBuiltBeside
+        let large = XactEstimateGenerator(lines: lines, units: 6, roomsPerUnit: 5, components: 0)
+        let failed = try fixture.importXact(fixture.upload("estimate.csv", large.estimateCSV()))
         #expect(failed.error?["code"] == "finalizeFailed")
         #expect(try fixture.strings("SELECT status FROM estimate_version") == ["failed"])
         // Regression: the chunk whose worker ran the failed finalize stays DONE.
@@ -71,7 +74,7 @@ struct RetryTests {
             return
         }
         #expect(retried.status == .succeeded, "\(String(describing: retried.error))")
-        #expect(try fixture.count("SELECT count(*) FROM sow_item") == 3_000)
+        #expect(try fixture.count("SELECT count(*) FROM sow_item") == lines)
         #expect(try fixture.strings("SELECT status FROM estimate_version") == ["completed"])
         #expect(try fixture.count(indexes, raw) == 3)
         #expect(try fixture.count("SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'", raw) == 1)

@@ -35,37 +35,53 @@ struct EstimateVersionStorage: Sendable {
         try VersionTable.sowItems.create(connection, version: versionId)
     }
 
-    /// Analyzes the raw table, then starts building its key and indexes, on `side`, a session
-    /// of its own (``PostgresConnection/openSibling()``): the build runs on the server's other
-    /// core while the publishing transaction builds the model, which only reads the table (its
-    /// locks let both go on), instead of after it (0.6–0.8 s of a 300k-line finalize).
-    /// ``attach(_:rawIndexesOn:)`` waits for it.
+    /// The number of data rows from which the raw table's statistics, key and indexes are made
+    /// by a session of its own (``startRawIndexes(on:publishing:)``). Below it they are made in
+    /// the publishing transaction: for the real 1,600-line estimate, opening a second
+    /// connection cost more (a few milliseconds) than the build it would have moved.
+    static let rowsBuiltBeside = 20_000
+
+    /// Analyzes the raw table and starts building its key and indexes: on `side`, a session of
+    /// its own (``PostgresConnection/openSibling()``), when there is one, else in the publishing
+    /// transaction (`connection`), which then builds them at ``attach(_:rawIndexesOn:)``.
     ///
-    /// The statistics are committed at once, for the model's joins. Only the columns that the
-    /// joins, groupings and syncs use (300k rows took 0.26 s instead of 0.64 s with the rest,
-    /// `raw_row_json` the dearest), from a sample of 3,000 rows (statistics target 10) instead
-    /// of 30,000: the joins need row counts and how many distinct values, not fine histograms
-    /// (0.015 s instead of 0.185 s, same plans). Autovacuum analyzes every column at the
-    /// server's target after the publish. Committed indexes of an attempt that failed stay
-    /// with the unattached table, for the retry (built only if missing) or for `gc`.
-    func startRawIndexes(on side: PostgresConnection) throws {
-        try side.executeScript(
-            """
-            SET default_statistics_target = 10;
+    /// On `side` the build runs on the server's other core while the publishing transaction
+    /// builds the model, which only reads the table (its locks let both go on), instead of
+    /// after it (0.6–0.8 s of a 300k-line finalize); the statistics are committed at once, for
+    /// the model's joins. A failed attempt's committed indexes stay with the unattached table,
+    /// for the retry (built only if missing) or for `gc`.
+    ///
+    /// Only the columns that the joins, groupings and syncs use are analyzed (300k rows took
+    /// 0.26 s instead of 0.64 s with the rest, `raw_row_json` the dearest), from a sample of
+    /// 3,000 rows (statistics target 10) instead of 30,000: the joins need row counts and how
+    /// many distinct values, not fine histograms (0.015 s instead of 0.185 s, same plans).
+    /// Autovacuum analyzes every column at the server's target after the publish.
+    func startRawIndexes(on side: PostgresConnection?, publishing connection: PostgresConnection) throws {
+        let analyze = """
             ANALYZE \(rawTable) (id, estimate_version_id, file_line, group_code, group_description, signature_hash,
                 canonical_key_hash, cat, unit_cost)
-            """)
+            """
+        guard let side else {
+            try connection.executeScript(
+                "SET LOCAL default_statistics_target = 10;\n\(analyze);\nRESET default_statistics_target")
+            return
+        }
+        try side.executeScript("SET default_statistics_target = 10;\n\(analyze)")
         try side.startScript(VersionTable.rawRows.indexScript(table: rawTable))
     }
 
     /// Builds the items table's primary key and its parent's indexes, makes the raw table's
-    /// unique index its key once `side` has built it (``startRawIndexes(on:)``), and attaches
-    /// both as the version's partitions, in a transaction that took ``VersionTable/lockTables``
-    /// first. The items are analyzed for the syncs' joins, on the columns those use (0.08 s
-    /// instead of 0.24 s for 300k).
-    func attach(_ connection: PostgresConnection, rawIndexesOn side: PostgresConnection) throws {
+    /// unique index its key once `side` has built it (or builds both here without one:
+    /// ``startRawIndexes(on:publishing:)``), and attaches both as the version's partitions, in
+    /// a transaction that took ``VersionTable/lockTables`` first. The items are analyzed for the
+    /// syncs' joins, on the columns those use (0.08 s instead of 0.24 s for 300k).
+    func attach(_ connection: PostgresConnection, rawIndexesOn side: PostgresConnection?) throws {
         try VersionTable.sowItems.buildIndexes(connection, table: itemTable)
-        try side.finishScript()
+        if let side {
+            try side.finishScript()
+        } else {
+            try connection.executeScript(VersionTable.rawRows.indexScript(table: rawTable))
+        }
         try VersionTable.rawRows.addPrimaryKey(connection, table: rawTable)
         try connection.executeScript(
             """

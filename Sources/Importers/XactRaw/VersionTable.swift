@@ -48,10 +48,10 @@ struct VersionTable: Sendable {
                 .joined(separator: ";\n"))
     }
 
-    /// The same key and indexes for a table that another session builds them on, beside the
-    /// publishing transaction (``EstimateVersionStorage/startRawIndexes(on:)``): the key as a
-    /// unique index under the key's name, which ``addPrimaryKey(_:table:)`` then makes the key;
-    /// each only if missing (a finalize that failed after they were built is retried).
+    /// The same key and indexes for a table that may get them from another session, beside the
+    /// publishing transaction (``EstimateVersionStorage/startRawIndexes(on:publishing:)``): the
+    /// key as a unique index under the key's name, which ``addPrimaryKey(_:table:)`` then makes
+    /// the key; each only if missing (a finalize that failed after they were built is retried).
     func indexScript(table: String) -> String {
         (["CREATE UNIQUE INDEX IF NOT EXISTS \(table)_pkey ON \(table) (id, estimate_version_id)"]
             + indexes.map { "CREATE INDEX IF NOT EXISTS \(table)_\($0.name)_idx ON \(table) (\($0.columns))" })

@@ -29,14 +29,14 @@ struct XactRawModel {
         // lock: another finalize, a version's deletion or a merge waits for it, or it for them.
         try connection.query(VersionTable.lockTables)
         // The chunks' COPYs left the raw table without statistics, which the joins below need,
-        // and without its key and indexes, which its attach needs: both are made by a session
-        // of its own while this transaction builds the model.
-        let side = try connection.openSibling()
+        // and without its key and indexes, which its attach needs: for a large version both
+        // are made by a session of its own while this transaction builds the model.
+        let side = (job.plan["dataRows"] ?? 0) >= EstimateVersionStorage.rowsBuiltBeside ? try connection.openSibling() : nil
         defer {
-            try? side.finishScript()
-            side.close()
+            try? side?.finishScript()
+            side?.close()
         }
-        try storage.startRawIndexes(on: side)
+        try storage.startRawIndexes(on: side, publishing: connection)
         try connection.query("SET LOCAL work_mem = '64MB'")
 
         let rawRows = try connection.query("SELECT count(*) FROM \(storage.rawTable)")
