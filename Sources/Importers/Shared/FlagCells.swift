@@ -1,3 +1,5 @@
+import IngestCore
+
 /// The `Delete` control column of Golden PETL files (spec §4.1): `Yes`, `Y`, `1` or `true`,
 /// case-insensitive and trimmed, marks a row for deletion (merge mode only).
 public enum DeleteMark {
@@ -13,19 +15,29 @@ public enum DeleteMark {
 public enum YesNo {
     /// True, false, or nil for anything else (empty included).
     public static func parse(_ text: String) -> Bool? {
-        switch flagWord(text) {
-        case "yes", "y": true
-        case "no", "n": false
-        default: nil
-        }
+        var text = text
+        return text.withUTF8(parse(bytes:))
+    }
+
+    /// ``parse(_:)`` of a cell's UTF-8 bytes, without a String (XACT raw's rows from bytes).
+    static func parse(bytes cell: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let word = flagWord(bytes: cell)
+        if word.elementsEqual("yes".utf8) || word.elementsEqual("y".utf8) { return true }
+        if word.elementsEqual("no".utf8) || word.elementsEqual("n".utf8) { return false }
+        return nil
     }
 }
 
 /// A flag cell as a word to compare: ASCII whitespace trimmed, ASCII letters lower-cased.
 func flagWord(_ cell: String) -> String {
-    var bytes = Array(cell.utf8)
-    while let first = bytes.first, first == 0x20 || (first >= 0x09 && first <= 0x0D) { bytes.removeFirst() }
-    while let last = bytes.last, last == 0x20 || (last >= 0x09 && last <= 0x0D) { bytes.removeLast() }
-    for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] += 0x20 }
-    return String(decoding: bytes, as: UTF8.self)
+    var cell = cell
+    return cell.withUTF8 { String(decoding: flagWord(bytes: $0), as: UTF8.self) }
+}
+
+/// ``flagWord(_:)`` of UTF-8 bytes, lower-cased as it is read.
+func flagWord(bytes cell: UnsafeBufferPointer<UInt8>) -> LazyMapSequence<Slice<UnsafeBufferPointer<UInt8>>, UInt8> {
+    var start = 0, end = cell.count
+    while start < end, DecimalText.isSpace(cell[start]) { start += 1 }
+    while end > start, DecimalText.isSpace(cell[end - 1]) { end -= 1 }
+    return cell[start..<end].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
 }

@@ -173,7 +173,7 @@ struct XactRawCopyRow {
             }
             appendInteger(cell[0] == UInt8(ascii: "-") ? -value : value, to: &out)
         case .yesNo:
-            switch flag(cell) {
+            switch YesNo.parse(bytes: cell) {
             case true?: out.append(UInt8(ascii: "t"))
             case false?: out.append(UInt8(ascii: "f"))
             case nil: out += null
@@ -271,17 +271,6 @@ struct XactRawCopyRow {
             }
         }
         return digits <= 9 ? value : nil
-    }
-
-    /// ``YesNo/parse(_:)`` of a cell.
-    private static func flag(_ cell: UnsafeBufferPointer<UInt8>) -> Bool? {
-        var start = 0, end = cell.count
-        while start < end, DecimalText.isSpace(cell[start]) { start += 1 }
-        while end > start, DecimalText.isSpace(cell[end - 1]) { end -= 1 }
-        let word = cell[start..<end].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-        if word.elementsEqual("yes".utf8) || word.elementsEqual("y".utf8) { return true }
-        if word.elementsEqual("no".utf8) || word.elementsEqual("n".utf8) { return false }
-        return nil
     }
 
     /// The row's signature hash: the 12 signature cells as they are, joined by `|` (spec §6.4).
