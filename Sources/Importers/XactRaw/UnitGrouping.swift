@@ -16,22 +16,27 @@ public enum UnitGrouping {
         let key = TextCleaning.keyText(raw)
         guard !key.isEmpty else { return nil }
         let upper = key.uppercased()
-        let bytes = Array(upper.utf8)
-        if bytes.count > 4, upper.hasPrefix("UNIT") || upper.hasPrefix("UINT") {
-            var i = 4
-            if bytes[i] == UInt8(ascii: "_") || bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "-") { i += 1 }
-            while i < bytes.count, bytes[i] == UInt8(ascii: "0") { i += 1 }
-            var digits: [UInt8] = []
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-                digits.append(bytes[i])
-                i += 1
-            }
-            if !digits.isEmpty {
-                let number = String(decoding: digits, as: UTF8.self)
-                return "\(upper.prefix(4))_\(number.count == 1 ? "0" + number : number)"
-            }
+        if upper.hasPrefix("UNIT") || upper.hasPrefix("UINT"),
+            let number = Array(upper.utf8).withUnsafeBufferPointer({ bytes in
+                unitDigits(inUpperCased: bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
+            })
+        {
+            return "\(upper.prefix(4))_\(number.count == 1 ? "0" + number : number)"
         }
         return String(upper.prefix(7))
+    }
+
+    /// Where the number of an upper-cased key is when the key is `UNIT` or `UINT`, an optional
+    /// `_`, space or `-`, optional zeros and at least one more digit (the zeros left out); nil
+    /// otherwise. ``groupingCode(_:)``'s rule, shared with the XACT raw rows written from bytes.
+    static func unitDigits(inUpperCased key: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        guard key.count > 4, key.starts(with: "UNIT".utf8) || key.starts(with: "UINT".utf8) else { return nil }
+        var start = 4
+        if key[start] == UInt8(ascii: "_") || key[start] == UInt8(ascii: " ") || key[start] == UInt8(ascii: "-") { start += 1 }
+        while start < key.count, key[start] == UInt8(ascii: "0") { start += 1 }
+        var end = start
+        while end < key.count, key[end] &- 0x30 < 10 { end += 1 }
+        return end > start ? start..<end : nil
     }
 
     /// The unit's label: `Unit nn` for `UNIT_nn`/`UINT_nn`, the grouping code itself

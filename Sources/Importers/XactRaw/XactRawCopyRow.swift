@@ -238,23 +238,16 @@ struct XactRawCopyRow {
         guard !cell.contains(0x5C) else { return false }
         let start = out.count
         for byte in cell { out.append(TextCleaning.asciiUppercased(byte)) }
-        let upper = out[start...]
-        if upper.count > 4, upper.starts(with: "UNIT".utf8) || upper.starts(with: "UINT".utf8) {
-            var i = start + 4
-            if out[i] == UInt8(ascii: "_") || out[i] == UInt8(ascii: " ") || out[i] == UInt8(ascii: "-") { i += 1 }
-            while i < out.count, out[i] == UInt8(ascii: "0") { i += 1 }
-            var end = i
-            while end < out.count, out[end] &- 0x30 < 10 { end += 1 }
-            if end > i {
-                let digits = Array(out[i..<end])
-                out.removeSubrange((start + 4)...)
-                out.append(UInt8(ascii: "_"))
-                if digits.count == 1 { out.append(UInt8(ascii: "0")) }
-                out += digits
-                return true
-            }
+        if let digits = out[start...].withUnsafeBufferPointer({ key in
+            UnitGrouping.unitDigits(inUpperCased: key).map { Array(key[$0]) }
+        }) {
+            out.removeSubrange((start + 4)...)
+            out.append(UInt8(ascii: "_"))
+            if digits.count == 1 { out.append(UInt8(ascii: "0")) }
+            out += digits
+        } else if out.count - start > 7 {
+            out.removeSubrange((start + 7)...)
         }
-        if out.count - start > 7 { out.removeSubrange((start + 7)...) }
         return true
     }
 
