@@ -19,11 +19,27 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// `YYYY-MM-DD`, PostgreSQL's `date` input.
     public var description: String {
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        var bytes: [UInt8] = []
+        appendDescription(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``description`` as UTF-8 to `out`, without a String (XACT raw's rows written
+    /// from bytes).
+    func appendDescription(to out: inout [UInt8]) {
+        func append(_ value: Int, digits: Int) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        append(year, digits: 4)
+        out.append(UInt8(ascii: "-"))
+        append(month, digits: 2)
+        out.append(UInt8(ascii: "-"))
+        append(day, digits: 2)
     }
 
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool {

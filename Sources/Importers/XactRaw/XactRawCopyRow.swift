@@ -184,12 +184,8 @@ struct XactRawCopyRow {
                 out += null  // in no shape: the legacy importer stored NULL
                 return true
             }
-            guard CalendarDate(year: year, month: month, day: day) != nil else { return false }
-            appendDigits(UInt(year), width: 4, to: &out)
-            out.append(UInt8(ascii: "-"))
-            appendDigits(UInt(month), width: 2, to: &out)
-            out.append(UInt8(ascii: "-"))
-            appendDigits(UInt(day), width: 2, to: &out)
+            guard let date = CalendarDate(year: year, month: month, day: day) else { return false }
+            date.appendDescription(to: &out)
         }
         return true
     }
@@ -316,26 +312,15 @@ struct XactRawCopyRow {
         }
     }
 
+    /// The decimal digits of `value`, with a minus sign when it is negative.
     private static func appendInteger(_ value: Int, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        appendDigits(value.magnitude, width: 1, to: &out)
-    }
-
-    /// The decimal digits of `value`, zero-padded to `width`.
-    private static func appendDigits(_ value: UInt, width: Int, to out: inout [UInt8]) {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 {
-            count += 1
-            rest /= 10
-        }
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(count, width)))
-        var index = out.count - 1
-        rest = value
+        var rest = value.magnitude
+        let start = out.count
         repeat {
-            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
             rest /= 10
-            index -= 1
         } while rest > 0
+        out[start...].reverse()
     }
 }
