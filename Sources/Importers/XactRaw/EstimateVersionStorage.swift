@@ -7,14 +7,16 @@ import IngestPostgres
 /// `prepare` creates `raw_xact_row_v<version id>` and the chunks copy the file's rows into it;
 /// the publishing transaction builds the version's model from it and writes the SOW items into
 /// `sow_item_v<version id>`. Both are tables with the columns and check constraints of their
-/// parent and no index, no key and no trigger; ``attach(_:)`` then builds their keys and
-/// indexes and attaches them as the version's partitions, which validates the items' foreign
-/// keys in one pass each. Until that transaction commits, readers never see the version's rows.
-/// A failed finalize leaves the raw table as the chunks left it (a retry finalizes from it) and
-/// no item table (it is created in the same transaction); `discard` and `gc` drop the raw table
-/// of a version that is never published. 300k lines: the items written into the indexed table
-/// took 10.6 s, written bare then keyed 3.1 s; the two chunks' COPYs of the raw rows 5.9 and
-/// 6.2 s into the indexed table, 3.4 and 3.6 s into the bare ones.
+/// parent and no index, no key and no trigger; ``attach(_:rawIndexesOn:)`` then builds their
+/// keys and indexes (the raw table's perhaps by another session,
+/// ``startRawIndexes(on:publishing:)``) and attaches them as the version's partitions, which
+/// validates the items' foreign keys in one pass each. Until that transaction commits, readers
+/// never see the version's rows. A failed finalize leaves the raw table unattached, with the
+/// chunks' rows (a retry finalizes from it), and no item table (it is created in the same
+/// transaction); `discard` and `gc` drop the raw table of a version that is never published.
+/// 300k lines: the items written into the indexed table took 10.6 s, written bare then keyed
+/// 3.1 s; the two chunks' COPYs of the raw rows 5.9 and 6.2 s into the indexed table, 3.4 and
+/// 3.6 s into the bare ones.
 struct EstimateVersionStorage: Sendable {
     /// The `estimate_version.id` of the version.
     let versionId: Int64
@@ -79,10 +81,10 @@ struct EstimateVersionStorage: Sendable {
         try VersionTable.sowItems.buildIndexes(connection, table: itemTable)
         if let side {
             try side.finishScript()
+            try VersionTable.rawRows.addPrimaryKey(connection, table: rawTable)
         } else {
-            try connection.executeScript(VersionTable.rawRows.indexScript(table: rawTable))
+            try VersionTable.rawRows.buildIndexes(connection, table: rawTable)
         }
-        try VersionTable.rawRows.addPrimaryKey(connection, table: rawTable)
         try connection.executeScript(
             """
             ANALYZE \(itemTable) (id, estimate_version_id, sow_id, raw_row_id, line_no, category_code, selection_code);

@@ -42,16 +42,15 @@ struct VersionTable: Sendable {
     /// The primary key (id, version: a partitioned table is unique only on keys that include
     /// the version) and the parent's indexes, built on a table about to be attached.
     func buildIndexes(_ connection: PostgresConnection, table: String) throws {
-        try connection.executeScript(
-            (["ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id, estimate_version_id)"]
-                + indexes.map { "CREATE INDEX \(table)_\($0.name)_idx ON \(table) (\($0.columns))" })
-                .joined(separator: ";\n"))
+        try connection.executeScript(indexScript(table: table))
+        try addPrimaryKey(connection, table: table)
     }
 
-    /// The same key and indexes for a table that may get them from another session, beside the
-    /// publishing transaction (``EstimateVersionStorage/startRawIndexes(on:publishing:)``): the
-    /// key as a unique index under the key's name, which ``addPrimaryKey(_:table:)`` then makes
-    /// the key; each only if missing (a finalize that failed after they were built is retried).
+    /// The indexes of ``buildIndexes(_:table:)``, the key as a unique index under the key's
+    /// name, which ``addPrimaryKey(_:table:)`` then makes the key; each only if missing. Another
+    /// session may run it beside the publishing transaction
+    /// (``EstimateVersionStorage/startRawIndexes(on:publishing:)``), and a finalize that failed
+    /// after that session built them is retried.
     func indexScript(table: String) -> String {
         (["CREATE UNIQUE INDEX IF NOT EXISTS \(table)_pkey ON \(table) (id, estimate_version_id)"]
             + indexes.map { "CREATE INDEX IF NOT EXISTS \(table)_\($0.name)_idx ON \(table) (\($0.columns))" })
