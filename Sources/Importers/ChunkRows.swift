@@ -14,20 +14,23 @@ public final class ChunkRows<Mapper: RowMapper> {
     public let firstField = 1
     /// The chunk's index in its job, for errors.
     public let chunk: Int
-    private let scanner: CSVScanner
-    /// The records read so far.
+    private let scanner: () throws -> CSVScanner
+    /// The records read so far by the latest pass.
     public private(set) var count = 0
 
-    /// Reads the chunk file `scanner` scans, mapping with `mapper`.
-    public init(scanner: CSVScanner, mapper: Mapper, chunk: Int) {
+    /// Reads the chunk file that each scanner `scanner` returns scans from its start, mapping
+    /// with `mapper`.
+    public init(mapper: Mapper, chunk: Int, scanner: @escaping () throws -> CSVScanner) {
         self.scanner = scanner
         self.mapper = mapper
         self.chunk = chunk
     }
 
-    /// Calls `body` with every record of the chunk and its upload line, in file order.
+    /// Calls `body` with every record of the chunk and its upload line, in file order. Each
+    /// call reads the chunk from its start (Golden PETL reads it twice).
     public func forEachRecord(_ body: (borrowing CSVRecord, _ line: Int) throws -> Void) throws {
-        try scanner.forEachRecord { record in
+        count = 0
+        try scanner().forEachRecord { record in
             count += 1
             try body(record, Self.line(of: record))
         }

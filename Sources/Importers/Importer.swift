@@ -13,6 +13,9 @@ public import IngestPostgres
 public protocol Importer: Sendable {
     /// The pure row mapper this importer uses.
     associatedtype Mapper: RowMapper
+    /// What ``encodeChunk(job:into:rows:)`` tells ``endChunk(_:job:copiedRows:encoding:)`` of
+    /// the rows it wrote (default: ``ChunkEncoding``).
+    associatedtype Encoding: ChunkEncodingReport = ChunkEncoding
 
     /// The type, as stored in `import_job.type`.
     var type: ImportType { get }
@@ -50,11 +53,11 @@ public protocol Importer: Sendable {
     /// ``encode(_:line:job:into:)`` of each mapped row; an importer may combine rows before
     /// writing them, or read them from their bytes (Golden Components aggregates per component).
     /// Returns what it knows of the rows it wrote (default: nothing).
-    func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> ChunkEncoding
+    func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> Encoding
 
     /// Turns the chunk's `copiedRows` copied rows into the importer's rows; returns the counts.
     /// `encoding` is what ``encodeChunk(job:into:rows:)`` returned.
-    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: ChunkEncoding) throws
+    func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: Encoding) throws
         -> ChunkCounts
 
     /// What publishing the loaded data would change against what is current, read only;
@@ -88,16 +91,19 @@ extension Importer {
     public func check(_ connection: PostgresConnection) throws {}
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
-    public func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> ChunkEncoding {
-        try rows.forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
-        return ChunkEncoding()
-    }
     public func lockPublishing(_ connection: PostgresConnection) throws {}
     public func history(_ connection: PostgresConnection) throws -> [PublishedVersion] {
         throw ImportFailure(code: .precondition, message: "\(type.cliName) keeps no history of what it published")
     }
     public func makeCurrent(_ connection: PostgresConnection, _ version: PublishedVersion, replacing current: PublishedVersion) throws {
         throw ImportFailure(code: .precondition, message: "\(type.cliName) cannot roll back")
+    }
+}
+
+extension Importer where Encoding == ChunkEncoding {
+    public func encodeChunk(job: JobContext, into writer: inout CopyInWriter, rows: ChunkRows<Mapper>) throws -> ChunkEncoding {
+        try rows.forEachRow { record, line in try encode(record, line: line, job: job, into: &writer) }
+        return ChunkEncoding()
     }
 }
 
@@ -158,10 +164,20 @@ public enum RowResult<Record> {
     case reject(reason: String)
 }
 
+/// What an importer's ``Importer/encodeChunk(job:into:rows:)`` tells of the rows it wrote into a
+/// chunk's `COPY`: to its ``Importer/endChunk(_:job:copiedRows:encoding:)``, and to the chunk's
+/// worker when the `COPY` fails on a row.
+public protocol ChunkEncodingReport: Sendable {
+    /// The upload line of the `number`-th row (from 1) the encoder wrote into the `COPY`; nil
+    /// when the encoder does not keep it and the worker takes the line of the chunk's
+    /// `number`-th record.
+    func uploadLine(ofCopyRow number: Int) -> Int?
+}
+
 /// What an importer's ``Importer/encodeChunk(job:into:rows:)`` knows of the rows it wrote
 /// into a chunk's `COPY`, handed to its ``Importer/endChunk(_:job:copiedRows:encoding:)`` so that
 /// the chunk's statement can take a cheaper way when it may.
-public struct ChunkEncoding: Sendable, Equatable {
+public struct ChunkEncoding: ChunkEncodingReport, Equatable {
     /// True when no two written rows share the key the importer's chunk statement groups by;
     /// false when some do, or when the encoder does not know.
     public var distinctKeys: Bool
@@ -169,6 +185,9 @@ public struct ChunkEncoding: Sendable, Equatable {
     public init(distinctKeys: Bool = false) {
         self.distinctKeys = distinctKeys
     }
+
+    /// Not kept: the worker reads the line of the chunk's record.
+    public func uploadLine(ofCopyRow number: Int) -> Int? { nil }
 }
 
 /// Counts one chunk's load reports; stored on its `import_chunk` row.

@@ -155,7 +155,7 @@ struct ComponentAggregatorTests {
         let file = Self.chunkFile(layout, rows: 80_000)
         let mapper = try GoldenComponentsMapper(header: Self.headers[layout]!)
         func rows() -> ChunkRows<GoldenComponentsMapper> {
-            ChunkRows(scanner: CSVScanner(source: MemoryByteSource(file)), mapper: mapper, chunk: 0)
+            ChunkRows(mapper: mapper, chunk: 0) { CSVScanner(source: MemoryByteSource(file)) }
         }
         try TestDatabase.withSchema { connection, _ in
             let columns = ["line", "rows", "cat", "sel", "component_code", "description", "quantity", "material", "labor", "equipment"]

@@ -167,6 +167,26 @@ struct GoldenPETLImportTests {
 
     /// Merge after merge (with 1 and 4 workers, 1 and 8 chunks), then replace after that
     /// merge, each against the model.
+    /// The chunks copy only each key's winning row: a row the build table refuses (here an
+    /// operator's check on `price_list_item`, which the build table copies) fails the import
+    /// naming its own line, not the line of the chunk's record with the same number.
+    @Test func aRowTheBuildTableRefusesFailsNamingItsLine() throws {
+        let fixture = try PipelineFixture()
+        try fixture.connection.query("ALTER TABLE price_list_item ADD CONSTRAINT price_not_negative CHECK (unit_price >= 0)")
+        let job = try fixture.importPETL(fixture.upload("negative.csv", """
+            Cat,Sel,Activity,Desc,Unit Cost
+            WTR,DHM,+,Dehu,1.00
+            WTR,DHM,+,Dehu,2.00
+            WTR,DHM,+,Dehu,-5.00
+            DRY,1/2,+,Board,1.00
+
+            """))
+        #expect(job.status == .failed)
+        #expect(job.error?["line"] == 4, "\(String(describing: job.error))")
+        #expect(job.error?["message"]?.stringValue?.contains("price_not_negative") == true, "\(String(describing: job.error))")
+        #expect(try fixture.count("SELECT count(*) FROM price_list WHERE is_active") == 0)
+    }
+
     @Test func generatedFilesMatchTheModelForEveryWorkerAndChunkCount() throws {
         let fixture = try PipelineFixture()
         let base = PETLFileGenerator.generate(rows: 60_000, seed: 11, prefix: "a")

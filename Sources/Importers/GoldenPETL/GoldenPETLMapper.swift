@@ -72,7 +72,7 @@ public struct GoldenPETLMapper: RowMapper {
 
     /// Feeds `hasher` the canonical key hash that ``partitionKey(of:into:)`` feeds, when the
     /// row's bytes show that ``map(_:firstField:)`` accepts the row; false, leaving `hasher`
-    /// as it was, when it takes mapping to tell. The key is built on the stack.
+    /// as it was, when it takes mapping to tell.
     private func keyFromBytes(_ record: borrowing CSVRecord, firstField f: Int, into hasher: inout FNV1a64) -> Bool {
         guard f + fieldCount <= record.fieldCount else { return false }
         guard !JSONEscaping.hasNUL(record, firstField: f, columns: 0..<fieldCount) else { return false }
@@ -80,11 +80,36 @@ public struct GoldenPETLMapper: RowMapper {
         if let date {
             guard record.withField(f + date, { $0.isEmpty || CalendarDate.isDate($0) }) else { return false }
         }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.keyCapacity) { storage in
+        return withKey(record, firstField: f) { CanonicalKey.combineHexSHA256(of: $0, into: &hasher) } != nil
+    }
+
+    /// The canonical key of a row the planner accepted, as ``map(_:firstField:)`` hashes it,
+    /// from the row's bytes when its key cells are clean ASCII (nearly every row of a real
+    /// export), else by mapping the row (the chunk encoder's first pass, ``ChunkWinners``).
+    func key(_ record: borrowing CSVRecord, firstField f: Int) -> ChunkWinners.Key? {
+        let fromBytes = withKey(record, firstField: f) { key in
+            SHA256.withDigest(of: UnsafeRawBufferPointer(key)) { ChunkWinners.Key(digest: $0) }
+        }
+        if let fromBytes { return fromBytes }
+        guard case .accept(let row) = map(record, firstField: f) else { return nil }
+        return ChunkWinners.Key(hex: row.canonicalKeyHash)
+    }
+
+    /// Whether the row's `Delete` cell is a delete mark (``DeleteMark``), from its bytes.
+    func isDeleteMarked(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
+        guard let delete else { return false }
+        return record.withField(f + delete) { DeleteMark.isMarked(bytes: $0) }
+    }
+
+    /// Calls `body` with the canonical key (``CanonicalKey/string(cat:sel:activity:description:)``
+    /// as UTF-8) built on the stack from the row's bytes, when its key cells tell; nil when
+    /// they take mapping to tell (a cell that is not clean ASCII, or a key too long).
+    private func withKey<R>(_ record: borrowing CSVRecord, firstField f: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.keyCapacity) { storage in
             var key = KeyBytes(storage)
             guard Self.appendClean(record, f + cat, to: &key), key.append(0x7C), key.append(0x7C),
                 Self.appendClean(record, f + sel, to: &key), key.append(0x7C), key.append(0x7C)
-            else { return false }
+            else { return nil }
             if let activity {
                 let start = key.count
                 if Self.appendClean(record, f + activity, to: &key) {
@@ -92,12 +117,11 @@ public struct GoldenPETLMapper: RowMapper {
                 } else {
                     var part: [UInt8] = []
                     CanonicalKey.appendPart(ActivityCode.normalize(record.string(at: f + activity)), to: &part)
-                    guard key.append(contentsOf: part) else { return false }
+                    guard key.append(contentsOf: part) else { return nil }
                 }
             }
-            guard key.append(0x7C), key.append(0x7C), Self.appendClean(record, f + description, to: &key) else { return false }
-            CanonicalKey.combineHexSHA256(of: key.bytes, into: &hasher)
-            return true
+            guard key.append(0x7C), key.append(0x7C), Self.appendClean(record, f + description, to: &key) else { return nil }
+            return body(key.bytes)
         }
     }
 

@@ -3,14 +3,15 @@ import IngestPostgres
 /// Where one Golden revision's items are built, and the SQL that builds, numbers, attaches and
 /// drops that storage (migration 11: `price_list_item` is partitioned by revision).
 ///
-/// The chunks of an import write the revision's winning rows (file line in `line_no`) and its
-/// Delete-mark tombstones (`line_no` below zero) into `price_list_item_b<list id>`, a table
-/// with the columns and check constraints of `price_list_item` and no index, no foreign key
-/// and no trigger (a user's row trigger on `price_list_item` does not fire for imported rows).
+/// The chunks copy the revision's winning rows (file line in `line_no`) and its Delete-mark
+/// tombstones (`line_no` below zero) into `price_list_item_b<list id>`, a table with the
+/// columns and check constraints of `price_list_item` and no index, no foreign key and no
+/// trigger (a user's row trigger on `price_list_item` does not fire for imported rows).
 /// Publishing writes every item once into `price_list_item_r<list id>`, numbered in sort order,
-/// with the merge's carry-forward from the previous revision in the same statement; then builds that table's keys and indexes (each a
-/// sorted build instead of per-row upkeep) and attaches it as the revision's partition. Until
-/// then readers of `price_list_item` never see the revision. Measured on 500k rows: see
+/// with its previous price and division and the merge's carry-forward from the previous
+/// revision in the same statement; then builds that table's keys and indexes (each a sorted
+/// build instead of per-row upkeep) and attaches it as the revision's partition. Until then
+/// readers of `price_list_item` never see the revision. Measured on 500k rows: see
 /// `BENCHMARKS.md`, seventh round.
 struct RevisionStorage: Sendable {
     /// The `price_list.id` of the revision.
@@ -26,11 +27,12 @@ struct RevisionStorage: Sendable {
     var revisionTable: String { "price_list_item_r\(listId)" }
 
     /// The columns the chunks write (besides `price_list_id`) and publishing copies; the
-    /// tombstones fill only `line_no` and `canonical_key_hash`.
-    static let columns = [
-        "line_no", "group_code", "group_description", "description", "cat", "sel", "unit", "unit_price",
-        "last_known_unit_price", "coverage", "activity", "owner", "source_vendor", "source_date", "raw_json",
-        "canonical_key_hash", "division_code",
+    /// tombstones fill only `line_no` and `canonical_key_hash`. Publishing adds the previous
+    /// price and the division. (Build tables of imports loading when nexus-ingest was
+    /// upgraded may hold both: publishing takes neither from them.)
+    static let loadedColumns = [
+        "line_no", "group_code", "group_description", "description", "cat", "sel", "unit", "unit_price", "coverage",
+        "activity", "owner", "source_vendor", "source_date", "raw_json", "canonical_key_hash",
     ]
 
     /// Creates the empty build table (`prepare`).
@@ -42,18 +44,22 @@ struct RevisionStorage: Sendable {
     /// which took ``ComponentSetStorage/lockTables(_:)`` first (the attach locks the tables that
     /// refer to the items, as a components publish does, in the same order).
     ///
-    /// The items are the build table's rows that are not tombstones and, when `carryingFrom` is
-    /// a revision (merge), that revision's items whose canonical key the build table does not
-    /// hold (neither as a row nor as a tombstone). Spec §4.3 step 5 numbers them: upper-case
-    /// Cat, then Sel, Activity, Description; byte order (COLLATE "C", ASCII upper-casing) so the
-    /// numbering is the same on every server whatever its locale; empty before any text; the
-    /// canonical key (unique in a revision) breaks ties. The sort takes only those keys; the
-    /// wide rows join to their number by key.
+    /// The items are the build table's rows that are not tombstones, each with the previous
+    /// revision's price of its key (`last_known_unit_price`) and its Cat's division (the first
+    /// `cat_division` row of its upper-cased, trimmed Cat), and, when `carryingFrom` is a
+    /// revision (merge), that revision's items whose canonical key the build table does not
+    /// hold (neither as a row nor as a tombstone), as they were. Spec §4.3 step 5 numbers them:
+    /// upper-case Cat, then Sel, Activity, Description; byte order (COLLATE "C", ASCII
+    /// upper-casing) so the numbering is the same on every server whatever its locale; empty
+    /// before any text; the canonical key (unique in a revision) breaks ties. The sort takes
+    /// only those keys; the wide rows join to their number by key.
+    /// - Parameter previous: the revision the import started from: its prices, and in a merge
+    ///   its items.
     /// - Returns: how many items the revision holds.
-    func publish(_ connection: PostgresConnection, carryingFrom previous: Int64?) throws -> Int {
-        let columns = Self.columns.dropFirst().joined(separator: ", ")
-        let fromBuild = Self.columns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
-        let fromPrevious = Self.columns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
+    func publish(_ connection: PostgresConnection, previous: Int64?, carryForward: Bool) throws -> Int {
+        let columns = Self.loadedColumns.dropFirst().joined(separator: ", ")
+        let fromBuild = Self.loadedColumns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
+        let fromPrevious = Self.loadedColumns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
         let sortKey = "cat, sel, activity, description, canonical_key_hash"
         // Memory for the narrow sort and the hash tables to stay off disk, for this transaction
         // only. The build table is not analyzed (1.6 s of a 500k-row publish): without
@@ -71,7 +77,7 @@ struct RevisionStorage: Sendable {
                 SELECT \(sortKey), false AS carried FROM \(buildTable) WHERE line_no >= 0
                 UNION ALL
                 SELECT \(sortKey), true FROM price_list_item p
-                WHERE p.price_list_id = $1::bigint
+                WHERE $2::boolean AND p.price_list_id = $1::bigint
                   AND NOT EXISTS (SELECT 1 FROM \(buildTable) b WHERE b.canonical_key_hash = p.canonical_key_hash)
             ), numbered AS MATERIALIZED (
                 SELECT canonical_key_hash, carried, row_number() OVER (
@@ -80,15 +86,21 @@ struct RevisionStorage: Sendable {
                                     canonical_key_hash COLLATE "C") AS line_no
                 FROM keys
             )
-            INSERT INTO \(revisionTable) (price_list_id, line_no, \(columns))
-            SELECT \(listId), n.line_no, \(fromBuild)
+            INSERT INTO \(revisionTable) (price_list_id, line_no, \(columns), last_known_unit_price, division_code)
+            SELECT \(listId), n.line_no, \(fromBuild), p.unit_price, d.division_code
             FROM numbered n JOIN \(buildTable) b ON b.canonical_key_hash = n.canonical_key_hash AND b.line_no >= 0
+            LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = b.canonical_key_hash
+            LEFT JOIN (
+                SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
+                FROM cat_division
+                ORDER BY upper(btrim(cat)), id
+            ) d ON d.cat_key = upper(b.cat)
             WHERE NOT n.carried
             UNION ALL
-            SELECT \(listId), n.line_no, \(fromPrevious)
+            SELECT \(listId), n.line_no, \(fromPrevious), p.last_known_unit_price, p.division_code
             FROM numbered n JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = n.canonical_key_hash
             WHERE n.carried
-            """, previous
+            """, previous, carryForward
         ).affectedRows
         let table = revisionTable
         try connection.executeScript(
@@ -105,6 +117,20 @@ struct RevisionStorage: Sendable {
             ANALYZE \(table)
             """)
         return items
+    }
+
+    /// The build table's rows that are not tombstones, as the revision `previous` has their
+    /// keys (`updated`) or not (`added`): the merge's counters of the rows the file supplies.
+    func suppliedCounts(_ connection: PostgresConnection, previous: Int64?) throws -> (updated: Int, added: Int) {
+        let row = try connection.query(
+            """
+            SELECT count(p.id), count(*) - count(p.id)
+            FROM \(buildTable) b
+            LEFT JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = b.canonical_key_hash
+            WHERE b.line_no >= 0
+            """, previous
+        ).first!
+        return (try row.require(0, as: Int.self), try row.require(1, as: Int.self))
     }
 
     /// Drops the build tables of these unpublished revisions, and those of revisions that no

@@ -3,11 +3,18 @@ import IngestCore
 /// The `Delete` control column of Golden PETL files (spec §4.1): `Yes`, `Y`, `1` or `true`,
 /// case-insensitive and trimmed, marks a row for deletion (merge mode only).
 public enum DeleteMark {
-    static let marks: Set<String> = ["yes", "y", "1", "true"]
+    static let marks = ["yes", "y", "1", "true"]
 
     /// Whether `cell` is a delete mark.
     public static func isMarked(_ cell: String) -> Bool {
-        marks.contains(flagWord(cell))
+        var cell = cell
+        return cell.withUTF8(isMarked(bytes:))
+    }
+
+    /// ``isMarked(_:)`` of a cell's UTF-8 bytes, without a String (Golden PETL's chunk encoder).
+    static func isMarked(bytes cell: UnsafeBufferPointer<UInt8>) -> Bool {
+        let word = flagWord(bytes: cell)
+        return marks.contains { word.elementsEqual($0.utf8) }
     }
 }
 
@@ -28,13 +35,8 @@ public enum YesNo {
     }
 }
 
-/// A flag cell as a word to compare: ASCII whitespace trimmed, ASCII letters lower-cased.
-func flagWord(_ cell: String) -> String {
-    var cell = cell
-    return cell.withUTF8 { String(decoding: flagWord(bytes: $0), as: UTF8.self) }
-}
-
-/// ``flagWord(_:)`` of UTF-8 bytes, lower-cased as it is read.
+/// A flag cell's UTF-8 bytes as a word to compare: ASCII whitespace trimmed, ASCII letters
+/// lower-cased as they are read.
 func flagWord(bytes cell: UnsafeBufferPointer<UInt8>) -> LazyMapSequence<Slice<UnsafeBufferPointer<UInt8>>, UInt8> {
     var start = 0, end = cell.count
     while start < end, DecimalText.isSpace(cell[start]) { start += 1 }

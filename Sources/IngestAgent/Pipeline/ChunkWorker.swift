@@ -94,22 +94,25 @@ final class ChunkWorker<I: Importer> {
             let mapper = try importer.makeMapper(header: context.header)
             let statement = try importer.beginChunk(connection, job: context)
             let copied: Int
-            let rows = ChunkRows(
-                scanner: CSVScanner(source: source, options: CSVScannerOptions(delimiter: context.delimiter)),
-                mapper: mapper, chunk: chunk.chunkIndex)
-            var encoding = ChunkEncoding()
+            let rows = ChunkRows(mapper: mapper, chunk: chunk.chunkIndex) {
+                CSVScanner(source: try source.rewound(), options: CSVScannerOptions(delimiter: context.delimiter))
+            }
+            var encoding: I.Encoding?
             do {
                 copied = try connection.copyIn(statement) { writer in
                     encoding = try importer.encodeChunk(job: context, into: &writer, rows: rows)
                 }
             } catch let error as PostgresError {
                 if let copyLine = error.copyLine, copyLine >= 1,
-                    let line = try? Self.uploadLine(ofRecord: copyLine, in: chunk.path, delimiter: context.delimiter)
+                    let line = encoding?.uploadLine(ofCopyRow: copyLine)
+                        ?? (try? Self.uploadLine(ofRecord: copyLine, in: chunk.path, delimiter: context.delimiter))
                 {
                     throw LocatedError(error: error, line: line)
                 }
                 throw error
             }
+            // The COPY ended well, so the encoder returned.
+            guard let encoding else { preconditionFailure("a chunk's COPY ended without its encoder") }
             let counts = try importer.endChunk(connection, job: context, copiedRows: copied, encoding: encoding)
             let progress = try ledger.completeChunk(job: chunk.jobId, index: chunk.chunkIndex, inputRows: rows.count, counts: counts)
             return .loaded(lastChunk: progress.completed == progress.total)

@@ -32,6 +32,12 @@ public final class FileByteSource: CSVByteSource, Sendable {
         return (Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 
+    /// The source, set back to the file's start (`lseek(2)`), for another pass over the file.
+    public func rewound() throws(SystemError) -> FileByteSource {
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError(operation: "lseek", path: path, errno: errno) }
+        return self
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)

@@ -1,0 +1,19 @@
+/// What a Golden PETL chunk's encoder wrote into the revision's build table, for its
+/// ``GoldenPETLImporter/endChunk(_:job:copiedRows:encoding:)`` (``ChunkWinners``).
+public struct GoldenPETLChunkEncoding: ChunkEncodingReport {
+    /// The upload line of each row written, in order: a winner's own line, a tombstone's
+    /// last Delete mark.
+    var lines: [Int] = []
+    /// How many of the rows written are tombstones (the last ones).
+    var tombstones = 0
+    /// Rows that a later row of their key overrode.
+    var duplicates = 0
+    /// Each canonical key hash with Delete-marked rows (merge), with how many.
+    var deletions: [(hash: String, rows: Int)] = []
+    /// The latest `Date` of the chunk's rows, written or not.
+    var latestDate: CalendarDate?
+
+    public func uploadLine(ofCopyRow number: Int) -> Int? {
+        number <= lines.count ? lines[number - 1] : nil
+    }
+}
