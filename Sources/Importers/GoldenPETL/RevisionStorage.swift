@@ -60,7 +60,7 @@ struct RevisionStorage: Sendable {
         let columns = Self.loadedColumns.dropFirst().joined(separator: ", ")
         let fromBuild = Self.loadedColumns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
         let fromPrevious = Self.loadedColumns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
-        let sortKey = "cat, sel, activity, description, canonical_key_hash"
+        let sortKey = "\(Self.sortKey) AS sort_key, canonical_key_hash"
         // Memory for the narrow sort and the hash tables to stay off disk, for this transaction
         // only. The build table is not analyzed (1.6 s of a 500k-row publish): without
         // statistics the planner sizes it by its pages, which is enough for hash joins, but it
@@ -80,10 +80,7 @@ struct RevisionStorage: Sendable {
                 WHERE $2::boolean AND p.price_list_id = $1::bigint
                   AND NOT EXISTS (SELECT 1 FROM \(buildTable) b WHERE b.canonical_key_hash = p.canonical_key_hash)
             ), numbered AS MATERIALIZED (
-                SELECT canonical_key_hash, carried, row_number() OVER (
-                           ORDER BY upper(coalesce(cat, '') COLLATE "C"), coalesce(sel, '') COLLATE "C",
-                                    coalesce(activity, '') COLLATE "C", coalesce(description, '') COLLATE "C",
-                                    canonical_key_hash COLLATE "C") AS line_no
+                SELECT canonical_key_hash, carried, row_number() OVER (ORDER BY sort_key COLLATE "C") AS line_no
                 FROM keys
             )
             INSERT INTO \(revisionTable) (price_list_id, line_no, \(columns), last_known_unit_price, division_code)
@@ -132,6 +129,14 @@ struct RevisionStorage: Sendable {
         ).first!
         return (try row.require(0, as: Int.self), try row.require(1, as: Int.self))
     }
+
+    /// Spec §4.3 step 5's sort of an item (upper-case Cat, then Sel, Activity, Description,
+    /// then the canonical key) as one text whose byte order is that order: each part with its
+    /// U+0001 bytes doubled as 01 02 (text holds no NUL), then 01 01 before the next part. A
+    /// sort on one text compares each pair once instead of part by part: numbering 475k items
+    /// took 0.45 s instead of 1.06 s (measured alone).
+    static let sortKey = ["upper(coalesce(cat, '') COLLATE \"C\")", "coalesce(sel, '')", "coalesce(activity, '')", "coalesce(description, '')"]
+        .map { "replace(\($0), chr(1), chr(1) || chr(2)) || chr(1) || chr(1)" }.joined(separator: " || ") + " || canonical_key_hash"
 
     /// Drops the build tables of these unpublished revisions, and those of revisions that no
     /// longer exist (deleted along with their import). A revision table exists only attached:
