@@ -5,7 +5,7 @@ import Testing
 @Suite("Golden revision sort key", .enabled(if: TestDatabase.isConfigured))
 struct RevisionSortKeyTests {
     /// Spec §4.3 step 5 numbers a revision by upper-case Cat, Sel, Activity, Description, then
-    /// the canonical key; the publish sorts one text (`RevisionStorage.sortKey`) instead. Both
+    /// the canonical key; the publish sorts one text (`RevisionStorage.sortKey(of:)`) instead. Both
     /// orders must be the same on the parts that could tell them apart: empty and missing parts,
     /// one part a prefix of another, U+0001 and U+0002 inside a part (legacy rows were never
     /// cleaned), case, non-ASCII text, and ties broken by the key.
@@ -27,7 +27,7 @@ struct RevisionSortKeyTests {
                                ORDER BY upper(coalesce(cat, '') COLLATE "C"), coalesce(sel, '') COLLATE "C",
                                         coalesce(activity, '') COLLATE "C", coalesce(description, '') COLLATE "C",
                                         canonical_key_hash COLLATE "C", ctid) AS by_parts,
-                           row_number() OVER (ORDER BY (\(RevisionStorage.sortKey)) COLLATE "C", ctid) AS by_text
+                           row_number() OVER (ORDER BY (\(RevisionStorage.sortKey(of: "item"))) COLLATE "C", ctid) AS by_text
                     FROM item
                 ) n
                 WHERE by_parts <> by_text

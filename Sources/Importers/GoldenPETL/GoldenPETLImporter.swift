@@ -164,9 +164,8 @@ public struct GoldenPETLImporter: Importer {
 
         // The attach's table locks first, in the order every publish and gc takes them.
         try ComponentSetStorage.lockTables(connection)
-        let storage = RevisionStorage(listId: priceListId)
-        let supplied = mode == .merge ? try storage.suppliedCounts(connection, previous: previousId) : nil
-        let itemCount = try storage.publish(connection, previous: previousId, carryForward: mode == .merge)
+        let written = try RevisionStorage(listId: priceListId).publish(connection, previous: previousId, carryForward: mode == .merge)
+        let itemCount = written.items
 
         try connection.query(
             "UPDATE price_list SET is_active = false, updated_at = now() WHERE kind = 'GOLDEN' AND is_active AND id <> $1",
@@ -191,24 +190,29 @@ public struct GoldenPETLImporter: Importer {
                 """, company, priceListId, job.jobId, job.createdBy, itemCount)
         }
 
-        var mergeStats: JSONValue = .null
-        if let supplied {
-            // The items the file supplies are updated or added; the rest of the revision was
-            // carried forward. The chunks counted the duplicates and the Delete marks.
-            mergeStats = [
-                "updatedCount": .int(Int64(supplied.updated)), "addedCount": .int(Int64(supplied.added)),
-                "deletedCount": .int(Int64(job.chunkStats["deletedCount"] ?? 0)),
-                "duplicateCount": .int(Int64(job.chunkStats["duplicateCount"] ?? 0)),
-                "unchangedCount": .int(Int64(itemCount - supplied.updated - supplied.added)),
-            ]
-        }
-        return [
+        var result: [String: JSONValue] = [
             "priceListId": .int(priceListId),
             "revision": .int(try published.require(0, as: Int64.self)),
             "itemCount": .int(Int64(itemCount)),
             "mode": .string(mode.rawValue),
-            "mergeStats": mergeStats,
+            "mergeStats": .null,
         ]
+        if mode == .merge {
+            // The items the file supplies are updated or added; the rest of the revision was
+            // carried forward. The chunks counted the duplicates and the Delete marks (their
+            // sums are members of the job's result too; so are these two, as when the chunks
+            // counted them).
+            let updated: JSONValue = .int(Int64(written.updated)), added: JSONValue = .int(Int64(written.added))
+            result["mergeStats"] = [
+                "updatedCount": updated, "addedCount": added,
+                "deletedCount": .int(Int64(job.chunkStats["deletedCount"] ?? 0)),
+                "duplicateCount": .int(Int64(job.chunkStats["duplicateCount"] ?? 0)),
+                "unchangedCount": .int(Int64(itemCount - written.updated - written.added)),
+            ]
+            result["updatedCount"] = updated
+            result["addedCount"] = added
+        }
+        return result
     }
 
     /// Spec §4.3: a file without data rows, or without one that could be used, publishes nothing
