@@ -35,9 +35,15 @@ struct RevisionStorage: Sendable {
         "activity", "owner", "source_vendor", "source_date", "raw_json", "canonical_key_hash",
     ]
 
-    /// Creates the empty build table (`prepare`).
+    /// Creates the empty build table (`prepare`). Its rows take no `id` (publishing gives each
+    /// item its id): two chunks drawing one from the items' sequence per row took 2.80–2.86 s
+    /// to copy 475k rows against 2.34 s without (measured alone).
     func create(_ connection: PostgresConnection) throws {
-        try connection.query("CREATE TABLE \(buildTable) (LIKE price_list_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        try connection.executeScript(
+            """
+            CREATE TABLE \(buildTable) (LIKE price_list_item INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+            ALTER TABLE \(buildTable) ALTER id DROP DEFAULT, ALTER id DROP NOT NULL
+            """)
     }
 
     /// What a publish wrote.
