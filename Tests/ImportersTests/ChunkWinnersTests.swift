@@ -11,9 +11,13 @@ struct ChunkWinnersTests {
         ChunkWinners.Key(hex: CanonicalKey.hexSHA256(text))!
     }
 
-    @Test func aKeyIsItsHashText() {
-        let hex = CanonicalKey.hexSHA256("DRY||1/2||+||DRYWALL")
-        #expect(ChunkWinners.Key(hex: hex)?.hex == hex)
+    @Test func aKeyIsTheStartOfItsDigest() {
+        let text = "DRY||1/2||+||DRYWALL"
+        let hex = CanonicalKey.hexSHA256(text)
+        let fromDigest = Array(text.utf8).withUnsafeBytes { bytes in
+            SHA256.withDigest(of: bytes) { ChunkWinners.Key(digest: $0) }
+        }
+        #expect(ChunkWinners.Key(hex: hex) == fromDigest)
         #expect(ChunkWinners.Key(hex: String(hex.dropLast())) == nil)
         #expect(ChunkWinners.Key(hex: hex.uppercased()) == nil)
         #expect(ChunkWinners.Key(hex: String(hex.dropLast()) + "g") == nil)
@@ -30,29 +34,31 @@ struct ChunkWinnersTests {
         }
         let names = (0..<40).map { "KEY \($0)" }
         var winners = ChunkWinners()
-        var rows: [(name: String, line: Int, deleted: Bool)] = []
-        var line = 2
+        var rows: [(name: String, deleted: Bool)] = []
         for _ in 0..<2_000 {
-            line += 1 + next(3)
             let name = names[next(names.count)]
             // Every row of the keys ending in 7 is marked: they leave tombstones.
-            let row = (name: name, line: line, deleted: merge && (next(4) == 0 || name.hasSuffix("7")))
+            let row = (name: name, deleted: merge && (next(4) == 0 || name.hasSuffix("7")))
             rows.append(row)
-            winners.note(Self.key(row.name), line: row.line, deleted: row.deleted)
+            winners.note(Self.key(row.name), deleted: row.deleted)
         }
+        let decision = winners.decide()
 
-        let winning = winners.winners()
-        let expectedWinners = Set(names.compactMap { name in rows.lastIndex { $0.name == name && !$0.deleted } })
-        #expect(Set((0..<rows.count).filter(winning.contains)) == expectedWinners)
-        #expect(winners.duplicates == rows.filter { !$0.deleted }.count - expectedWinners.count)
-        let tombstones = names.filter { name in rows.contains { $0.name == name } && !rows.contains { $0.name == name && !$0.deleted } }
-            .map { name in (Self.key(name).hex, rows.last { $0.name == name }!.line) }
-            .sorted { $0.1 < $1.1 }
-        #expect(winners.tombstones.map { "\($0.key.hex) \($0.line)" } == tombstones.map { "\($0.0) \($0.1)" })
-        let deletions = names.map { name in (Self.key(name).hex, rows.filter { $0.name == name && $0.deleted }.count) }
-            .filter { $0.1 > 0 }.sorted { $0.0 < $1.0 }
-        #expect(winners.deletions.map { "\($0.key.hex) \($0.rows)" } == deletions.map { "\($0.0) \($0.1)" })
-        #expect(merge ? !tombstones.isEmpty && !deletions.isEmpty : tombstones.isEmpty && deletions.isEmpty)
+        let seen = names.filter { name in rows.contains { $0.name == name } }
+        let expectedWinners = Set(seen.compactMap { name in rows.lastIndex { $0.name == name && !$0.deleted } })
+        let expectedTombstones = Set(seen.filter { name in !rows.contains { $0.name == name && !$0.deleted } }
+            .map { name in rows.lastIndex { $0.name == name }! })
+        #expect(Set((0..<rows.count).filter(decision.winners.contains)) == expectedWinners)
+        #expect(Set((0..<rows.count).filter(decision.tombstones.contains)) == expectedTombstones)
+        #expect(decision.duplicates == rows.filter { !$0.deleted }.count - expectedWinners.count)
+        let expectedDeletes = seen.compactMap { name -> (Int, Int)? in
+            let marks = rows.filter { $0.name == name && $0.deleted }.count
+            guard marks > 0 else { return nil }
+            let written = rows.lastIndex { $0.name == name && !$0.deleted } ?? rows.lastIndex { $0.name == name }!
+            return (written, marks)
+        }.sorted { $0.0 < $1.0 }
+        #expect(decision.deletes.map { "\($0.ordinal) \($0.rows)" } == expectedDeletes.map { "\($0.0) \($0.1)" })
+        #expect(merge ? !expectedTombstones.isEmpty && !expectedDeletes.isEmpty : expectedTombstones.isEmpty && expectedDeletes.isEmpty)
     }
 
     /// The encoder's first pass takes each row's key from its bytes where it can: the key the
@@ -73,7 +79,7 @@ struct ChunkWinnersTests {
                 return
             }
             guard case .accept(let row) = bound.map(record, firstField: 0) else { return }
-            #expect(bound.key(record, firstField: 0)?.hex == row.canonicalKeyHash)
+            #expect(bound.key(record, firstField: 0) == ChunkWinners.Key(hex: row.canonicalKeyHash))
             #expect(bound.isDeleteMarked(record, firstField: 0) == row.deleteMark)
             compared += 1
         }

@@ -4,12 +4,10 @@ public struct GoldenPETLChunkEncoding: ChunkEncodingReport {
     /// The upload line of each row written, in order: a winner's own line, a tombstone's
     /// last Delete mark.
     var lines: [Int] = []
-    /// How many of the rows written are tombstones (the last ones).
+    /// How many of the rows written are tombstones.
     var tombstones = 0
     /// Rows that a later row of their key overrode.
-    var duplicates = 0
-    /// Each canonical key hash with Delete-marked rows (merge), with how many.
-    var deletions: [(hash: String, rows: Int)] = []
+    var duplicates: Int
     /// The latest `Date` of the chunk's rows, written or not.
     var latestDate: CalendarDate?
 

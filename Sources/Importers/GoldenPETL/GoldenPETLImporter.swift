@@ -53,21 +53,27 @@ public struct GoldenPETLImporter: Importer {
 
     public func beginChunk(_ connection: PostgresConnection, job: JobContext) throws -> String {
         let storage = RevisionStorage(listId: try job.id("priceListId"))
-        return try connection.copyStatement(table: storage.buildTable, columns: ["price_list_id"] + RevisionStorage.loadedColumns)
+        return try connection.copyStatement(table: storage.buildTable, columns: RevisionStorage.chunkColumns)
     }
 
-    /// Writes `record` as a build table row (``RevisionStorage/loadedColumns``).
+    /// Writes `record` as a build table row (``RevisionStorage/chunkColumns``), no row of the
+    /// file marking its key.
     public func encode(_ record: GoldenPETLRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
+        try encode(record, line: line, marks: 0, job: job, into: &writer)
+    }
+
+    /// Writes `record` as a build table row whose key `marks` rows of the file Delete-marked.
+    private func encode(_ record: GoldenPETLRecord, line: Int, marks: Int, job: JobContext, into writer: inout CopyInWriter) throws {
         try writer.writeTextRow([
             String(try job.id("priceListId")), String(line), record.groupCode, record.groupDescription, record.description,
             record.cat, record.sel, record.unit, record.unitPrice, record.coverage, record.activity, record.owner,
-            record.sourceVendor, record.sourceDate?.description, record.rawJSON, record.canonicalKeyHash,
+            record.sourceVendor, record.sourceDate?.description, record.rawJSON, record.canonicalKeyHash, String(marks),
         ])
     }
 
-    /// Writes the chunk's winning rows straight into the revision's build table, then its
-    /// tombstones (``ChunkWinners``): a first pass over the chunk file finds each canonical
-    /// key's winner from the rows' bytes, the second maps the rows and writes the winners.
+    /// Writes the chunk's winning rows and tombstones straight into the revision's build table
+    /// (``ChunkWinners``): a first pass over the chunk file finds each canonical key's winner
+    /// from the rows' bytes, the second maps the rows and writes the winners and tombstones.
     /// A staging table and a statement that picked the winners from it took 2.4 s more of
     /// each of the two chunks of a 500k-row file (2026-12-07: `COPY` 2.1 s, `ANALYZE` 0.26 s,
     /// statement 3.9 s, against 2.7–3.1 s for the same rows copied into the build table).
@@ -81,61 +87,52 @@ public struct GoldenPETLImporter: Importer {
             guard let key = rows.mapper.key(record, firstField: rows.firstField) else {
                 throw ImportFailure(code: .chunkFailed, message: "a planned row no longer maps", line: line, chunk: rows.chunk)
             }
-            winners.note(key, line: line, deleted: merge && rows.mapper.isDeleteMarked(record, firstField: rows.firstField))
+            winners.note(key, deleted: merge && rows.mapper.isDeleteMarked(record, firstField: rows.firstField))
         }
-        let winning = winners.winners()
-        var encoding = GoldenPETLChunkEncoding()
+        let decision = winners.decide()
+        var encoding = GoldenPETLChunkEncoding(duplicates: decision.duplicates)
         var ordinal = 0
+        var nextMarked = 0
         try rows.forEachRecord { record, line in
             defer { ordinal += 1 }
             let row = try rows.map(record, line: line)
             if let date = row.sourceDate, encoding.latestDate.map({ date > $0 }) ?? true { encoding.latestDate = date }
-            guard winning.contains(ordinal) else { return }
-            try encode(row, line: line, job: job, into: &writer)
+            let winner = decision.winners.contains(ordinal)
+            guard winner || decision.tombstones.contains(ordinal) else { return }
+            var marks = 0
+            if nextMarked < decision.deletes.count, decision.deletes[nextMarked].ordinal == ordinal {
+                marks = Int(decision.deletes[nextMarked].rows)
+                nextMarked += 1
+            }
+            if winner {
+                try encode(row, line: line, marks: marks, job: job, into: &writer)
+            } else {
+                try writer.writeTextRow(
+                    [listId, String(-line)] + Array(repeating: nil, count: 13) + [row.canonicalKeyHash, String(marks)])
+                encoding.tombstones += 1
+            }
             encoding.lines.append(line)
         }
-        for tombstone in winners.tombstones {
-            try writer.writeTextRow([listId, String(-tombstone.line)] + Array(repeating: nil, count: 13) + [tombstone.key.hex])
-            encoding.lines.append(tombstone.line)
-        }
-        encoding.tombstones = winners.tombstones.count
-        encoding.duplicates = winners.duplicates
-        encoding.deletions = winners.deletions.map { ($0.key.hex, $0.rows) }
         return encoding
     }
 
-    /// Notes the chunk's latest `Date` on the revision, and counts (merge mode, spec §4.3):
-    /// the rows a later row of the same key overrode (`duplicateCount`) and the Delete-marked
-    /// rows whose key the previous revision has (`deletedCount`). The rows the file supplies
-    /// are counted as updated or added by ``finalize(_:job:)``, against the previous revision,
-    /// once for all chunks.
+    /// Notes the chunk's latest `Date` on the revision, and counts (merge mode, spec §4.3)
+    /// the rows a later row of the same key overrode (`duplicateCount`). ``finalize(_:job:)``
+    /// counts the rest against the previous revision, once for all chunks.
     public func endChunk(
         _ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: GoldenPETLChunkEncoding
     ) throws -> ChunkCounts {
-        let priceListId = try job.id("priceListId")
         // The latest Date of the file becomes the revision's effective date; kept on the
         // (still inactive) revision row so that finalize sees the maximum over all chunks.
         // Last in the chunk, so the row lock is held only until the chunk commits.
         if let latestDate = encoding.latestDate {
             try connection.query(
                 "UPDATE price_list SET effective_date = greatest(effective_date, $2::date) WHERE id = $1",
-                priceListId, latestDate.description)
+                try job.id("priceListId"), latestDate.description)
         }
         let written = copiedRows - encoding.tombstones
         guard try Self.mode(of: job) == .merge else { return ChunkCounts(writtenRows: written) }
-        var deleted = 0
-        if !encoding.deletions.isEmpty, let previousId = job.facts["previousPriceListId"]?.intValue.map(Int64.init) {
-            deleted = try connection.query(
-                """
-                SELECT coalesce(sum(d.marks), 0)
-                FROM unnest($2::text[], $3::bigint[]) AS d(canonical_key_hash, marks)
-                JOIN price_list_item p ON p.price_list_id = $1 AND p.canonical_key_hash = d.canonical_key_hash
-                """,
-                previousId, "{\(encoding.deletions.map(\.hash).joined(separator: ","))}",
-                "{\(encoding.deletions.map { String($0.rows) }.joined(separator: ","))}"
-            ).first!.require(0, as: Int.self)
-        }
-        return ChunkCounts(writtenRows: written, stats: ["duplicateCount": encoding.duplicates, "deletedCount": deleted])
+        return ChunkCounts(writtenRows: written, stats: ["duplicateCount": encoding.duplicates])
     }
 
     /// Checks that the previous revision is still the latest published one, carries forward
@@ -164,7 +161,12 @@ public struct GoldenPETLImporter: Importer {
 
         // The attach's table locks first, in the order every publish and gc takes them.
         try ComponentSetStorage.lockTables(connection)
-        let written = try RevisionStorage(listId: priceListId).publish(connection, previous: previousId, carryForward: mode == .merge)
+        let storage = RevisionStorage(listId: priceListId)
+        // Before the publish drops the build table. (Chunks loaded before the upgrade that
+        // stopped them counting the marks themselves did, into `deletedCount`.)
+        let marked = mode == .merge
+            ? try storage.markedRows(connection, previous: previousId) + (job.chunkStats["deletedCount"] ?? 0) : 0
+        let written = try storage.publish(connection, previous: previousId, carryForward: mode == .merge)
         let itemCount = written.items
 
         try connection.query(
@@ -199,18 +201,18 @@ public struct GoldenPETLImporter: Importer {
         ]
         if mode == .merge {
             // The items the file supplies are updated or added; the rest of the revision was
-            // carried forward. The chunks counted the duplicates and the Delete marks (their
-            // sums are members of the job's result too; so are these two, as when the chunks
-            // counted them).
+            // carried forward. The chunks counted the duplicates (their sum is a member of the
+            // job's result too; so are these, as when the chunks counted them).
             let updated: JSONValue = .int(Int64(written.updated)), added: JSONValue = .int(Int64(written.added))
+            let deleted: JSONValue = .int(Int64(marked))
             result["mergeStats"] = [
-                "updatedCount": updated, "addedCount": added,
-                "deletedCount": .int(Int64(job.chunkStats["deletedCount"] ?? 0)),
+                "updatedCount": updated, "addedCount": added, "deletedCount": deleted,
                 "duplicateCount": .int(Int64(job.chunkStats["duplicateCount"] ?? 0)),
                 "unchangedCount": .int(Int64(itemCount - written.updated - written.added)),
             ]
             result["updatedCount"] = updated
             result["addedCount"] = added
+            result["deletedCount"] = deleted
         }
         return result
     }

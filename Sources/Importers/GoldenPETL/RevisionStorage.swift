@@ -35,6 +35,11 @@ struct RevisionStorage: Sendable {
         "activity", "owner", "source_vendor", "source_date", "raw_json", "canonical_key_hash",
     ]
 
+    /// What a chunk's `COPY` fills: ``loadedColumns``, and in the build table only
+    /// `contributor_count`, how many rows of the file Delete-marked the row's key (merge), which
+    /// ``markedRows(_:previous:)`` counts; the revision's items get the column's default.
+    static let chunkColumns = ["price_list_id"] + loadedColumns + ["contributor_count"]
+
     /// Creates the empty build table (`prepare`). Its rows take no `id` (publishing gives each
     /// item its id): two chunks drawing one from the items' sequence per row took 2.80–2.86 s
     /// to copy 475k rows against 2.34 s without (measured alone).
@@ -156,6 +161,19 @@ struct RevisionStorage: Sendable {
             ANALYZE \(table)
             """)
         return Published(items: items, updated: try supplied.require(0, as: Int.self), added: try supplied.require(1, as: Int.self))
+    }
+
+    /// The Delete-marked rows of the file whose key the revision `previous` has: the merge's
+    /// `deletedCount` (a mark counts even when another row of the file keeps the item).
+    func markedRows(_ connection: PostgresConnection, previous: Int64?) throws -> Int {
+        try connection.query(
+            """
+            SELECT coalesce(sum(b.contributor_count), 0)
+            FROM \(buildTable) b
+            JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = b.canonical_key_hash
+            WHERE b.contributor_count > 0
+            """, previous
+        ).first!.require(0, as: Int.self)
     }
 
     /// Spec §4.3 step 5's order of the items of table `alias`: upper-case Cat, then Sel,
