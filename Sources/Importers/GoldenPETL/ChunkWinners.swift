@@ -16,7 +16,7 @@ import IngestCore
 /// to share the first 96 bits of their SHA-256 digests (odds about 1 in 10^16 for 3M keys).
 struct ChunkWinners {
     /// The first 96 bits of a canonical key's SHA-256 digest.
-    struct Key: Hashable, Comparable {
+    struct Key: Comparable {
         fileprivate var high: UInt64
         fileprivate var low: UInt32
 

@@ -59,16 +59,28 @@ public struct GoldenPETLImporter: Importer {
     /// Writes `record` as a build table row (``RevisionStorage/chunkColumns``), no row of the
     /// file marking its key.
     public func encode(_ record: GoldenPETLRecord, line: Int, job: JobContext, into writer: inout CopyInWriter) throws {
-        try encode(record, line: line, marks: 0, job: job, into: &writer)
+        try Self.write(record, line: line, marks: 0, listId: String(try job.id("priceListId")), into: &writer)
     }
 
-    /// Writes `record` as a build table row whose key `marks` rows of the file Delete-marked.
-    private func encode(_ record: GoldenPETLRecord, line: Int, marks: Int, job: JobContext, into writer: inout CopyInWriter) throws {
+    /// Writes `record` as a build table row of revision `listId` whose key `marks` rows of the
+    /// file Delete-marked.
+    private static func write(
+        _ record: GoldenPETLRecord, line: Int, marks: Int, listId: String, into writer: inout CopyInWriter
+    ) throws {
         try writer.writeTextRow([
-            String(try job.id("priceListId")), String(line), record.groupCode, record.groupDescription, record.description,
-            record.cat, record.sel, record.unit, record.unitPrice, record.coverage, record.activity, record.owner,
-            record.sourceVendor, record.sourceDate?.description, record.rawJSON, record.canonicalKeyHash, String(marks),
+            listId, String(line), record.groupCode, record.groupDescription, record.description, record.cat, record.sel,
+            record.unit, record.unitPrice, record.coverage, record.activity, record.owner, record.sourceVendor,
+            record.sourceDate?.description, record.rawJSON, record.canonicalKeyHash, String(marks),
         ])
+    }
+
+    /// Writes the tombstone of the key `hash`, whose last Delete mark is on `line`: only
+    /// `line_no` (negated), the key (the last of ``RevisionStorage/loadedColumns``) and the marks.
+    private static func writeTombstone(
+        hash: String, line: Int, marks: Int, listId: String, into writer: inout CopyInWriter
+    ) throws {
+        let unset = [String?](repeating: nil, count: RevisionStorage.loadedColumns.count - 2)
+        try writer.writeTextRow([listId, String(-line)] + unset + [hash, String(marks)])
     }
 
     /// Writes the chunk's winning rows and tombstones straight into the revision's build table
@@ -105,10 +117,9 @@ public struct GoldenPETLImporter: Importer {
                 nextMarked += 1
             }
             if winner {
-                try encode(row, line: line, marks: marks, job: job, into: &writer)
+                try Self.write(row, line: line, marks: marks, listId: listId, into: &writer)
             } else {
-                try writer.writeTextRow(
-                    [listId, String(-line)] + Array(repeating: nil, count: 13) + [row.canonicalKeyHash, String(marks)])
+                try Self.writeTombstone(hash: row.canonicalKeyHash, line: line, marks: marks, listId: listId, into: &writer)
                 encoding.tombstones += 1
             }
             encoding.lines.append(line)

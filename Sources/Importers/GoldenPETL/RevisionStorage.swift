@@ -51,6 +51,10 @@ struct RevisionStorage: Sendable {
             """)
     }
 
+    /// For the rest of the transaction: memory for sorts and hash tables to stay off disk, and
+    /// hash joins instead of sorting the wide rows for merge joins (the diff and the publish).
+    static let hashJoins = "SET LOCAL work_mem = '128MB';\nSET LOCAL enable_mergejoin = off"
+
     /// What a publish wrote.
     struct Published {
         /// The revision's items.
@@ -78,9 +82,7 @@ struct RevisionStorage: Sendable {
         let columns = Self.loadedColumns.dropFirst().joined(separator: ", ")
         let fromBuild = Self.loadedColumns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
         let fromPrevious = Self.loadedColumns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
-        // Memory for the sort and the hash tables to stay off disk, for this transaction only;
-        // hash joins rather than sorting wide rows for merge joins. Statistics for the joins,
-        // from 3,000 rows (25 ms for 475k; a full ANALYZE of the build table took 1.6 s): without
+        // Statistics for the joins, from a sample (``StorageTables/analyzeFromSample(_:)``): without
         // them the planner looked each build row's key up in the previous revision's index
         // (1.96 s against 0.93 s hashed, merging 465k rows over 480k). The numbers go into a
         // table of their own, analyzed, not a CTE: with no statistics on a CTE's keys the
@@ -91,10 +93,8 @@ struct RevisionStorage: Sendable {
         // 2.3–3.0 s -> 1.65–2.14 s for the numbers of that merge, the same numbers.
         try connection.executeScript(
             """
-            SET LOCAL work_mem = '128MB';
-            SET LOCAL enable_mergejoin = off;
-            SET LOCAL default_statistics_target = 10;
-            ANALYZE \(buildTable) (line_no, canonical_key_hash, cat);
+            \(Self.hashJoins);
+            \(StorageTables.analyzeFromSample("\(buildTable) (line_no, canonical_key_hash, cat)"));
             CREATE TEMP TABLE nexus_revision_number (
                 canonical_key_hash text NOT NULL,
                 carried boolean NOT NULL,
@@ -117,8 +117,7 @@ struct RevisionStorage: Sendable {
             """, previous, carryForward)
         try connection.executeScript(
             """
-            ANALYZE nexus_revision_number;
-            RESET default_statistics_target;
+            \(StorageTables.analyzeFromSample("nexus_revision_number"));
             \(StorageTables.createPartitionTable(
                 revisionTable, of: "price_list_item", checkName: "list_check", column: "price_list_id", values: [listId]))
             """)

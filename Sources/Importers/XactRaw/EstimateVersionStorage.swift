@@ -54,21 +54,16 @@ struct EstimateVersionStorage: Sendable {
     /// for the retry (built only if missing) or for `gc`.
     ///
     /// Only the columns that the joins, groupings and syncs use are analyzed (300k rows took
-    /// 0.26 s instead of 0.64 s with the rest, `raw_row_json` the dearest), from a sample of
-    /// 3,000 rows (statistics target 10) instead of 30,000: the joins need row counts and how
-    /// many distinct values, not fine histograms (0.015 s instead of 0.185 s, same plans).
-    /// Autovacuum analyzes every column at the server's target after the publish.
+    /// 0.26 s instead of 0.64 s with the rest, `raw_row_json` the dearest), from a sample
+    /// (``StorageTables/analyzeFromSample(_:)``). Autovacuum analyzes every column at the
+    /// server's target after the publish.
     func startRawIndexes(on side: PostgresConnection?, publishing connection: PostgresConnection) throws {
-        let analyze = """
-            ANALYZE \(rawTable) (id, estimate_version_id, file_line, group_code, group_description, signature_hash,
+        let analyze = StorageTables.analyzeFromSample("""
+            \(rawTable) (id, estimate_version_id, file_line, group_code, group_description, signature_hash,
                 canonical_key_hash, cat, unit_cost)
-            """
-        guard let side else {
-            try connection.executeScript(
-                "SET LOCAL default_statistics_target = 10;\n\(analyze);\nRESET default_statistics_target")
-            return
-        }
-        try side.executeScript("SET default_statistics_target = 10;\n\(analyze)")
+            """)
+        try (side ?? connection).executeScript(analyze)
+        guard let side else { return }
         try side.startScript(VersionTable.rawRows.indexScript(table: rawTable))
     }
 
