@@ -161,6 +161,15 @@ struct GoldenPETLImportTests {
             "4|PNT|P|+|Paint|4.00|∅|∅|09|∅",
         ])
         #expect(next.result?["mergeStats"] == mergeStats(updated: 2, added: 1, deleted: 3, unchanged: 1, duplicate: 1))
+        // The publish guards' diff against the base: both DRY items updated (prices up 10 and
+        // 18), WTR DHM removed, PNT carried forward, NEW X added; NEW Y's mark names nothing.
+        let diff = try #require(next.result?["diff"])
+        #expect(
+            [diff["current"], diff["removed"], diff["incoming"], diff["added"], diff["updated"], diff["unchanged"],
+             diff["unitPriceChanges"]] == [4, 1, 4, 1, 2, 1, 2], "\(diff)")
+        #expect(diff["replaces"] == false)
+        #expect(diff["largestRise"] == ["cat": "DRY", "sel": "1/2", "activity": "-", "from": "2.00", "to": "20.00"], "\(diff)")
+        #expect(diff["largestFall"] == .null, "\(diff)")
         // The latest Date of the file, delete-marked rows included (spec §4.3).
         #expect(try fixture.activeGolden() == ["2|Golden Price List (2024-12-01)|2024-12-01"])
     }

@@ -172,13 +172,11 @@ public struct GoldenPETLImporter: Importer {
 
         // The attach's table locks first, in the order every publish and gc takes them.
         try ComponentSetStorage.lockTables(connection)
-        let storage = RevisionStorage(listId: priceListId)
-        // Before the publish drops the build table. (Chunks loaded before the upgrade that
-        // stopped them counting the marks themselves did, into `deletedCount`.)
-        let marked = mode == .merge
-            ? try storage.markedRows(connection, previous: previousId) + (job.chunkStats["deletedCount"] ?? 0) : 0
-        let written = try storage.publish(connection, previous: previousId, carryForward: mode == .merge)
+        let written = try RevisionStorage(listId: priceListId).publish(connection, previous: previousId, carryForward: mode == .merge)
         let itemCount = written.items
+        // (Chunks loaded before the upgrade that stopped them counting the marks themselves
+        // did, into `deletedCount`.)
+        let marked = mode == .merge ? written.marked + (job.chunkStats["deletedCount"] ?? 0) : 0
 
         try connection.query(
             "UPDATE price_list SET is_active = false, updated_at = now() WHERE kind = 'GOLDEN' AND is_active AND id <> $1",

@@ -37,7 +37,7 @@ struct RevisionStorage: Sendable {
 
     /// What a chunk's `COPY` fills: ``loadedColumns``, and in the build table only
     /// `contributor_count`, how many rows of the file Delete-marked the row's key (merge), which
-    /// ``markedRows(_:previous:)`` counts; the revision's items get the column's default.
+    /// ``number(_:previous:carryForward:)`` counts; the revision's items get the column's default.
     static let chunkColumns = ["price_list_id"] + loadedColumns + ["contributor_count"]
 
     /// Creates the empty build table (`prepare`). Its rows take no `id` (publishing gives each
@@ -55,6 +55,94 @@ struct RevisionStorage: Sendable {
     /// hash joins instead of sorting the wide rows for merge joins (the diff and the publish).
     static let hashJoins = "SET LOCAL work_mem = '128MB';\nSET LOCAL enable_mergejoin = off"
 
+    /// The temporary table of ``number(_:previous:carryForward:)``.
+    static let numbers = "nexus_revision_number"
+
+    /// Meets the build table's rows and the previous revision's items by canonical key, once
+    /// per publishing transaction, into the temporary table ``numbers`` (dropped at commit),
+    /// one row per key of either (a build row's key is unique: a winner or a tombstone):
+    /// - `supplied` (a winner; false for a tombstone, null for a key only the previous revision
+    ///   has) and `known` (the previous revision has the key);
+    /// - for a supplied key the previous revision knows: `previous_price` (the item's
+    ///   `last_known_unit_price`) and `differs` (any column but the raw row differs); for one
+    ///   whose price moved, `new_price`, `cat`, `sel` and `activity`;
+    /// - `marks`: the rows of the file that Delete-marked a key the previous revision has
+    ///   (the merge's `deletedCount`, counted even when another row keeps the item);
+    /// - `line_no` (spec §4.3 step 5, ``sortKey(of:)``) for the revision's items: the supplied
+    ///   keys and, with `carryForward` (merge), the previous items no build row names.
+    ///
+    /// The publish guards' diff (``GoldenPETLImporter/diff(_:job:)``) and the publish read it:
+    /// a second call in the same transaction finds it made. One join instead of three (the
+    /// diff had its own full join of the wide rows, the marks a join of their own): merging
+    /// the bench's 500k-row file over 480k items, diff 1.47–1.61 s + marks 0.22 s + numbers
+    /// 2.14–2.31 s became 2.97–3.02 s; its replace, diff 0.53 s + numbers 1.31 s became 1.47 s
+    /// (statement times of agent drops, alternated).
+    /// - Parameter previous: the revision the import started from.
+    func number(_ connection: PostgresConnection, previous: Int64?, carryForward: Bool) throws {
+        guard try connection.query("SELECT to_regclass('pg_temp.\(Self.numbers)') IS NULL").first!.require(0, as: Bool.self) else {
+            return
+        }
+        let compared = ["group_code", "group_description", "description", "cat", "sel", "unit", "unit_price", "coverage",
+                        "activity", "owner", "source_vendor", "source_date"]
+        let row = { (alias: String) in "ROW(" + compared.map { "\(alias).\($0)" }.joined(separator: ", ") + ")" }
+        // Statistics for the joins, from a sample (``StorageTables/analyzeFromSample(_:)``): without
+        // them the planner looked each build row's key up in the previous revision's index
+        // (1.96 s against 0.93 s hashed, merging 465k rows over 480k). The numbers go into a
+        // table of their own, analyzed, not a CTE: with no statistics on a CTE's keys the
+        // planner hashed the wide build rows to join them to their numbers, two batches on disk
+        // (the numbered INSERT of that merge: 5.6 s as one statement, 2.1 + 2.1 s now). The
+        // build rows and the previous items meet in one full join, one scan of each: 2.3–3.0 s
+        // -> 1.65–2.14 s for the numbers of that merge, the same numbers.
+        try connection.executeScript(
+            """
+            \(Self.hashJoins);
+            \(StorageTables.analyzeFromSample("\(buildTable) (line_no, canonical_key_hash, cat)"));
+            CREATE TEMP TABLE \(Self.numbers) (
+                canonical_key_hash text NOT NULL,
+                supplied boolean,
+                known boolean NOT NULL,
+                previous_price numeric,
+                new_price numeric,
+                differs boolean,
+                cat text,
+                sel text,
+                activity text,
+                marks integer,
+                line_no bigint
+            ) ON COMMIT DROP
+            """)
+        // Only the items (`final`) have a sort key, so only they are numbered; the rest sort
+        // last. The subquery is computed before the sort (`OFFSET 0`): flattened, the sort
+        // carried both rows' compared columns and spilled to disk (3.7 s against 2.4–2.6 s).
+        try connection.query(
+            """
+            INSERT INTO \(Self.numbers)
+            SELECT hash, supplied, known, previous_price, new_price, differs, cat, sel, activity, marks,
+                   CASE WHEN final THEN row_number() OVER (ORDER BY sort_key COLLATE "C") END
+            FROM (
+                SELECT coalesce(b.canonical_key_hash, p.canonical_key_hash) AS hash, b.line_no >= 0 AS supplied,
+                       p.canonical_key_hash IS NOT NULL AS known,
+                       CASE WHEN known_supplied.yes THEN p.unit_price END AS previous_price,
+                       CASE WHEN moved.yes THEN b.unit_price END AS new_price,
+                       CASE WHEN known_supplied.yes THEN \(row("b")) IS DISTINCT FROM \(row("p")) END AS differs,
+                       CASE WHEN moved.yes THEN b.cat END AS cat, CASE WHEN moved.yes THEN b.sel END AS sel,
+                       CASE WHEN moved.yes THEN b.activity END AS activity,
+                       CASE WHEN p.canonical_key_hash IS NOT NULL THEN b.contributor_count END AS marks,
+                       final.yes AS final,
+                       CASE WHEN final.yes THEN (CASE WHEN b.canonical_key_hash IS NOT NULL THEN \(Self.sortKey(of: "b"))
+                                                      ELSE \(Self.sortKey(of: "p")) END) END AS sort_key
+                FROM \(buildTable) b
+                FULL JOIN (SELECT * FROM price_list_item WHERE price_list_id = $1::bigint) p
+                    ON p.canonical_key_hash = b.canonical_key_hash
+                CROSS JOIN LATERAL (SELECT b.line_no >= 0 AND p.canonical_key_hash IS NOT NULL) known_supplied (yes)
+                CROSS JOIN LATERAL (SELECT known_supplied.yes AND b.unit_price <> p.unit_price) moved (yes)
+                CROSS JOIN LATERAL (SELECT coalesce(b.line_no >= 0, $2::boolean)) final (yes)
+                OFFSET 0
+            ) j
+            """, previous, carryForward)
+        try connection.executeScript(StorageTables.analyzeFromSample(Self.numbers))
+    }
+
     /// What a publish wrote.
     struct Published {
         /// The revision's items.
@@ -63,6 +151,8 @@ struct RevisionStorage: Sendable {
         var updated: Int
         /// Items the file supplies whose key is new.
         var added: Int
+        /// The Delete-marked rows of the file whose key the previous revision has (merge).
+        var marked: Int
     }
 
     /// Writes the revision into its own table and attaches it, in the publishing transaction,
@@ -73,76 +163,42 @@ struct RevisionStorage: Sendable {
     /// revision's price of its key (`last_known_unit_price`) and its Cat's division (the first
     /// `cat_division` row of its upper-cased, trimmed Cat), and, with `carryForward` (merge),
     /// the previous revision's items whose canonical key the build table does not hold
-    /// (neither as a row nor as a tombstone), as they were. Spec §4.3 step 5 numbers them
-    /// (``sortKey(of:)``): the sort takes only the keys, into a temporary table of numbers;
-    /// the wide rows join to their number by key.
+    /// (neither as a row nor as a tombstone), as they were, each with its number
+    /// (``number(_:previous:carryForward:)``): the sort takes only the keys; the wide rows
+    /// join to their number by key.
     /// - Parameter previous: the revision the import started from: its prices, and in a merge
     ///   its items.
     func publish(_ connection: PostgresConnection, previous: Int64?, carryForward: Bool) throws -> Published {
         let columns = Self.loadedColumns.dropFirst().joined(separator: ", ")
         let fromBuild = Self.loadedColumns.dropFirst().map { "b.\($0)" }.joined(separator: ", ")
         let fromPrevious = Self.loadedColumns.dropFirst().map { "p.\($0)" }.joined(separator: ", ")
-        // Statistics for the joins, from a sample (``StorageTables/analyzeFromSample(_:)``): without
-        // them the planner looked each build row's key up in the previous revision's index
-        // (1.96 s against 0.93 s hashed, merging 465k rows over 480k). The numbers go into a
-        // table of their own, analyzed, not a CTE: with no statistics on a CTE's keys the
-        // planner hashed the wide build rows to join them to their numbers, two batches on disk
-        // (the numbered INSERT of that merge: 5.6 s as one statement, 2.1 + 2.1 s now). The
-        // build rows and the previous items meet in one full join (the build rows that are not
-        // tombstones, and in a merge the previous items no build row names), one scan of each:
-        // 2.3–3.0 s -> 1.65–2.14 s for the numbers of that merge, the same numbers.
+        try number(connection, previous: previous, carryForward: carryForward)
         try connection.executeScript(
-            """
-            \(Self.hashJoins);
-            \(StorageTables.analyzeFromSample("\(buildTable) (line_no, canonical_key_hash, cat)"));
-            CREATE TEMP TABLE nexus_revision_number (
-                canonical_key_hash text NOT NULL,
-                carried boolean NOT NULL,
-                known boolean NOT NULL,
-                previous_price numeric,
-                line_no bigint NOT NULL
-            ) ON COMMIT DROP
-            """)
-        try connection.query(
-            """
-            INSERT INTO nexus_revision_number
-            SELECT coalesce(b.canonical_key_hash, p.canonical_key_hash), b.canonical_key_hash IS NULL,
-                   p.canonical_key_hash IS NOT NULL, CASE WHEN b.canonical_key_hash IS NOT NULL THEN p.unit_price END,
-                   row_number() OVER (ORDER BY (CASE WHEN b.canonical_key_hash IS NOT NULL THEN \(Self.sortKey(of: "b"))
-                                                     ELSE \(Self.sortKey(of: "p")) END) COLLATE "C")
-            FROM \(buildTable) b
-            FULL JOIN (SELECT * FROM price_list_item WHERE price_list_id = $1::bigint) p
-                ON p.canonical_key_hash = b.canonical_key_hash
-            WHERE b.line_no >= 0 OR (b.canonical_key_hash IS NULL AND $2::boolean)
-            """, previous, carryForward)
-        try connection.executeScript(
-            """
-            \(StorageTables.analyzeFromSample("nexus_revision_number"));
-            \(StorageTables.createPartitionTable(
+            StorageTables.createPartitionTable(
                 revisionTable, of: "price_list_item", checkName: "list_check", column: "price_list_id", values: [listId]))
-            """)
         let items = try connection.query(
             """
             INSERT INTO \(revisionTable) (price_list_id, line_no, \(columns), last_known_unit_price, division_code)
             SELECT \(listId), n.line_no, \(fromBuild), n.previous_price, d.division_code
-            FROM nexus_revision_number n JOIN \(buildTable) b ON b.canonical_key_hash = n.canonical_key_hash AND b.line_no >= 0
+            FROM \(Self.numbers) n JOIN \(buildTable) b ON b.canonical_key_hash = n.canonical_key_hash AND b.line_no >= 0
             LEFT JOIN (
                 SELECT DISTINCT ON (upper(btrim(cat))) upper(btrim(cat)) AS cat_key, division_code
                 FROM cat_division
                 ORDER BY upper(btrim(cat)), id
             ) d ON d.cat_key = upper(b.cat)
-            WHERE NOT n.carried
+            WHERE n.supplied
             UNION ALL
             SELECT \(listId), n.line_no, \(fromPrevious), p.last_known_unit_price, p.division_code
-            FROM nexus_revision_number n
+            FROM \(Self.numbers) n
             JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = n.canonical_key_hash
-            WHERE n.carried
+            WHERE n.supplied IS NULL AND n.line_no IS NOT NULL
             """, previous
         ).affectedRows
-        let supplied = try connection.query(
+        let counts = try connection.query(
             """
-            SELECT count(*) FILTER (WHERE known), count(*) FILTER (WHERE NOT known)
-            FROM nexus_revision_number WHERE NOT carried
+            SELECT count(*) FILTER (WHERE supplied AND known), count(*) FILTER (WHERE supplied AND NOT known),
+                   coalesce(sum(marks), 0)
+            FROM \(Self.numbers)
             """
         ).first!
         let table = revisionTable
@@ -159,20 +215,9 @@ struct RevisionStorage: Sendable {
             ALTER TABLE price_list_item ATTACH PARTITION \(table) FOR VALUES IN (\(listId));
             ANALYZE \(table)
             """)
-        return Published(items: items, updated: try supplied.require(0, as: Int.self), added: try supplied.require(1, as: Int.self))
-    }
-
-    /// The Delete-marked rows of the file whose key the revision `previous` has: the merge's
-    /// `deletedCount` (a mark counts even when another row of the file keeps the item).
-    func markedRows(_ connection: PostgresConnection, previous: Int64?) throws -> Int {
-        try connection.query(
-            """
-            SELECT coalesce(sum(b.contributor_count), 0)
-            FROM \(buildTable) b
-            JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = b.canonical_key_hash
-            WHERE b.contributor_count > 0
-            """, previous
-        ).first!.require(0, as: Int.self)
+        return Published(
+            items: items, updated: try counts.require(0, as: Int.self), added: try counts.require(1, as: Int.self),
+            marked: try counts.require(2, as: Int.self))
     }
 
     /// Spec §4.3 step 5's order of the items of table `alias`: upper-case Cat, then Sel,
