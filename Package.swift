@@ -34,8 +34,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // The CSV scanner's vector byte search (SSE2 on x86-64), as static inline C that the
-        // Swift compiler inlines into the scanner's loop.
+        // The vector byte search (SSE2 on x86-64) of the CSV scanner and of COPY's escaping, as
+        // static inline C that the Swift compiler inlines into their loops.
         .target(name: "CNexusByteScan"),
         // Pure logic: byte CSV scanner, partition hashing, SHA-256. No database, no inotify.
         .target(
@@ -46,7 +46,7 @@ let package = Package(
         // PostgreSQL over libpq: connections, queries, COPY, transactions, errors, migrations.
         .target(
             name: "IngestPostgres",
-            dependencies: ["CLibPQ", "IngestCore"],
+            dependencies: ["CLibPQ", "CNexusByteScan", "IngestCore"],
             resources: [.embedInCode("Migrations")],
             swiftSettings: swiftSettings
         ),

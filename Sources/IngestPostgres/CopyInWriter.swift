@@ -1,4 +1,5 @@
 import CLibPQ
+import CNexusByteScan
 
 /// Sends `COPY FROM STDIN` data in large buffers; handed to the body of
 /// ``PostgresConnection/copyIn(_:_:)``.
@@ -62,23 +63,38 @@ public struct CopyInWriter {
     }
 
     /// Appends `bytes` escaped for the COPY text format (backslash, tab, LF and CR). Runs without
-    /// a special byte are appended in one piece (non-generic over a buffer: fast in debug builds
-    /// too).
+    /// a special byte are appended in one piece, found 64 bytes at a time
+    /// (`nexus_match4_64`): escaping the bench's 101 MB Golden PETL file cut into cells of 1 to
+    /// 600 bytes took 0.11 s byte by byte, 0.05 s so (the Golden PETL encoder escapes about
+    /// four times its file: the raw JSON repeats the header's names in every row).
     public static func appendTextEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
         var runStart = 0
-        for i in 0..<bytes.count {
-            let escaped: UInt8
-            switch bytes[i] {
-            case 0x5C: escaped = 0x5C
-            case 0x09: escaped = 0x74
-            case 0x0A: escaped = 0x6E
-            case 0x0D: escaped = 0x72
+        func escape(at index: Int) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(0x5C)
+            switch bytes[index] {
+            case 0x09: out.append(0x74)
+            case 0x0A: out.append(0x6E)
+            case 0x0D: out.append(0x72)
+            default: out.append(0x5C)
+            }
+            runStart = index + 1
+        }
+        var block = 0
+        while block + 64 <= bytes.count {
+            var hits = nexus_match4_64(base + block, 0x5C, 0x09, 0x0A, 0x0D)
+            while hits != 0 {
+                escape(at: block + hits.trailingZeroBitCount)
+                hits &= hits &- 1
+            }
+            block += 64
+        }
+        for index in block..<bytes.count {
+            switch bytes[index] {
+            case 0x5C, 0x09, 0x0A, 0x0D: escape(at: index)
             default: continue
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-            out.append(0x5C)
-            out.append(escaped)
-            runStart = i + 1
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }

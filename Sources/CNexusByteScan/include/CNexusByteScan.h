@@ -1,7 +1,8 @@
 #ifndef C_NEXUS_BYTE_SCAN_H
 #define C_NEXUS_BYTE_SCAN_H
 
-/// The CSV scanner's search for the bytes that end a run: 64 bytes compared at once.
+/// The search for special bytes of the CSV scanner (those that end a run) and of COPY's text
+/// escaping: 64 bytes compared at once.
 ///
 /// Static inline, so that the Swift compiler inlines it into the scanner's loop. x86-64 has
 /// SSE2 in every CPU, so the vector path is always taken there; other targets take the
