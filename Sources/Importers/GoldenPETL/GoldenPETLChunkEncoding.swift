@@ -11,6 +11,11 @@ public struct GoldenPETLChunkEncoding: ChunkEncodingReport {
     /// The latest `Date` of the chunk's rows, written or not.
     var latestDate: CalendarDate?
 
+    /// Notes a row's `Date`.
+    mutating func note(_ date: CalendarDate?) {
+        if let date, latestDate.map({ date > $0 }) ?? true { latestDate = date }
+    }
+
     public func uploadLine(ofCopyRow number: Int) -> Int? {
         number <= lines.count ? lines[number - 1] : nil
     }

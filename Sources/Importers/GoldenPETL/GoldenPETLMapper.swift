@@ -95,6 +95,13 @@ public struct GoldenPETLMapper: RowMapper {
         return ChunkWinners.Key(hex: row.canonicalKeyHash)
     }
 
+    /// Appends the canonical key hash (64 lower-case hex digits) as ``map(_:firstField:)``
+    /// makes it, from the row's bytes; false when its key cells take mapping to tell
+    /// (``GoldenPETLCopyRow``).
+    func appendKeyHash(_ record: borrowing CSVRecord, firstField f: Int, to out: inout [UInt8]) -> Bool {
+        withKey(record, firstField: f) { CopyTextCells.appendHexSHA256(of: UnsafeRawBufferPointer($0), to: &out) } != nil
+    }
+
     /// Whether the row's `Delete` cell is a delete mark (``DeleteMark``), from its bytes.
     func isDeleteMarked(_ record: borrowing CSVRecord, firstField f: Int) -> Bool {
         guard let delete else { return false }

@@ -91,16 +91,16 @@ struct XactRawCopyRow {
         guard record.issue == nil, !record.containsNUL, f + mapper.fieldCount <= record.fieldCount,
             record.withField(f + mapper.groupDescription, { !$0.isEmpty })
         else { return false }
-        if let version { bytes += version } else { bytes += Self.null }
+        if let version { bytes += version } else { bytes += CopyTextCells.null }
         bytes.append(0x09)
-        Self.appendInteger(line, to: &bytes)
+        CopyTextCells.appendInteger(line, to: &bytes)
         bytes.append(0x09)
         guard let lineNo = record.withField(f + mapper.columns.lineNo, Self.lineNumber) else { return false }
-        Self.appendInteger(lineNo, to: &bytes)
+        CopyTextCells.appendInteger(lineNo, to: &bytes)
         for cell in cells {
             bytes.append(0x09)
             guard let column = cell.column else {
-                bytes += Self.null
+                bytes += CopyTextCells.null
                 continue
             }
             guard record.withField(f + column, { Self.append($0, by: cell.rule, to: &bytes, cleaning: &self.cell) }) else {
@@ -120,9 +120,6 @@ struct XactRawCopyRow {
         return true
     }
 
-    /// The COPY text of SQL NULL.
-    private static let null: [UInt8] = [0x5C, 0x4E]
-
     /// Appends the value of a cell by `rule` (`cleaned` is room for a cell being cleaned);
     /// false when the bytes do not tell.
     private static func append(
@@ -130,7 +127,7 @@ struct XactRawCopyRow {
     ) -> Bool {
         if cell.isEmpty {
             // Every rule makes an empty cell NULL (a Group Description is never empty here).
-            out += null
+            out += CopyTextCells.null
             return true
         }
         switch rule {
@@ -145,7 +142,7 @@ struct XactRawCopyRow {
             return cleaned.withUnsafeBufferPointer { cleaned in
                 if cleaned.isEmpty {
                     guard rule != .keyText else { return false }  // mapping rejects the row
-                    out += null
+                    out += CopyTextCells.null
                     return true
                 }
                 return rule == .groupingCode ? appendGroupingCode(cleaned, to: &out) : appendText(cleaned, to: &out)
@@ -153,11 +150,11 @@ struct XactRawCopyRow {
         case .verbatim:
             CopyInWriter.appendTextEscaped(cell, to: &out)
         case .number, .numberOrWord:
-            if DecimalText.isCanonical(cell, ignoring: .pricing) {
-                for byte in cell where byte != UInt8(ascii: "$") && byte != UInt8(ascii: ",") { out.append(byte) }
+            if CopyTextCells.appendPrice(cell, to: &out) {
+                return true
             } else if rule == .numberOrWord && !cell.contains(where: { $0 &- 0x30 < 10 }) {
                 // No digit: never a number (DecimalText), so NULL.
-                out += null
+                out += CopyTextCells.null
             } else {
                 return false
             }
@@ -171,21 +168,19 @@ struct XactRawCopyRow {
                 }
                 value = value * 10 + Int(byte &- 0x30)
             }
-            appendInteger(cell[0] == UInt8(ascii: "-") ? -value : value, to: &out)
+            CopyTextCells.appendInteger(cell[0] == UInt8(ascii: "-") ? -value : value, to: &out)
         case .yesNo:
             switch YesNo.parse(bytes: cell) {
             case true?: out.append(UInt8(ascii: "t"))
             case false?: out.append(UInt8(ascii: "f"))
-            case nil: out += null
+            case nil: out += CopyTextCells.null
             }
         case .date:
-            guard !DecimalText.isSpace(cell[0]), !DecimalText.isSpace(cell[cell.count - 1]) else { return false }
-            guard let (year, month, day) = CalendarDate.fields(cell) else {
-                out += null  // in no shape: the legacy importer stored NULL
-                return true
+            switch CopyTextCells.date(cell) {
+            case .unknown: return false
+            case .none: out += CopyTextCells.null
+            case .day(let date): date.appendDescription(to: &out)
             }
-            guard let date = CalendarDate(year: year, month: month, day: day) else { return false }
-            date.appendDescription(to: &out)
         }
         return true
     }
@@ -302,25 +297,6 @@ struct XactRawCopyRow {
     }
 
     private mutating func appendHexSHA256(of key: [UInt8]) {
-        key.withUnsafeBytes { key in
-            SHA256.withDigest(of: key) { digest in
-                for byte in digest {
-                    bytes.append(Hex.digits[Int(byte >> 4)])
-                    bytes.append(Hex.digits[Int(byte & 0x0F)])
-                }
-            }
-        }
-    }
-
-    /// The decimal digits of `value`, with a minus sign when it is negative.
-    private static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var rest = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[start...].reverse()
+        key.withUnsafeBytes { CopyTextCells.appendHexSHA256(of: $0, to: &bytes) }
     }
 }
