@@ -290,6 +290,21 @@ struct GoldenPETLImportTests {
         #expect(try fixture.itemsWithAWrongHash() == 0, "\(label)", sourceLocation: sourceLocation)
     }
 
+    /// A list not built by nexus-ingest may hold an item without a canonical key: a replace
+    /// over it leaves it behind and counts it nowhere (it is no key of the previous revision).
+    @Test func aReplaceOverAnItemWithoutAKeySucceeds() throws {
+        let fixture = try PipelineFixture()
+        let header = "Cat,Sel,Activity,Desc,Unit Cost\n"
+        let base = try fixture.importPETL(fixture.upload("base.csv", header + "DRY,1/2,+,Board,1.00\nWTR,DHM,+,Dehu,2.00\n"))
+        #expect(base.status == .succeeded, "\(String(describing: base.error))")
+        try fixture.connection.query("UPDATE price_list_item SET canonical_key_hash = NULL WHERE cat = 'WTR'")
+        let replaced = try fixture.importPETL(fixture.upload("next.csv", header + "DRY,1/2,+,Board,1.50\n"), mode: .replace)
+        #expect(replaced.status == .succeeded, "\(String(describing: replaced.error))")
+        #expect(try fixture.goldenLines() == ["1|DRY|1/2|+|Board|1.50|1.00|∅|09|∅"])
+        let diff = try #require(replaced.result?["diff"])
+        #expect([diff["current"], diff["removed"], diff["updated"], diff["added"]] == [1, 0, 1, 0], "\(diff)")
+    }
+
     @Test func aByteOrderMarkCRLFAndTheEffectiveDate() throws {
         let fixture = try PipelineFixture()
         let rows = [

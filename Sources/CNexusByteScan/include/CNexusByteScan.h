@@ -4,7 +4,7 @@
 /// The search for special bytes of the CSV scanner (those that end a run) and of COPY's text
 /// escaping: 64 bytes compared at once.
 ///
-/// Static inline, so that the Swift compiler inlines it into the scanner's loop. x86-64 has
+/// Static inline, so that the Swift compiler inlines it into the loops that call it. x86-64 has
 /// SSE2 in every CPU, so the vector path is always taken there; other targets take the
 /// byte loop (the results are the same).
 

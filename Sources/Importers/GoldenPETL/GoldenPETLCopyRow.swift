@@ -105,7 +105,7 @@ struct GoldenPETLCopyRow {
     /// The `Date` of `record` from its bytes (nil when it has none); nil when they do not tell.
     func date(of record: borrowing CSVRecord, firstField f: Int) -> CalendarDate?? {
         guard let column = mapper.date else { return .some(nil) }
-        guard record.issue == nil, f + column < record.fieldCount else { return nil }
+        guard record.issue == nil, !record.containsNUL, f + column < record.fieldCount else { return nil }
         return record.withField(f + column) { cell -> CalendarDate?? in
             guard !cell.isEmpty else { return .some(nil) }
             switch CopyTextCells.date(cell) {

@@ -12,7 +12,11 @@ extension GoldenPETLImporter {
         try Self.requireUsableRows(job)
         let merge = try Self.mode(of: job) == .merge
         // From the keys' numbers, which the publish in the same transaction reads again: one
-        // join of the build rows and the previous items for both.
+        // join of the build rows and the previous items for both. Under the Golden revision
+        // lock, which the publish takes too: an estimate's Golden sync changes the previous
+        // revision's prices under it, and the previous prices read here must be those the
+        // publish would read.
+        try GoldenRevisions.lock(connection)
         try RevisionStorage(listId: try job.id("priceListId")).number(
             connection, previous: job.facts["previousPriceListId"]?.intValue.map(Int64.init), carryForward: merge)
         let row = try connection.query(
@@ -27,15 +31,15 @@ extension GoldenPETLImporter {
                        count(*) FILTER (WHERE new_price <> previous_price) AS price_changes
                 FROM \(RevisionStorage.numbers)
             ), moved AS (
-                SELECT cat, sel, activity, previous_price, new_price, new_price - previous_price AS delta
+                SELECT cat, sel, activity, canonical_key_hash, previous_price, new_price, new_price - previous_price AS delta
                 FROM \(RevisionStorage.numbers) WHERE new_price <> previous_price
             )
             SELECT c.*,
                    r.cat, r.sel, r.activity, r.previous_price::text, r.new_price::text,
                    f.cat, f.sel, f.activity, f.previous_price::text, f.new_price::text
             FROM counts c
-            LEFT JOIN LATERAL (SELECT * FROM moved WHERE delta > 0 ORDER BY delta DESC, cat, sel, activity LIMIT 1) r ON true
-            LEFT JOIN LATERAL (SELECT * FROM moved WHERE delta < 0 ORDER BY delta, cat, sel, activity LIMIT 1) f ON true
+            LEFT JOIN LATERAL (SELECT * FROM moved WHERE delta > 0 ORDER BY delta DESC, cat, sel, activity, canonical_key_hash LIMIT 1) r ON true
+            LEFT JOIN LATERAL (SELECT * FROM moved WHERE delta < 0 ORDER BY delta, cat, sel, activity, canonical_key_hash LIMIT 1) f ON true
             """
         ).first!
         let current = try row.require(0, as: Int.self)

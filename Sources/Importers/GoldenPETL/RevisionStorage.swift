@@ -63,16 +63,17 @@ struct RevisionStorage: Sendable {
     /// one row per key of either (a build row's key is unique: a winner or a tombstone):
     /// - `supplied` (a winner; false for a tombstone, null for a key only the previous revision
     ///   has) and `known` (the previous revision has the key);
-    /// - for a supplied key the previous revision knows: `previous_price` (the item's
-    ///   `last_known_unit_price`) and `differs` (any column but the raw row differs); for one
-    ///   whose price moved, `new_price`, `cat`, `sel` and `activity`;
+    /// - for a supplied key the previous revision knows: `previous_price` (the previous item's
+    ///   `unit_price`, the new item's `last_known_unit_price`) and `differs` (any column but the
+    ///   raw row differs); for one whose price moved, `new_price`, `cat`, `sel` and `activity`;
     /// - `marks`: the rows of the file that Delete-marked a key the previous revision has
     ///   (the merge's `deletedCount`, counted even when another row keeps the item);
     /// - `line_no` (spec §4.3 step 5, ``sortKey(of:)``) for the revision's items: the supplied
     ///   keys and, with `carryForward` (merge), the previous items no build row names.
     ///
     /// The publish guards' diff (``GoldenPETLImporter/diff(_:job:)``) and the publish read it:
-    /// a second call in the same transaction finds it made. One join instead of three (the
+    /// a second call in the same transaction finds it made (and must pass the same arguments;
+    /// both take them from the job's facts). One join instead of three (the
     /// diff had its own full join of the wide rows, the marks a join of their own): merging
     /// the bench's 500k-row file over 480k items, diff 1.47–1.61 s + marks 0.22 s + numbers
     /// 2.14–2.31 s became 2.97–3.02 s; its replace, diff 0.53 s + numbers 1.31 s became 1.47 s
@@ -125,8 +126,9 @@ struct RevisionStorage: Sendable {
                        CASE WHEN known_supplied.yes THEN p.unit_price END AS previous_price,
                        CASE WHEN moved.yes THEN b.unit_price END AS new_price,
                        CASE WHEN known_supplied.yes THEN \(row("b")) IS DISTINCT FROM \(row("p")) END AS differs,
-                       CASE WHEN moved.yes THEN b.cat END AS cat, CASE WHEN moved.yes THEN b.sel END AS sel,
-                       CASE WHEN moved.yes THEN b.activity END AS activity,
+                       CASE WHEN moved.yes THEN coalesce(b.cat, p.cat) END AS cat,
+                       CASE WHEN moved.yes THEN coalesce(b.sel, p.sel) END AS sel,
+                       CASE WHEN moved.yes THEN coalesce(b.activity, p.activity) END AS activity,
                        CASE WHEN p.canonical_key_hash IS NOT NULL THEN b.contributor_count END AS marks,
                        final.yes AS final,
                        CASE WHEN final.yes THEN (CASE WHEN b.canonical_key_hash IS NOT NULL THEN \(Self.sortKey(of: "b"))
@@ -137,6 +139,10 @@ struct RevisionStorage: Sendable {
                 CROSS JOIN LATERAL (SELECT b.line_no >= 0 AND p.canonical_key_hash IS NOT NULL) known_supplied (yes)
                 CROSS JOIN LATERAL (SELECT known_supplied.yes AND b.unit_price <> p.unit_price) moved (yes)
                 CROSS JOIN LATERAL (SELECT coalesce(b.line_no >= 0, $2::boolean)) final (yes)
+                -- A previous item without a key (a list not built by nexus-ingest may have
+                -- one) is left out unless the merge would carry it forward, as before the
+                -- diff came from this join (a replace leaves it behind).
+                WHERE b.canonical_key_hash IS NOT NULL OR p.canonical_key_hash IS NOT NULL OR $2::boolean
                 OFFSET 0
             ) j
             """, previous, carryForward)

@@ -13,7 +13,7 @@ enum CopyTextCells {
         /// The bytes do not tell (a space at either end, or a day that does not exist, which
         /// mapping rejects).
         case unknown
-        /// Empty, or in no date shape: NULL (the legacy importers stored NULL).
+        /// In no date shape: NULL (the legacy importers stored NULL; an empty cell is NULL too).
         case none
         /// A calendar day.
         case day(CalendarDate)
