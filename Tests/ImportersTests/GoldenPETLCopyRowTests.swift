@@ -20,7 +20,7 @@ struct GoldenPETLCopyRowTests {
             guard let mapper else {
                 let made = try GoldenPETLMapper(header: record.strings())
                 mapper = made
-                row = GoldenPETLCopyRow(mapper: made, listId: 7)
+                row = GoldenPETLCopyRow(mapper: made, listId: "7")
                 return
             }
             let line = record.line

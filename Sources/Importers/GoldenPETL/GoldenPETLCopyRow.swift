@@ -32,10 +32,10 @@ struct GoldenPETLCopyRow {
     /// with its rule and its column in the file, if the file has one.
     private let cells: [(rule: Rule, column: Int?)]
 
-    /// Rows of `mapper`'s file for the revision `listId`.
-    init(mapper: GoldenPETLMapper, listId: Int64) {
+    /// Rows of `mapper`'s file for the revision `listId` (its id as text).
+    init(mapper: GoldenPETLMapper, listId: String) {
         self.mapper = mapper
-        self.listId = Array(String(listId).utf8)
+        self.listId = Array(listId.utf8)
         cells = [
             (.text, mapper.groupCode), (.text, mapper.groupDescription), (.text, mapper.description), (.text, mapper.cat),
             (.text, mapper.sel), (.text, mapper.unit), (.price, mapper.unitCost), (.text, mapper.coverage),

@@ -111,7 +111,7 @@ public struct GoldenPETLImporter: Importer {
         var encoding = GoldenPETLChunkEncoding(duplicates: decision.duplicates)
         var ordinal = 0
         var nextMarked = 0
-        var copyRow = GoldenPETLCopyRow(mapper: rows.mapper, listId: try job.id("priceListId"))
+        var copyRow = GoldenPETLCopyRow(mapper: rows.mapper, listId: listId)
         try rows.forEachRecord { record, line in
             defer { ordinal += 1 }
             let winner = decision.winners.contains(ordinal)

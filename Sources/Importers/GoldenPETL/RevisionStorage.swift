@@ -83,8 +83,8 @@ struct RevisionStorage: Sendable {
         guard try connection.query("SELECT to_regclass('pg_temp.\(Self.numbers)') IS NULL").first!.require(0, as: Bool.self) else {
             return
         }
-        let compared = ["group_code", "group_description", "description", "cat", "sel", "unit", "unit_price", "coverage",
-                        "activity", "owner", "source_vendor", "source_date"]
+        // Every loaded column but the line, the raw row and the key.
+        let compared = Self.loadedColumns.filter { !["line_no", "raw_json", "canonical_key_hash"].contains($0) }
         let row = { (alias: String) in "ROW(" + compared.map { "\(alias).\($0)" }.joined(separator: ", ") + ")" }
         // Statistics for the joins, from a sample (``StorageTables/analyzeFromSample(_:)``): without
         // them the planner looked each build row's key up in the previous revision's index
