@@ -290,8 +290,9 @@ struct GoldenPETLImportTests {
         #expect(try fixture.itemsWithAWrongHash() == 0, "\(label)", sourceLocation: sourceLocation)
     }
 
-    /// A list not built by nexus-ingest may hold an item without a canonical key: a replace
-    /// over it leaves it behind and counts it nowhere (it is no key of the previous revision).
+    /// A list not built by nexus-ingest may hold an item without a canonical key (lists built
+    /// before the key existed): a replace leaves it behind, and its diff counts it among the
+    /// current items and the removed ones.
     @Test func aReplaceOverAnItemWithoutAKeySucceeds() throws {
         let fixture = try PipelineFixture()
         let header = "Cat,Sel,Activity,Desc,Unit Cost\n"
@@ -302,7 +303,32 @@ struct GoldenPETLImportTests {
         #expect(replaced.status == .succeeded, "\(String(describing: replaced.error))")
         #expect(try fixture.goldenLines() == ["1|DRY|1/2|+|Board|1.50|1.00|∅|09|∅"])
         let diff = try #require(replaced.result?["diff"])
-        #expect([diff["current"], diff["removed"], diff["updated"], diff["added"]] == [1, 0, 1, 0], "\(diff)")
+        #expect([diff["current"], diff["removed"], diff["updated"], diff["added"]] == [2, 1, 1, 0], "\(diff)")
+    }
+
+    /// No row of a file can name an item without a canonical key, so a merge carries every
+    /// such item forward as it is, numbered in sort order among the others (the sort's last
+    /// tie-break, the key, is the previous item's id for them).
+    @Test func aMergeCarriesItemsWithoutAKeyForward() throws {
+        let fixture = try PipelineFixture()
+        let header = "Cat,Sel,Activity,Desc,Unit Cost\n"
+        let base = try fixture.importPETL(
+            fixture.upload("base.csv", header + "DRY,1/2,+,Board,1.00\nWTR,DHM,+,Dehu,2.00\nACC,X,+,Anchor,3.00\nACC,X,+,Anchor 2,4.00\n"))
+        #expect(base.status == .succeeded, "\(String(describing: base.error))")
+        try fixture.connection.query("UPDATE price_list_item SET canonical_key_hash = NULL, description = 'Same' WHERE cat IN ('WTR', 'ACC')")
+        // The two ACC items now tie on everything the sort compares: their previous ids decide.
+        let tied = try fixture.connection.query("SELECT unit_price::text FROM price_list_item WHERE cat = 'ACC' ORDER BY id").rows.map { $0[0]! }
+        let merged = try fixture.importPETL(fixture.upload("next.csv", header + "DRY,1/2,+,Board,1.50\n"))
+        #expect(merged.status == .succeeded, "\(String(describing: merged.error))")
+        let lines = try fixture.goldenLines()
+        #expect(lines == [
+            "1|ACC|X|+|Same|\(tied[0])|∅|∅|13|∅", "2|ACC|X|+|Same|\(tied[1])|∅|∅|13|∅", "3|DRY|1/2|+|Board|1.50|1.00|∅|09|∅",
+            "4|WTR|DHM|+|Same|2.00|∅|∅|01|∅",
+        ], "\(lines)")
+        #expect(try fixture.count("SELECT count(*) FROM golden_price_list_item_current WHERE canonical_key_hash IS NULL") == 3)
+        #expect(merged.result?["mergeStats"] == mergeStats(updated: 1, added: 0, deleted: 0, unchanged: 3, duplicate: 0))
+        let diff = try #require(merged.result?["diff"])
+        #expect([diff["current"], diff["removed"], diff["incoming"], diff["updated"], diff["unchanged"]] == [4, 0, 4, 1, 3], "\(diff)")
     }
 
     @Test func aByteOrderMarkCRLFAndTheEffectiveDate() throws {

@@ -7,7 +7,9 @@ extension GoldenPETLImporter {
     /// (unknown before), `updated` (any column but the raw row differs) or `unchanged`; in a
     /// merge the items the file does not name are carried forward (`unchanged`) and only
     /// Delete marks remove; in a replace every item the file lacks is `removed`. Price changes
-    /// count the updated items whose unit price differs, with the largest rise and fall.
+    /// count the updated items whose unit price differs, with the largest rise and fall. A
+    /// previous item without a canonical key (a list not built by nexus-ingest may hold some)
+    /// is a current item no row can name: a merge carries it forward, a replace removes it.
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? {
         try Self.requireUsableRows(job)
         let merge = try Self.mode(of: job) == .merge

@@ -60,16 +60,20 @@ struct RevisionStorage: Sendable {
 
     /// Meets the build table's rows and the previous revision's items by canonical key, once
     /// per publishing transaction, into the temporary table ``numbers`` (dropped at commit),
-    /// one row per key of either (a build row's key is unique: a winner or a tombstone):
+    /// one row per key of either (a build row's key is unique: a winner or a tombstone) and one
+    /// per previous item without a key (a list not built by nexus-ingest may hold some: no row
+    /// of a file names them):
     /// - `supplied` (a winner; false for a tombstone, null for a key only the previous revision
     ///   has) and `known` (the previous revision has the key);
+    /// - `previous_id`: the previous item's id for a key no build row names;
     /// - for a supplied key the previous revision knows: `previous_price` (the previous item's
     ///   `unit_price`, the new item's `last_known_unit_price`) and `differs` (any column but the
     ///   raw row differs); for one whose price moved, `new_price`, `cat`, `sel` and `activity`;
     /// - `marks`: the rows of the file that Delete-marked a key the previous revision has
     ///   (the merge's `deletedCount`, counted even when another row keeps the item);
     /// - `line_no` (spec §4.3 step 5, ``sortKey(of:)``) for the revision's items: the supplied
-    ///   keys and, with `carryForward` (merge), the previous items no build row names.
+    ///   keys and, with `carryForward` (merge), the previous items no build row names (a tie in
+    ///   the sort, only possible between items without a key, goes by `previous_id`).
     ///
     /// The publish guards' diff (``GoldenPETLImporter/diff(_:job:)``) and the publish read it:
     /// a second call in the same transaction finds it made (and must pass the same arguments;
@@ -99,7 +103,8 @@ struct RevisionStorage: Sendable {
             \(Self.hashJoins);
             \(StorageTables.analyzeFromSample("\(buildTable) (line_no, canonical_key_hash, cat)"));
             CREATE TEMP TABLE \(Self.numbers) (
-                canonical_key_hash text NOT NULL,
+                canonical_key_hash text,
+                previous_id bigint,
                 supplied boolean,
                 known boolean NOT NULL,
                 previous_price numeric,
@@ -118,31 +123,28 @@ struct RevisionStorage: Sendable {
         try connection.query(
             """
             INSERT INTO \(Self.numbers)
-            SELECT hash, supplied, known, previous_price, new_price, differs, cat, sel, activity, marks,
-                   CASE WHEN final THEN row_number() OVER (ORDER BY sort_key COLLATE "C") END
+            SELECT hash, previous_id, supplied, known, previous_price, new_price, differs, cat, sel, activity, marks,
+                   CASE WHEN final THEN row_number() OVER (ORDER BY sort_key COLLATE "C", previous_id) END
             FROM (
-                SELECT coalesce(b.canonical_key_hash, p.canonical_key_hash) AS hash, b.line_no >= 0 AS supplied,
-                       p.canonical_key_hash IS NOT NULL AS known,
+                SELECT coalesce(b.canonical_key_hash, p.canonical_key_hash) AS hash,
+                       CASE WHEN b.canonical_key_hash IS NULL THEN p.id END AS previous_id, b.line_no >= 0 AS supplied,
+                       p.id IS NOT NULL AS known,
                        CASE WHEN known_supplied.yes THEN p.unit_price END AS previous_price,
                        CASE WHEN moved.yes THEN b.unit_price END AS new_price,
                        CASE WHEN known_supplied.yes THEN \(row("b")) IS DISTINCT FROM \(row("p")) END AS differs,
                        CASE WHEN moved.yes THEN coalesce(b.cat, p.cat) END AS cat,
                        CASE WHEN moved.yes THEN coalesce(b.sel, p.sel) END AS sel,
                        CASE WHEN moved.yes THEN coalesce(b.activity, p.activity) END AS activity,
-                       CASE WHEN p.canonical_key_hash IS NOT NULL THEN b.contributor_count END AS marks,
+                       CASE WHEN p.id IS NOT NULL THEN b.contributor_count END AS marks,
                        final.yes AS final,
                        CASE WHEN final.yes THEN (CASE WHEN b.canonical_key_hash IS NOT NULL THEN \(Self.sortKey(of: "b"))
                                                       ELSE \(Self.sortKey(of: "p")) END) END AS sort_key
                 FROM \(buildTable) b
                 FULL JOIN (SELECT * FROM price_list_item WHERE price_list_id = $1::bigint) p
                     ON p.canonical_key_hash = b.canonical_key_hash
-                CROSS JOIN LATERAL (SELECT b.line_no >= 0 AND p.canonical_key_hash IS NOT NULL) known_supplied (yes)
+                CROSS JOIN LATERAL (SELECT b.line_no >= 0 AND p.id IS NOT NULL) known_supplied (yes)
                 CROSS JOIN LATERAL (SELECT known_supplied.yes AND b.unit_price <> p.unit_price) moved (yes)
                 CROSS JOIN LATERAL (SELECT coalesce(b.line_no >= 0, $2::boolean)) final (yes)
-                -- A previous item without a key (a list not built by nexus-ingest may have
-                -- one) is left out unless the merge would carry it forward, as before the
-                -- diff came from this join (a replace leaves it behind).
-                WHERE b.canonical_key_hash IS NOT NULL OR p.canonical_key_hash IS NOT NULL OR $2::boolean
                 OFFSET 0
             ) j
             """, previous, carryForward)
@@ -169,7 +171,8 @@ struct RevisionStorage: Sendable {
     /// revision's price of its key (`last_known_unit_price`) and its Cat's division (the first
     /// `cat_division` row of its upper-cased, trimmed Cat), and, with `carryForward` (merge),
     /// the previous revision's items whose canonical key the build table does not hold
-    /// (neither as a row nor as a tombstone), as they were, each with its number
+    /// (neither as a row nor as a tombstone) and those without a key, as they were, each with
+    /// its number
     /// (``number(_:previous:carryForward:)``): the sort takes only the keys; the wide rows
     /// join to their number by key.
     /// - Parameter previous: the revision the import started from: its prices, and in a merge
@@ -196,7 +199,7 @@ struct RevisionStorage: Sendable {
             UNION ALL
             SELECT \(listId), n.line_no, \(fromPrevious), p.last_known_unit_price, p.division_code
             FROM \(Self.numbers) n
-            JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.canonical_key_hash = n.canonical_key_hash
+            JOIN price_list_item p ON p.price_list_id = $1::bigint AND p.id = n.previous_id
             WHERE n.supplied IS NULL AND n.line_no IS NOT NULL
             """, previous
         ).affectedRows
@@ -229,7 +232,7 @@ struct RevisionStorage: Sendable {
     /// Spec §4.3 step 5's order of the items of table `alias`: upper-case Cat, then Sel,
     /// Activity, Description, in byte order (COLLATE "C", ASCII upper-casing) so the numbering
     /// is the same on every server whatever its locale, empty before any text, and the
-    /// canonical key (unique in a revision) last. As one text whose byte order is that order:
+    /// canonical key (unique in a revision; empty for an item without one) last. As one text whose byte order is that order:
     /// each part with its U+0001 bytes doubled as 01 02 (text holds no NUL), then 01 01 before
     /// the next part. A sort on one text compares each pair once instead of part by part:
     /// numbering 475k items took 0.45 s instead of 1.06 s (measured alone).
@@ -237,7 +240,7 @@ struct RevisionStorage: Sendable {
         ["upper(coalesce(\(alias).cat, '') COLLATE \"C\")", "coalesce(\(alias).sel, '')", "coalesce(\(alias).activity, '')",
          "coalesce(\(alias).description, '')"]
             .map { "replace(\($0), chr(1), chr(1) || chr(2)) || chr(1) || chr(1)" }.joined(separator: " || ")
-            + " || \(alias).canonical_key_hash"
+            + " || coalesce(\(alias).canonical_key_hash, '')"
     }
 
     /// Drops the build tables of these unpublished revisions, and those of revisions that no
