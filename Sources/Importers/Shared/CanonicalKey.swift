@@ -40,8 +40,8 @@ public enum CanonicalKey {
     static func combineHexSHA256(of key: UnsafeBufferPointer<UInt8>, into partition: inout FNV1a64) {
         SHA256.withDigest(of: UnsafeRawBufferPointer(key)) { digest in
             for byte in digest {
-                partition.combine(byte: Hex.digits[Int(byte >> 4)])
-                partition.combine(byte: Hex.digits[Int(byte & 0x0F)])
+                partition.combine(byte: Hex.digit(byte >> 4))
+                partition.combine(byte: Hex.digit(byte & 0x0F))
             }
         }
     }

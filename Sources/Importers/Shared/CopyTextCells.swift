@@ -36,12 +36,14 @@ enum CopyTextCells {
         return true
     }
 
-    /// Appends the SHA-256 of `bytes` as 64 lower-case hex digits.
+    /// Appends the SHA-256 of `bytes` as 64 lower-case hex digits, written on the stack and
+    /// appended at once: appended a digit at a time they took 41M instructions of a 20k-row
+    /// Golden PETL import, about 15M now (callgrind; the whole import 1,157M → 1,130M).
     static func appendHexSHA256(of bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         SHA256.withDigest(of: bytes) { digest in
-            for byte in digest {
-                out.append(Hex.digits[Int(byte >> 4)])
-                out.append(Hex.digits[Int(byte & 0x0F)])
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { hex in
+                Hex.write(digest, to: hex)
+                out.append(contentsOf: hex)
             }
         }
     }

@@ -66,7 +66,7 @@ enum JSONEscaping {
             case 0x0A: out.append(0x5C); out.append(0x6E)
             case 0x0D: out.append(0x5C); out.append(0x72)
             case 0x09: out.append(0x5C); out.append(0x74)
-            default: out += [0x5C, 0x75, 0x30, 0x30, Hex.digits[Int(byte >> 4)], Hex.digits[Int(byte & 0x0F)]]
+            default: out += [0x5C, 0x75, 0x30, 0x30, Hex.digit(byte >> 4), Hex.digit(byte & 0x0F)]
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
