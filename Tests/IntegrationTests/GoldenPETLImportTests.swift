@@ -307,8 +307,8 @@ struct GoldenPETLImportTests {
     }
 
     /// No row of a file can name an item without a canonical key, so a merge carries every
-    /// such item forward as it is, numbered in sort order among the others (the sort's last
-    /// tie-break, the key, is the previous item's id for them).
+    /// such item forward as it is, numbered in sort order among the others (its key part of
+    /// the sort is empty; a tie between such items goes by their previous ids).
     @Test func aMergeCarriesItemsWithoutAKeyForward() throws {
         let fixture = try PipelineFixture()
         let header = "Cat,Sel,Activity,Desc,Unit Cost\n"
