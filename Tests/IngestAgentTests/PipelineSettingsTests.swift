@@ -21,11 +21,19 @@ struct PipelineSettingsTests {
         }
     }
 
-    @Test func autoChunksFollowSizeWithinWorkersAnd256() {
+    @Test func autoChunksFollowSizeInWholeRoundsOfWorkersUpTo256() {
         let settings = PipelineSettings(spoolDirectory: "/s", workers: 4, chunkTargetBytes: 100)
         #expect(settings.partitionCount(fileSize: 0) == 4)
-        #expect(settings.partitionCount(fileSize: 1_000) == 10)
+        #expect(settings.partitionCount(fileSize: 800) == 8)
+        #expect(settings.partitionCount(fileSize: 1_000) == 12)
         #expect(settings.partitionCount(fileSize: 1_000_000) == 256)
+        let two = PipelineSettings(spoolDirectory: "/s", workers: 2, chunkTargetBytes: 64 << 20)
+        #expect(two.partitionCount(fileSize: 277_000_000) == 6)
+        #expect(two.partitionCount(fileSize: 101_000_000) == 2)
+        let three = PipelineSettings(spoolDirectory: "/s", workers: 3, chunkTargetBytes: 100)
+        #expect(three.partitionCount(fileSize: 1_000_000) == 255)
+        let many = PipelineSettings(spoolDirectory: "/s", workers: 300, chunkTargetBytes: 100)
+        #expect(many.partitionCount(fileSize: 0) == 256)
         var fixed = settings
         fixed.chunks = .fixed(3)
         #expect(fixed.partitionCount(fileSize: 1_000_000) == 3)

@@ -2,7 +2,8 @@
 public struct PipelineSettings: Sendable, Equatable {
     /// How many chunks a plan makes.
     public enum ChunkCount: Sendable, Equatable {
-        /// Sized by ``PipelineSettings/chunkTargetBytes``: at least the worker count, at most 256.
+        /// Sized by ``PipelineSettings/chunkTargetBytes``, rounded up to a multiple of the worker
+        /// count (at least one chunk per worker), at most 256.
         case auto
         /// Exactly this many partitions (empty ones are not enqueued).
         case fixed(Int)
@@ -53,8 +54,13 @@ public struct PipelineSettings: Sendable, Equatable {
         case .fixed(let count):
             return min(max(1, count), Self.maxChunks)
         case .auto:
-            let bySize = Int((fileSize + chunkTargetBytes - 1) / chunkTargetBytes)
-            return min(max(bySize, workers), Self.maxChunks)
+            // Whole rounds of chunks: the chunks of a file are about equal, so 5 chunks on 2
+            // workers end with one worker idle for a whole chunk. A 5M-row Golden Components
+            // file (277 MB): 5 chunks of about 8.5 s each loaded in about 25 s, 6 in about 21 s.
+            let bySize = max(1, Int((fileSize + chunkTargetBytes - 1) / chunkTargetBytes))
+            let rounded = (bySize + workers - 1) / workers * workers
+            guard rounded > Self.maxChunks else { return rounded }
+            return workers <= Self.maxChunks ? Self.maxChunks / workers * workers : Self.maxChunks
         }
     }
 
