@@ -6,8 +6,9 @@ public import IngestPostgres
 /// The pipeline calls, in order: ``check(_:)`` before the file is read, ``makeMapper(header:)``
 /// (header check) during the planner's pass and ``prepare(_:job:)`` after it; then, in each chunk's transaction, ``beginChunk(_:job:)``, ``encodeChunk(job:into:rows:)``
 /// (by default ``encode(_:line:job:into:)`` of every row of the chunk) inside one `COPY`, and ``endChunk(_:job:copiedRows:encoding:)``; and at last,
-/// in the publishing transaction, ``diff(_:job:)`` (what the publish would change, which the
-/// guards of ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
+/// in the publishing transaction, ``build(_:job:)`` (what the publish needs and readers do not
+/// see yet), ``diff(_:job:)`` (what the publish would change, which the guards of
+/// ``PublishPolicy`` check) and ``finalize(_:job:)``, or ``discard(_:job:)`` for a dry
 /// run or a held job an operator discards. The pipeline knows nothing else about
 /// any one type: a new type is a new folder beside `GoldenComponents/`.
 public protocol Importer: Sendable {
@@ -60,6 +61,13 @@ public protocol Importer: Sendable {
     func endChunk(_ connection: PostgresConnection, job: JobContext, copiedRows: Int, encoding: Encoding) throws
         -> ChunkCounts
 
+    /// Builds, from the loaded rows, what publishing needs and readers do not see yet (the
+    /// keys and indexes of storage that is not attached), in the publishing transaction before
+    /// ``diff(_:job:)``, so that the diff can use them; a job a guard holds keeps them, and
+    /// ``finalize(_:job:)`` must not count on them (a job held by an earlier version has none).
+    /// Default: nothing.
+    func build(_ connection: PostgresConnection, job: JobContext) throws
+
     /// What publishing the loaded data would change against what is current, read only;
     /// nil when the type has nothing to compare (then only `min_rows` and `publish: manual`
     /// can hold a job). Default: nil.
@@ -89,6 +97,7 @@ extension Importer {
     public var dialect: CSVDialect { .strict }
     public var partitioning: Partitioning { .keyHash }
     public func check(_ connection: PostgresConnection) throws {}
+    public func build(_ connection: PostgresConnection, job: JobContext) throws {}
     public func diff(_ connection: PostgresConnection, job: JobContext) throws -> PublishDiff? { nil }
     public func discard(_ connection: PostgresConnection, job: JobContext) throws {}
     public func lockPublishing(_ connection: PostgresConnection) throws {}

@@ -155,15 +155,25 @@ struct GoldenComponentsImportTests {
         let generated = ComponentsFileGenerator.generate(rows: 120_000, seed: 42)
         let expected = ExpectedComponents.compute(rows: generated.rows, items: items)
         let path = fixture.upload("generated.csv", generated.csv)
+        let components = expected.components.count
+        let withComponents = Set(expected.components.map { $0[..<$0.range(of: " :: ")!.lowerBound] }).count
         let combinations = [1, 2, 4].flatMap { workers in [1, 3, 8].map { (workers, $0) } }
-        for (workers, chunks) in combinations {
+        for (index, (workers, chunks)) in combinations.enumerated() {
             fixture.settings.workers = workers
             fixture.settings.chunks = .fixed(chunks)
             let job = try fixture.runImport(path, force: true)
             #expect(job.status == .succeeded, "workers \(workers) chunks \(chunks): \(String(describing: job.error))")
             #expect(job.totalChunks == chunks)
             #expect(job.result?["unmatchedRows"]?.intValue == expected.unmatched)
-            #expect(job.result?["componentCount"]?.intValue == expected.components.count)
+            #expect(job.result?["componentCount"]?.intValue == components)
+            #expect(job.result?["itemCount"]?.intValue == withComponents)
+            // The first set replaces nothing (counted from the new set's keys alone); each
+            // later one the same components (a full join with the current set).
+            let diff = try #require(job.result?["diff"])
+            let counts = [diff["current"], diff["incoming"], diff["added"], diff["removed"], diff["changed"], diff["unchanged"], diff["itemsChanged"]]
+            let first: [JSONValue?] = [0, .int(Int64(components)), .int(Int64(components)), 0, 0, 0, .int(Int64(withComponents))]
+            let again: [JSONValue?] = [.int(Int64(components)), .int(Int64(components)), 0, 0, 0, .int(Int64(components)), 0]
+            #expect(counts == (index == 0 ? first : again), "import \(index + 1): \(diff)")
             let actual = try fixture.currentComponents()
             #expect(actual.count == expected.components.count)
             let same = actual == expected.components

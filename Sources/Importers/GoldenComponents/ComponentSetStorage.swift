@@ -5,9 +5,9 @@ import IngestPostgres
 ///
 /// A set prepared since migration 9 loads into `price_list_component_s<id>`, a table of its own
 /// with no index and no foreign key, checked only to hold its set's id (so that the attach
-/// needs no scan). Publishing builds its primary key, unique key, indexes and foreign keys
-/// (each a sorted build or one set-based check instead of per-row upkeep) and attaches it as
-/// the set's partition; until then readers of `price_list_component` never see it. A set
+/// needs no scan). The publishing transaction builds its primary key, unique key and indexes
+/// (each a sorted build instead of per-row upkeep) before the diff, and attaches it as the
+/// set's partition, which validates its foreign keys (one set-based check each); until then readers of `price_list_component` never see it. A set
 /// prepared before the upgrade (``ownTable`` false) lives in the old table, which is the
 /// partition of every such set.
 struct ComponentSetStorage: Sendable {
@@ -55,24 +55,63 @@ struct ComponentSetStorage: Sendable {
         try connection.query("LOCK TABLE price_list_component_set, price_list_item IN SHARE ROW EXCLUSIVE MODE")
     }
 
-    /// Builds the keys and indexes of a set with a table of its own and attaches it as the
-    /// set's partition, in the caller's (publishing) transaction, which took
-    /// ``lockTables(_:)`` first. The attach gives the table the parent's foreign keys and
+    /// Builds the primary key, unique key and indexes of a set with a table of its own (each a
+    /// sorted build instead of per-row upkeep), unless they are built: the table is not attached,
+    /// so only the import that loaded it sees it. Nothing to do for a set in the old table.
+    func buildKeys(_ connection: PostgresConnection) throws {
+        guard ownTable else { return }
+        let table = Self.tableName(setId)
+        guard try connection.query("SELECT to_regclass($1) IS NULL", "\(table)_pkey").first!.require(0, as: Bool.self) else { return }
+        try connection.executeScript(
+            """
+            ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id),
+                ADD CONSTRAINT \(table)_set_item_code_key UNIQUE (component_set_id, price_list_item_id, component_code);
+            CREATE INDEX \(table)_item_idx ON \(table) (price_list_item_id);
+            CREATE INDEX \(table)_code_idx ON \(table) (component_code)
+            """)
+    }
+
+    /// The set's components, and the items they belong to.
+    ///
+    /// With a table of its own, the items are counted by skipping through its item index
+    /// (``buildKeys(_:)`` first) from one item to the next, one lookup per item: a set of
+    /// 6.67M components on 66,670 items took 0.24–0.31 s, against 2.5–2.8 s for
+    /// `count(DISTINCT price_list_item_id)`, which sorts every component (measured alone).
+    func counts(_ connection: PostgresConnection) throws -> (components: Int, items: Int) {
+        let row: PostgresRow
+        if ownTable {
+            try buildKeys(connection)
+            let table = Self.tableName(setId)
+            row = try connection.query(
+                """
+                WITH RECURSIVE item (id) AS (
+                    SELECT min(price_list_item_id) FROM \(table)
+                    UNION ALL
+                    SELECT (SELECT min(price_list_item_id) FROM \(table) WHERE price_list_item_id > item.id)
+                    FROM item WHERE item.id IS NOT NULL
+                )
+                SELECT (SELECT count(*) FROM \(table)), (SELECT count(id) FROM item)
+                """
+            ).first!
+        } else {
+            row = try connection.query(
+                "SELECT count(*), count(DISTINCT price_list_item_id) FROM price_list_component WHERE component_set_id = $1", setId
+            ).first!
+        }
+        return (try row.require(0, as: Int.self), try row.require(1, as: Int.self))
+    }
+
+    /// Attaches a set with a table of its own as the set's partition (building its keys and
+    /// indexes first unless ``buildKeys(_:)`` did), in the caller's (publishing) transaction,
+    /// which took ``lockTables(_:)`` first. The attach gives the table the parent's foreign keys and
     /// validates them, one pass each. (Adding them to the table before the attach would make
     /// the attach drop the table's own triggers on the referenced tables, which takes ACCESS
     /// EXCLUSIVE locks on them: every reader of the items would wait, and publishes deadlocked.)
     /// Nothing to do for a set in the old table.
     func attach(_ connection: PostgresConnection) throws {
         guard ownTable else { return }
-        let table = Self.tableName(setId)
-        try connection.executeScript(
-            """
-            ALTER TABLE \(table) ADD CONSTRAINT \(table)_pkey PRIMARY KEY (id),
-                ADD CONSTRAINT \(table)_set_item_code_key UNIQUE (component_set_id, price_list_item_id, component_code);
-            CREATE INDEX \(table)_item_idx ON \(table) (price_list_item_id);
-            CREATE INDEX \(table)_code_idx ON \(table) (component_code);
-            ALTER TABLE price_list_component ATTACH PARTITION \(table) FOR VALUES IN (\(setId))
-            """)
+        try buildKeys(connection)
+        try connection.query("ALTER TABLE price_list_component ATTACH PARTITION \(Self.tableName(setId)) FOR VALUES IN (\(setId))")
     }
 
     /// Drops the tables of these sets (attached or not), and those of sets that no longer

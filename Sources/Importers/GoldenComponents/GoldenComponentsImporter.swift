@@ -156,8 +156,14 @@ public struct GoldenComponentsImporter: Importer {
         return ChunkCounts(writtenRows: try row.require(0, as: Int.self), stats: ["unmatchedRows": try row.require(1, as: Int.self)])
     }
 
-    /// Builds the new set's keys and indexes and attaches it (``ComponentSetStorage``), then
-    /// makes it the active set of its list.
+    /// Builds the new set's keys and indexes (``ComponentSetStorage/buildKeys(_:)``), which the
+    /// diff and the publish's counts read.
+    public func build(_ connection: PostgresConnection, job: JobContext) throws {
+        try ComponentSetStorage(job: job).buildKeys(connection)
+    }
+
+    /// Attaches the new set's table (``ComponentSetStorage``), then makes it the active set of
+    /// its list.
     public func finalize(_ connection: PostgresConnection, job: JobContext) throws -> [String: JSONValue] {
         let priceListId = try job.id("priceListId")
         let storage = try ComponentSetStorage(job: job)
@@ -166,12 +172,7 @@ public struct GoldenComponentsImporter: Importer {
         // otherwise reject the slower one), after the table locks of the attach.
         try ComponentSetStorage.lockTables(connection)
         try connection.query("SELECT id FROM price_list WHERE id = $1 FOR UPDATE", priceListId)
-        let counts = try connection.query(
-            "SELECT count(DISTINCT price_list_item_id), count(*) FROM \(storage.table) WHERE component_set_id = $1",
-            setId
-        ).first!
-        let itemCount = try counts.require(0, as: Int.self)
-        let componentCount = try counts.require(1, as: Int.self)
+        let (componentCount, itemCount) = try storage.counts(connection)
         var result: [String: JSONValue] = [
             "priceListId": .int(priceListId),
             "itemCount": .int(Int64(itemCount)),

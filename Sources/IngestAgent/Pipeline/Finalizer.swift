@@ -3,7 +3,8 @@ import IngestCore
 import IngestPostgres
 
 /// The last step of a job whose chunks are all loaded, in one transaction with the job's new
-/// state (DESIGN §1.5): the importer's ``Importer/diff(_:job:)`` against what is current, then
+/// state (DESIGN §1.5): the importer's ``Importer/build(_:job:)`` and
+/// ``Importer/diff(_:job:)`` against what is current, then
 /// by the job's ``PublishPolicy`` one of
 /// - publish (``Importer/finalize(_:job:)``) and SUCCEEDED: the publish and the job's final
 ///   state become visible together;
@@ -74,10 +75,11 @@ struct Finalizer<I: Importer> {
         return locked
     }
 
-    /// Diff, then publish, hold or (dry run) discard.
+    /// Build and diff, then publish, hold or (dry run) discard.
     private func finish(_ job: LedgerJob, connection: PostgresConnection) throws {
         let policy = job.options.publish
         let context = job.context()
+        try importer.build(connection, job: context)
         let diff = try importer.diff(connection, job: context)
         var result: [String: JSONValue] = [:]
         if let diff { result["diff"] = diff.json }
