@@ -140,6 +140,20 @@ struct XactFailureTests {
         let wrong = try fixture.importXact(fixture.uploadSample("xact-components.csv"), type: .xactComponents, version: 12345)
         #expect(wrong.error?["message"] == "estimate version 12345 does not exist")
 
+        // The newest completed version with SOW items takes the components: a later one without
+        // any (here made by hand) is passed over.
+        let estimate = try fixture.importXact(fixture.uploadSample("xact-raw.csv"))
+        #expect(estimate.status == .succeeded, "\(String(describing: estimate.error))")
+        try fixture.connection.executeScript(
+            """
+            INSERT INTO estimate_version (project_id, source_type, file_name, stored_path, sequence_no, status)
+            SELECT project_id, source_type, 'empty.csv', stored_path, sequence_no + 1, 'completed' FROM estimate_version
+            """)
+        let attached = try fixture.importXact(fixture.uploadSample("xact-components.csv"), type: .xactComponents)
+        #expect(attached.status == .succeeded, "\(String(describing: attached.error))")
+        #expect(try fixture.strings("SELECT file_name FROM estimate_version WHERE components_import_job_id = $1", attached.id)
+            == ["xact-raw.csv"])
+
         // With auto_create_projects the project is created for default_company.
         var settings = fixture.configuration
         settings.agent.autoCreateProjects = true
