@@ -7,9 +7,9 @@ import IngestPostgres
 /// with no index and no foreign key, checked only to hold its set's id (so that the attach
 /// needs no scan). The publishing transaction builds its primary key, unique key and indexes
 /// (each a sorted build instead of per-row upkeep) before the diff, and attaches it as the
-/// set's partition, which validates its foreign keys (one set-based check each); until then readers of `price_list_component` never see it. A set
-/// prepared before the upgrade (``ownTable`` false) lives in the old table, which is the
-/// partition of every such set.
+/// set's partition, which validates its foreign keys (one set-based check each); until then
+/// readers of `price_list_component` never see it. A set prepared before the upgrade
+/// (``ownTable`` false) lives in the old table, which is the partition of every such set.
 struct ComponentSetStorage: Sendable {
     /// The `price_list_component_set.id`.
     let setId: Int64
@@ -103,11 +103,11 @@ struct ComponentSetStorage: Sendable {
 
     /// Attaches a set with a table of its own as the set's partition (building its keys and
     /// indexes first unless ``buildKeys(_:)`` did), in the caller's (publishing) transaction,
-    /// which took ``lockTables(_:)`` first. The attach gives the table the parent's foreign keys and
-    /// validates them, one pass each. (Adding them to the table before the attach would make
-    /// the attach drop the table's own triggers on the referenced tables, which takes ACCESS
-    /// EXCLUSIVE locks on them: every reader of the items would wait, and publishes deadlocked.)
-    /// Nothing to do for a set in the old table.
+    /// which took ``lockTables(_:)`` first. The attach gives the table the parent's foreign
+    /// keys and validates them, one pass each. (Adding them to the table before the attach
+    /// would make the attach drop the table's own triggers on the referenced tables, which
+    /// takes ACCESS EXCLUSIVE locks on them: every reader of the items would wait, and
+    /// publishes deadlocked.) Nothing to do for a set in the old table.
     func attach(_ connection: PostgresConnection) throws {
         guard ownTable else { return }
         try buildKeys(connection)
