@@ -1,5 +1,5 @@
 @testable import IngestAgent
-import Importers
+@testable import Importers
 import IngestCore
 import IngestPostgres
 import Synchronization
@@ -95,6 +95,18 @@ struct GoldenPETLImportTests {
             first.id) == 1)
         #expect(try fixture.itemsWithAWrongHash() == 0)
         #expect(fixture.validateStatusFile(path + ".status.json"))
+        // The revision's partition is analyzed on the columns readers and imports use (the rest
+        // is autovacuum's, unless it was quick enough to analyze them already).
+        let partition = "price_list_item_r\(try #require(first.result?["priceListId"]?.intValue))"
+        let analyzed = try fixture.strings(
+            "SELECT attname::text FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1 ORDER BY attname", partition)
+        if try fixture.count(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = $1 AND last_autoanalyze IS NOT NULL",
+            partition) == 0 {
+            #expect(analyzed == RevisionStorage.analyzedColumns.sorted())
+        } else {
+            #expect(Set(analyzed).isSuperset(of: RevisionStorage.analyzedColumns))
+        }
 
         // Replace: the Delete column is ignored, nothing is carried forward.
         let second = try fixture.importPETL(path, mode: .replace)

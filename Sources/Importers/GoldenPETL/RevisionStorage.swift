@@ -221,12 +221,22 @@ struct RevisionStorage: Sendable {
             CREATE INDEX \(table)_catalog_item_id_idx ON \(table) (catalog_item_id);
             CREATE INDEX \(table)_list_sku_vendor_idx ON \(table) (price_list_id, sku, source_vendor);
             ALTER TABLE price_list_item ATTACH PARTITION \(table) FOR VALUES IN (\(listId));
-            ANALYZE \(table)
+            ANALYZE \(table) (\(Self.analyzedColumns.joined(separator: ", ")))
             """)
         return Published(
             items: items, updated: try counts.require(0, as: Int.self), added: try counts.require(1, as: Int.self),
             marked: try counts.require(2, as: Int.self))
     }
+
+    /// The columns of a new revision's items analyzed as it is attached: those that readers
+    /// and the other imports select and join by (the list, the key, Cat and Sel, the price,
+    /// the division). An `ANALYZE` of some columns leaves the table's count of changed rows as
+    /// it was, so autovacuum analyzes every column soon after the publish; the text columns
+    /// and the raw JSON left for it cost most (475k items: 0.27–0.33 s instead of 0.62 s,
+    /// measured alone).
+    static let analyzedColumns = [
+        "id", "price_list_id", "line_no", "canonical_key_hash", "cat", "sel", "activity", "unit_price", "division_code",
+    ]
 
     /// Spec §4.3 step 5's order of the items of table `alias`: upper-case Cat, then Sel,
     /// Activity, Description, in byte order (COLLATE "C", ASCII upper-casing) so the numbering
