@@ -166,6 +166,8 @@ struct GoldenComponentsImportTests {
             #expect(job.totalChunks == chunks)
             #expect(job.result?["unmatchedRows"]?.intValue == expected.unmatched)
             #expect(job.result?["componentCount"]?.intValue == components)
+            // About 30 components an item: counted by skipping through the item index (the
+            // legacy sample, 7 components on 3 items, is counted by the sort).
             #expect(job.result?["itemCount"]?.intValue == withComponents)
             // The first set replaces nothing (counted from the new set's keys alone); each
             // later one the same components (a full join with the current set).
