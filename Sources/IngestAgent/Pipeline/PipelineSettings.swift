@@ -56,7 +56,7 @@ public struct PipelineSettings: Sendable, Equatable {
         case .auto:
             // Whole rounds of chunks: the chunks of a file are about equal, so 5 chunks on 2
             // workers end with one worker idle for a whole chunk. A 5M-row Golden Components
-            // file (277 MB): 5 chunks of about 8.5 s each loaded in about 25 s, 6 in about 21 s.
+            // file (277 MB): 5 chunks of about 8.5 s each loaded in about 25 s, 6 in about 22 s.
             let bySize = max(1, Int((fileSize + chunkTargetBytes - 1) / chunkTargetBytes))
             let rounded = (bySize + workers - 1) / workers * workers
             guard rounded > Self.maxChunks else { return rounded }
