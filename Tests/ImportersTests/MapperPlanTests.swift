@@ -75,9 +75,10 @@ struct MapperPlanTests {
     }
 
     /// The Xactimate layout (`Code` gives the bucket and the component): short, padded,
-    /// lower-case, non-ASCII and quoted codes beside clean ones.
+    /// lower-case, non-ASCII and quoted codes beside clean ones, and codes with a space where
+    /// they are split (their third or fourth byte).
     @Test func goldenComponentsXactimateLayoutAnswersAsMappingDoes() throws {
-        let codes = ["DRY1/2", "dry1/2", "WTRDHM", " WTREQ", "ABC", "AB", "", "DRY 1/2", "DRY  12", "ÉLE12", "\"Q,\"\"X\"\"Y\"", "PNT\tX", "RFG>1"]
+        let codes = ["DRY1/2", "dry1/2", "WTRDHM", " WTREQ", "ABC", "AB", "", "DRY 1/2", "DR Y12", "DRY  12", "ÉLE12", "\"Q,\"\"X\"\"Y\"", "PNT\tX", "RFG>1"]
         let numbers = ["", "1", "-2.50", "1,000", "$3", "abc", "1e3", "12.5*"]
         try Self.expectGoldenComponentsAnswersAsMapped(Self.randomCSV(
             header: "Code,Description,Tax Status,Contractor Supplied,Quantity,Unit,Unit Price,Total,Request third-party pricing",
