@@ -377,6 +377,31 @@ struct GoldenComponentsImportTests {
         #expect(job.error?["line"] == 3)
     }
 
+    /// What `prepare` made and the plan are committed together: a plan that cannot be recorded
+    /// (its job stopped running meanwhile) leaves no component set, no set table and no chunk.
+    @Test func aPlanThatCannotBeRecordedLeavesNothingPrepared() throws {
+        let fixture = try PipelineFixture()
+        try fixture.seedGoldenList(items: ComponentsFileGenerator.items)
+        let generated = ComponentsFileGenerator.generate(rows: 300, seed: 5)
+        let path = fixture.upload("stopped.csv", generated.csv)
+        let spool = Spool(root: fixture.settings.spoolDirectory)
+        try spool.create()
+        let ledger = JobLedger(connection: fixture.connection)
+        let job = try ledger.createJob(
+            type: .priceListComponents, target: "golden", path: path, fileName: "stopped.csv", size: Int64(generated.csv.count),
+            createdBy: "test")
+        try fixture.connection.query("UPDATE import_job SET status = 'FAILED' WHERE id = $1", job)
+        let planner = Planner(
+            importer: GoldenComponentsImporter(), options: ImportOptions(), settings: fixture.settings, spool: spool,
+            connection: fixture.connection)
+        #expect(throws: ImportFailure.self) { try planner.planUpload(job: job, path: path) }
+        #expect(try fixture.count("SELECT count(*) FROM price_list_component_set") == 0)
+        #expect(try fixture.count(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename ~ '^price_list_component_s[0-9]+$'") == 0)
+        #expect(try fixture.count("SELECT count(*) FROM import_chunk") == 0)
+        #expect(try spool.claim(job: job, owner: .test(0)) == nil)
+    }
+
     @Test func aChunkClaimedTwiceIsWrittenOnce() throws {
         let fixture = try PipelineFixture()
         let items = ComponentsFileGenerator.items
@@ -389,7 +414,6 @@ struct GoldenComponentsImportTests {
         try spool.create()
         let ledger = JobLedger(connection: fixture.connection)
         let job = try ledger.createJob(type: .priceListComponents, target: "golden", path: path, fileName: "twice.csv", size: Int64(generated.csv.count), createdBy: "test")
-        try ledger.markRunning(job, message: "Planning")
         let importer = GoldenComponentsImporter()
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)

@@ -609,7 +609,6 @@ struct GoldenPETLImportTests {
         let ledger = JobLedger(connection: fixture.connection)
         let size = Int64(fixture.read(path)!.utf8.count)
         let job = try ledger.createJob(type: type, target: importer.target, path: path, fileName: "planned.csv", size: size, createdBy: "test")
-        try ledger.markRunning(job, message: "Planning")
         let planner = Planner(
             importer: importer, options: ImportOptions(), settings: settings, spool: spool, connection: fixture.connection)
         _ = try planner.planUpload(job: job, path: path)

@@ -107,7 +107,6 @@ struct PresenceTests {
         // A job h1 was planning when it went: no plan recorded.
         let planning = try ledger.createJob(
             type: .priceListComponents, target: "golden", path: "/up/b.csv", fileName: "b.csv", size: 1, owner: gone, createdBy: "test")
-        try ledger.markRunning(planning, message: "Planning")
         // h3's claim stays h3's.
         let kept = "\(spool.claimedDirectory)/\(Spool.chunkFileName(job: loading, index: 1))@\(bystander.worker(0))"
         close(open(kept, O_WRONLY | O_CREAT, 0o600))

@@ -69,13 +69,13 @@ struct JobSubmitter {
         _ importer: I, path: String, name: String, probe: FileProbe, options: ImportOptions, force: Bool,
         onJob: (Int64) -> Void, progress: @escaping (Int) throws -> Void
     ) throws -> Submission {
-        let job = try ledger.createJob(
-            type: importer.type, target: importer.target, path: path, fileName: name, size: probe.size,
-            mtimeMicroseconds: probe.mtimeNanoseconds / 1000, owner: owner, createdBy: createdBy)
-        try ledger.markRunning(job, message: "Planning")
-        onJob(job)
         let settings = configuration.pipeline
         let planner = Planner(importer: importer, options: options, settings: settings, spool: spool, connection: connection)
+        // What the job is, recorded with it: `retry` plans a job that failed while planning again with it.
+        let job = try ledger.createJob(
+            type: importer.type, target: importer.target, path: path, fileName: name, size: probe.size,
+            mtimeMicroseconds: probe.mtimeNanoseconds / 1000, owner: owner, createdBy: createdBy, meta: .object(planner.identity))
+        onJob(job)
         let summary: PlanSummary
         // Planning progress reaches the ledger at most twice per status-file interval: each
         // write is a commit, and the status file would not show more (nine commits were a

@@ -37,8 +37,9 @@ struct Planner<I: Importer> {
     private var ledger: JobLedger { JobLedger(connection: connection) }
     private var passWriter: ChunkPassWriter<I> { ChunkPassWriter(importer: importer, settings: settings, spool: spool) }
 
-    /// What the job is (`meta_json` before anything else is known): strategy and options.
-    private var identity: [String: JSONValue] { ["strategy": .string(importer.strategy), "options": options.json] }
+    /// What the job is (`meta_json` before anything else is known, recorded when the job is
+    /// created): strategy and options.
+    var identity: [String: JSONValue] { ["strategy": .string(importer.strategy), "options": options.json] }
 
     /// Plans `job` for the upload at `path`, which `file` probed before. On failure the job
     /// is FAILED with the reason, nothing is claimable and the tmp files are gone; the error
@@ -56,8 +57,6 @@ struct Planner<I: Importer> {
             try? Files.removeDirectory(spool.tmpDirectory(job: job))
         }
         do {
-            // What the job is, recorded first: `retry` plans a job that failed here again with it.
-            try ledger.saveMeta(job, meta: .object(identity))
             // What prepare will need is checked before the file is read: an import that
             // cannot succeed (no project, no Golden list) fails at once.
             try importer.check(connection)
@@ -94,52 +93,61 @@ struct Planner<I: Importer> {
         }
     }
 
-    /// After the pass: the importer's `prepare`, the rejects report and limits (a job over
-    /// them fails with what prepare made, e.g. a failed estimate version, as before), then
-    /// the plan in one transaction, and the chunks made claimable.
+    /// After the pass: the importer's `prepare`, the rejects report and the plan, committed
+    /// together, and the chunks made claimable. A job over the rejects limits fails with what
+    /// prepare made (e.g. a failed estimate version), as before.
     private func record(job: Int64, pass: ChunkPassWriter<I>.Pass, delimiter: CSVDelimiter, partitions: Int, rejects: RejectsWriter) throws -> PlanSummary {
         let summary = pass.summary
-        let facts = try connection.transaction { connection in
-            let ledger = JobLedger(connection: connection)
-            guard let row = try ledger.job(job) else {
-                throw ImportFailure(code: .internalError, message: "job \(job) is gone from the ledger")
-            }
-            let facts = try importer.prepare(connection, job: row.context())
-            try ledger.bindTarget(job, facts: facts)
-            return facts
-        }
-        // Recorded at once, so that what prepare made is found (gc) even if the plan is not.
-        var prepared = identity
-        prepared["importer"] = .object(facts)
-        try ledger.saveMeta(job, meta: .object(prepared))
-        try rejects.finish()
         if settings.rejectsExceedLimits(rejects: summary.rejectedRows, dataRows: summary.dataRows) {
+            // Prepare's facts are recorded, so that `gc` finds what it made.
+            try connection.transaction { connection in
+                try JobLedger(connection: connection).saveMeta(job, meta: .object(try prepare(job: job, in: connection)))
+            }
+            try rejects.finish()
             let file = String(rejects.path.split(separator: "/").last!)
             throw ImportFailure(
                 code: .tooManyRejects,
                 message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
                     + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
         }
-        var meta = prepared
-        meta.merge([
-            "partitions": .int(Int64(partitions)),
-            "partitionFunction": .string(PartitionFunction.current.rawValue),
-            "chunkCount": .int(Int64(summary.chunkIndexes.count)),
-            "delimiter": .string(delimiter.description),
-            "header": .array(pass.header.map { .string($0) }),
-            "plan": [
-                "dataRows": .int(Int64(summary.dataRows)),
-                "rejectedRows": .int(Int64(summary.rejectedRows)),
-                "skippedRows": .int(Int64(summary.skippedRows)),
-                "blankRows": .int(Int64(summary.blankRows)),
-            ],
-        ]) { $1 }
-        try ledger.recordPlan(
-            job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: .object(meta),
-            chunks: summary.chunkIndexes.map { ($0, pass.rowCounts[$0], pass.byteCounts[$0]) },
-            message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
+        // One transaction: each commit was a millisecond of planning a small file.
+        try connection.transaction { connection in
+            var meta = try prepare(job: job, in: connection)
+            try rejects.finish()
+            meta.merge([
+                "partitions": .int(Int64(partitions)),
+                "partitionFunction": .string(PartitionFunction.current.rawValue),
+                "chunkCount": .int(Int64(summary.chunkIndexes.count)),
+                "delimiter": .string(delimiter.description),
+                "header": .array(pass.header.map { .string($0) }),
+                "plan": [
+                    "dataRows": .int(Int64(summary.dataRows)),
+                    "rejectedRows": .int(Int64(summary.rejectedRows)),
+                    "skippedRows": .int(Int64(summary.skippedRows)),
+                    "blankRows": .int(Int64(summary.blankRows)),
+                ],
+            ]) { $1 }
+            try JobLedger(connection: connection).recordPlan(
+                job, sha256: pass.sha256, rejects: summary.rejectedRows, meta: .object(meta),
+                chunks: summary.chunkIndexes.map { ($0, pass.rowCounts[$0], pass.byteCounts[$0]) },
+                message: "Planned \(summary.chunkIndexes.count) chunk(s) (\(summary.dataRows) rows)")
+        }
         try spool.publish(job: job, chunkIndexes: summary.chunkIndexes)
         return summary
+    }
+
+    /// The importer's `prepare` in the caller's transaction, its facts bound to the job;
+    /// returns the job's meta with them, for the caller to record.
+    private func prepare(job: Int64, in connection: PostgresConnection) throws -> [String: JSONValue] {
+        let ledger = JobLedger(connection: connection)
+        guard let row = try ledger.job(job) else {
+            throw ImportFailure(code: .internalError, message: "job \(job) is gone from the ledger")
+        }
+        let facts = try importer.prepare(connection, job: row.context())
+        try ledger.bindTarget(job, facts: facts)
+        var meta = identity
+        meta["importer"] = .object(facts)
+        return meta
     }
 
     /// The failure of a plan whose file changed under it.
