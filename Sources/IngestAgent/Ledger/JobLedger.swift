@@ -23,8 +23,9 @@ struct JobLedger {
 
     /// Creates the job of an upload, RUNNING with `message`: its plan begins at once, so the
     /// job is created, started and described (`meta`) in one statement and one commit (three
-    /// were a twentieth of planning a 24 MB file). `mtimeMicroseconds` and `owner` let the
-    /// agent recognise the same file version and take the job over when its owner is gone.
+    /// took 2.4–5.7 ms of a plan, timed inside the planner). `mtimeMicroseconds` and `owner`
+    /// let the agent recognise the same file version and take the job over when its owner is
+    /// gone.
     func createJob(
         type: ImportType, target: String, path: String, fileName: String, size: Int64, mtimeMicroseconds: Int64? = nil,
         owner: ClaimOwner? = nil, createdBy: String, message: String = "Planning", meta: JSONValue? = nil
@@ -140,7 +141,7 @@ struct JobLedger {
                 code: .interrupted,
                 message: "job \(job) is no longer running, or its planner lost its presence in the database; its plan was not recorded")
         }
-        // One statement for every chunk: a round trip each was a millisecond of a plan's ledger work.
+        // One statement for every chunk, instead of a round trip each.
         try connection.query(
             """
             INSERT INTO import_chunk (import_job_id, chunk_index, input_rows, byte_size)

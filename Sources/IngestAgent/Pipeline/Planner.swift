@@ -110,7 +110,7 @@ struct Planner<I: Importer> {
                 message: "\(summary.rejectedRows) of \(summary.dataRows) rows rejected (see \(file)); limits: "
                     + "max_rejects \(settings.maxRejects), max_reject_ratio \(settings.maxRejectRatio)")
         }
-        // One transaction: each commit was a millisecond of planning a small file.
+        // One transaction and one commit: what prepare made is committed only with the plan.
         try connection.transaction { connection in
             var meta = try prepare(job: job, in: connection)
             try rejects.finish()

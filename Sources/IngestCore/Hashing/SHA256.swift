@@ -41,8 +41,8 @@ public enum SHA256 {
     }
 
     /// Loads libcrypto's SHA-256 now. Its first use initialises OpenSSL, reads its
-    /// configuration and loads the default provider: about 6 ms of an agent's first plan of a
-    /// 0.3 MB file (under `strace`), which the agent spends at its start instead.
+    /// configuration and loads the default provider: about 6 ms of an agent's first plan
+    /// (under `strace`), which the agent's planner spends when it starts instead.
     public static func load() {
         _ = algorithm
     }
