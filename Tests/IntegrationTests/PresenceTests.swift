@@ -99,7 +99,7 @@ struct PresenceTests {
         // A job h1 planned, with one chunk claimed by one of its workers and one loaded.
         let loading = try ledger.createJob(
             type: .priceListComponents, target: "golden", path: "/up/a.csv", fileName: "a.csv", size: 1, owner: gone, createdBy: "test")
-        try fixture.connection.query("UPDATE import_job SET status = 'RUNNING', total_chunks = 2, completed_chunks = 1 WHERE id = $1", loading)
+        try fixture.connection.query("UPDATE import_job SET total_chunks = 2, completed_chunks = 1 WHERE id = $1", loading)
         try fixture.connection.executeScript(
             "INSERT INTO import_chunk (import_job_id, chunk_index, state) VALUES (\(loading), 0, 'PENDING'), (\(loading), 1, 'DONE')")
         let claimed = "\(spool.claimedDirectory)/\(Spool.chunkFileName(job: loading, index: 0))@\(gone.worker(1))"
@@ -146,7 +146,7 @@ struct PresenceTests {
         defer { survivor.end() }
         let job = try ledger.createJob(
             type: .priceListComponents, target: "golden", path: "/up/c.csv", fileName: "c.csv", size: 1, owner: first.process, createdBy: "test")
-        try fixture.connection.query("UPDATE import_job SET status = 'RUNNING', total_chunks = 1, completed_chunks = 0 WHERE id = $1", job)
+        try fixture.connection.query("UPDATE import_job SET total_chunks = 1, completed_chunks = 0 WHERE id = $1", job)
         try fixture.connection.executeScript("INSERT INTO import_chunk (import_job_id, chunk_index) VALUES (\(job), 0)")
 
         guard case .load(_, let early) = try ledger.startChunk(job: job, index: 0, owner: first) else {

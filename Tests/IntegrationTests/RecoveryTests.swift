@@ -18,7 +18,7 @@ struct RecoveryTests {
         try spool.create()
         let ledger = JobLedger(connection: fixture.connection)
         let job = try ledger.createJob(type: .priceListComponents, target: "golden", path: "/x.csv", fileName: "x.csv", size: 1, createdBy: "test")
-        try fixture.connection.query("UPDATE import_job SET status = 'RUNNING', total_chunks = 4, completed_chunks = 1 WHERE id = $1", job)
+        try fixture.connection.query("UPDATE import_job SET total_chunks = 4, completed_chunks = 1 WHERE id = $1", job)
         try fixture.connection.executeScript(
             """
             INSERT INTO import_chunk (import_job_id, chunk_index, state, started_at) VALUES

@@ -18,8 +18,9 @@ public enum Projects {
     /// - Throws: ``ImportFailure/Code/precondition`` when no project is named, or the
     ///   project does not exist and `options.createsProject` is off.
     public static func resolve(_ connection: PostgresConnection, options: ImportOptions) throws -> ProjectRef {
-        let code = try check(connection, options: options)
+        let code = try named(options)
         if let found = try find(connection, code: code) { return found }
+        guard options.createsProject else { throw missing(code) }
         // Concurrent imports for one new project: ON CONFLICT makes the second a lookup.
         try connection.query(
             """
@@ -48,17 +49,25 @@ public enum Projects {
     ///   project does not exist and `options.createsProject` is off.
     @discardableResult
     public static func check(_ connection: PostgresConnection, options: ImportOptions) throws -> String {
+        let code = try named(options)
+        guard try options.createsProject || find(connection, code: code) != nil else { throw missing(code) }
+        return code
+    }
+
+    /// The project code `options` names.
+    /// - Throws: ``ImportFailure/Code/precondition`` when none is named.
+    private static func named(_ options: ImportOptions) throws(ImportFailure) -> String {
         guard let code = options.project, !code.isEmpty else {
             throw ImportFailure(
                 code: .precondition,
                 message: "no project given: drop the file into a project's directory, or pass --project")
         }
-        guard try options.createsProject || find(connection, code: code) != nil else {
-            throw ImportFailure(
-                code: .precondition,
-                message: "project '\(code)' does not exist; create it, or set auto_create_projects: true")
-        }
         return code
+    }
+
+    /// The failure of a project that does not exist and may not be created.
+    private static func missing(_ code: String) -> ImportFailure {
+        ImportFailure(code: .precondition, message: "project '\(code)' does not exist; create it, or set auto_create_projects: true")
     }
 
     static func find(_ connection: PostgresConnection, code: String) throws -> ProjectRef? {
