@@ -93,8 +93,8 @@ public struct GoldenComponentsMapper: RowMapper {
     /// bytes show them. `part` checks that its bytes are clean ASCII (so that cleaning would
     /// not change them) as it takes them, and returns false when they are not; then, or when it
     /// takes mapping to tell, the result is false (`part` may have been called for the first
-    /// ones). In the Xactimate layout the code must be clean as a whole, and each of its two
-    /// pieces as well (a space as its third or fourth byte sends the row to mapping).
+    /// ones). In the Xactimate layout each of the code's two pieces must be clean, which makes
+    /// the whole code clean (a space as its third or fourth byte sends the row to mapping).
     @inline(__always)
     private func forEachKeyPart(
         _ record: borrowing CSVRecord, firstField f: Int, _ part: (UnsafeBufferPointer<UInt8>, _ upperCased: Bool) -> Bool
@@ -103,7 +103,7 @@ public struct GoldenComponentsMapper: RowMapper {
             // The Xactimate layout: the bucket is the first 3 characters of `Code` and the rest.
             guard let code else { return false }
             let split = record.withField(f + code) { bytes -> Bool in
-                guard bytes.count >= 4, TextCleaning.isCleanASCII(bytes) else { return false }
+                guard bytes.count >= 4 else { return false }
                 return part(UnsafeBufferPointer(rebasing: bytes[0..<3]), true)
                     && part(UnsafeBufferPointer(rebasing: bytes[3...]), true)
             }
